@@ -1,0 +1,40 @@
+/// The shell's own commands, registered like any plugin.
+public struct BuiltinsPlugin: CommandPlugin {
+    public init() {}
+
+    public let name = "builtins"
+
+    public var commands: [any Command] {
+        [
+            UseNodeCommand(), UseLaneCommand(), UseTaskCommand(), ContextCommand(),
+            ConfigViewCommand(), ConfigValidateCommand(),
+            HelpCommand(), HistoryCommand(), EchoCommand(), ExitCommand(), CompletionCommand(),
+        ]
+    }
+
+    public var completionProviders: [String: CompletionProvider] {
+        [
+            CompletionProviders.node: { _, session in
+                guard let catalog = try? session.config().catalog else { return [] }
+                return catalog.nodes.map { node in
+                    CompletionCandidate(node.name, "\(node.bridge.kind.rawValue) bridge; lanes: \(node.lanes.map(\.name).joined(separator: ", "))")
+                }
+            },
+            CompletionProviders.lane: { _, session in
+                guard let catalog = try? session.config().catalog else { return [] }
+                let node = catalog.node(session.context.node ?? catalog.defaultNode)
+                return (node?.lanes ?? catalog.nodes.flatMap(\.lanes)).map { lane in
+                    CompletionCandidate(lane.name, "\(lane.qualifiedName) namespace \(lane.namespace)")
+                }
+            },
+            CompletionProviders.task: { _, session in
+                var ids = session.recentIDs["task"] ?? []
+                if let current = session.context.task, !ids.contains(current) { ids.insert(current, at: 0) }
+                return ids.map { CompletionCandidate($0) }
+            },
+            CompletionProviders.command: { _, session in
+                session.registry.children(of: []).map { CompletionCandidate($0) }
+            },
+        ]
+    }
+}

@@ -1,0 +1,94 @@
+// MARK: - help
+
+/// `help [COMMAND…]`: the overview, a group's commands, or one command in full.
+struct HelpCommand: Command {
+    let signature = CommandSignature(
+        "help", summary: "Show the commands, or help for one command",
+        positionals: [Positional("command", "Command words, e.g. 'use lane'", variadic: true, completion: .provider(CompletionProviders.command))],
+        examples: [Example("help", "List every command"), Example("help use lane", "Arguments and options of 'use lane'")])
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        let words = invocation.argumentList("command")
+        let registry = session.registry
+        if words.isEmpty {
+            return CommandOutput(.null, human: [.text(HelpText.overview(registry))])
+        }
+        if let command = registry.command(words) {
+            return CommandOutput(.null, human: [.text(HelpText.command(command.signature))])
+        }
+        if registry.isGroup(words) {
+            return CommandOutput(.null, human: [.text(HelpText.overview(registry, under: words))])
+        }
+        let names = registry.visibleCommands().map(\.signature.name)
+        throw ArsError.usage(
+            "unknown-command", "no command '\(words.joined(separator: " "))'",
+            hint: Suggestions.hint(for: words.joined(separator: " "), in: names) ?? "type 'help' to see the commands")
+    }
+}
+
+// MARK: - history
+
+/// `history`: the REPL's previous lines.
+struct HistoryCommand: Command {
+    let signature = CommandSignature(
+        "history", summary: "Show the lines entered in the REPL",
+        options: [Option("limit", "Show only the last N lines", kind: .int)])
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        var lines = session.history()
+        if let limit = invocation.intOption("limit"), limit >= 0 { lines = Array(lines.suffix(limit)) }
+        let offset = session.history().count - lines.count
+        let text = lines.enumerated().map { index, line in
+            let number = String(offset + index + 1)
+            return String(repeating: " ", count: max(0, 5 - number.count)) + number + "  " + line
+        }.joined(separator: "\n")
+        return CommandOutput(.array(lines.map(Value.string)), human: text.isEmpty ? [] : [.text(text)])
+    }
+}
+
+// MARK: - echo
+
+/// `echo WORDS…`: prints its arguments (and, in scripts, interpolated values).
+struct EchoCommand: Command {
+    let signature = CommandSignature(
+        "echo", summary: "Print the arguments",
+        positionals: [Positional("text", "Words to print", variadic: true)],
+        examples: [Example("echo 派发完成 t-42", "Print a note")])
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        let text = invocation.argumentList("text").joined(separator: " ")
+        return CommandOutput(.string(text), human: [.text(text)])
+    }
+}
+
+// MARK: - exit
+
+/// `exit [STATUS]`: leaves the REPL or stops a script.
+struct ExitCommand: Command {
+    let signature = CommandSignature(
+        "exit", summary: "Leave the shell",
+        positionals: [Positional("status", "Exit status (default 0)", kind: .int, optional: true)])
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        let status = Int32(clamping: Int(invocation.argument("status") ?? "0") ?? 0)
+        return CommandOutput(.null, exitRequest: status)
+    }
+}
+
+// MARK: - completion
+
+/// `completion bash|zsh|fish`: prints a completion script generated from the signatures.
+struct CompletionCommand: Command {
+    let signature = CommandSignature(
+        "completion", summary: "Print the bash, zsh or fish completion script",
+        positionals: [Positional("shell", "Shell to generate for", kind: .choice(ShellScripts.shells))],
+        examples: [
+            Example("ars completion bash > ~/.local/share/bash-completion/completions/ars", "Install for bash"),
+            Example("ars completion fish > ~/.config/fish/completions/ars.fish", "Install for fish"),
+        ])
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        let script = ShellScripts.script(for: invocation.argument("shell")!, registry: session.registry) ?? ""
+        return CommandOutput(.string(script), human: [.text(String(script.dropLast()))])
+    }
+}

@@ -1,0 +1,114 @@
+/// The shape of the lane catalogue (`config/agentrun.yaml`), as data: the validator walks it and
+/// `docs/config.md`'s key reference is generated from it.
+public indirect enum SchemaType: Sendable {
+    case string
+    case int
+    case bool
+    case url
+    case choice([String])
+    case object([SchemaField])
+    /// A mapping from user-chosen names (node names, lane names) to values of one type.
+    case map(keyName: String, value: SchemaType)
+
+    var labelWithArticle: String {
+        switch self {
+        case .int: "an integer"
+        case .choice: "one of " + label
+        default: "a " + label
+        }
+    }
+
+    var label: String {
+        switch self {
+        case .string: "string"
+        case .int: "integer"
+        case .bool: "boolean"
+        case .url: "URL"
+        case .choice(let choices): choices.joined(separator: " | ")
+        case .object: "mapping"
+        case .map(let keyName, _): "mapping of \(keyName) → …"
+        }
+    }
+}
+
+/// One key of a mapping in the schema.
+public struct SchemaField: Sendable {
+    public var name: String
+    public var type: SchemaType
+    public var required: Bool
+    public var summary: String
+
+    public init(_ name: String, _ type: SchemaType, required: Bool = false, _ summary: String) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.summary = summary
+    }
+}
+
+/// The lane catalogue's schema.
+public enum ConfigSchema {
+    public static let bridgeKinds = ["trans", "ssh", "local"]
+
+    static let source: SchemaType = .object([
+        SchemaField("worktree", .string, required: true, "Absolute path of the fixed source worktree on the node"),
+        SchemaField("branch", .string, required: true, "Branch the worktree must track (`v0.1` → `v0.1...origin/v0.1`)"),
+        SchemaField("remote", .string, required: true, "Expected `origin` URL of the worktree"),
+    ])
+
+    static let lane: SchemaType = .object([
+        SchemaField("restBaseUrl", .url, required: true, "Base URL of the lane's AgentRun REST API (direct HTTP)"),
+        SchemaField("namespace", .string, required: true, "Runtime namespace of the lane (`agentrun-v01`)"),
+        SchemaField("ciNamespace", .string, "Namespace of the lane's Tekton PipelineRuns (`agentrun-ci`)"),
+        SchemaField("source", source, "The fixed source worktree"),
+        SchemaField("gitops", .object([
+            SchemaField("branch", .string, required: true, "GitOps branch whose latest commit Argo CD should run"),
+            SchemaField("path", .string, "Path of the lane's desired state inside the GitOps branch"),
+        ]), "The lane's GitOps desired state"),
+        SchemaField("argoApp", .string, "Argo CD Application as `namespace/name` (`argocd/agentrun-g14-v01`)"),
+        SchemaField("pipelineRunPrefix", .string, "Name prefix of the lane's PipelineRuns (`agentrun-v01-ci-`)"),
+        SchemaField("manager", .object([
+            SchemaField("deployment", .string, required: true, "Name of the manager Deployment"),
+        ]), "The lane's manager workload"),
+        SchemaField("egressProxy", .object([
+            SchemaField("host", .string, required: true, "Proxy Service DNS name"),
+            SchemaField("port", .int, required: true, "Proxy port"),
+            SchemaField("namespace", .string, "Namespace of the proxy Service and Deployment"),
+            SchemaField("service", .string, "Name of the proxy Service and Deployment"),
+            SchemaField("probeHost", .string, "Host an egress check fetches through the proxy (`codeload.github.com`)"),
+        ]), "The runtime egress proxy runner jobs use"),
+        SchemaField("gitMirror", .object([
+            SchemaField("baseUrl", .url, "Read URL of the git mirror"),
+            SchemaField("cacheDir", .string, "Mirror cache folder on the node"),
+        ]), "The node's git mirror"),
+        SchemaField("yamlOnly", .bool, "True for lanes whose deployment truth lives only in this catalogue (plan/apply/secret-sync/restart/expose)"),
+    ])
+
+    static let bridge: SchemaType = .object([
+        SchemaField("kind", .choice(bridgeKinds), required: true, "How commands reach the node"),
+        SchemaField("command", .string, "`trans`: the bridge executable (default `trans`)"),
+        SchemaField("host", .string, "`ssh`: host name or address"),
+        SchemaField("user", .string, "`ssh`: login user"),
+        SchemaField("port", .int, "`ssh`: port (default 22)"),
+        SchemaField("identityFile", .string, "`ssh`: private key file"),
+        SchemaField("kubeconfig", .string, "`local`: kubeconfig for kubectl"),
+    ])
+
+    /// The whole catalogue.
+    public static let catalog: SchemaType = .object([
+        SchemaField("apiVersion", .choice(["ars/v1"]), "Version of this schema"),
+        SchemaField("kind", .choice(["LaneCatalog"]), "Always `LaneCatalog`"),
+        SchemaField("defaults", .object([
+            SchemaField("node", .string, required: true, "Node used when neither the context nor `--node` names one"),
+            SchemaField("lane", .string, required: true, "Lane used when neither the context nor `--lane` names one"),
+        ]), required: true, "The lane used when none is given (the historic G14 v0.1 lane)"),
+        SchemaField("auth", .object([
+            SchemaField("apiKeyEnv", .string, "Environment variable holding the API key (default `HWLAB_API_KEY`)"),
+            SchemaField("apiKeyFile", .string, "File holding the API key, used when the variable is unset (`~` allowed; should be mode 0600)"),
+        ]), "Where the API key comes from; the key itself is never written here"),
+        SchemaField("nodes", .map(keyName: "node", value: .object([
+            SchemaField("bridge", bridge, required: true, "The remote-exec bridge to the node"),
+            SchemaField("lanes", .map(keyName: "lane", value: lane), required: true, "AgentRun lanes deployed on the node"),
+        ])), required: true, "Nodes by name (`G14`, `D601`)"),
+    ])
+}

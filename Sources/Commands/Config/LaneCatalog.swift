@@ -1,0 +1,146 @@
+import Foundation
+
+/// The operators' lane catalogue: which nodes exist, how to reach them, and each lane's facts.
+public struct LaneCatalog: Sendable {
+    public var defaultNode: String
+    public var defaultLane: String
+    public var auth: AuthSettings
+    public var nodes: [NodeSettings]
+
+    /// A node by name (exact, then case-insensitive: `g14` finds `G14`).
+    public func node(_ name: String) -> NodeSettings? {
+        nodes.first { $0.name == name } ?? nodes.first { $0.name.lowercased() == name.lowercased() }
+    }
+}
+
+public struct AuthSettings: Sendable {
+    public var apiKeyEnv: String
+    public var apiKeyFile: String?
+}
+
+public struct NodeSettings: Sendable {
+    public var name: String
+    public var bridge: BridgeSettings
+    public var lanes: [LaneSettings]
+
+    public func lane(_ name: String) -> LaneSettings? {
+        lanes.first { $0.name == name } ?? lanes.first { $0.name.lowercased() == name.lowercased() }
+    }
+}
+
+public struct BridgeSettings: Sendable {
+    public enum Kind: String, Sendable { case trans, ssh, local }
+    public var kind: Kind
+    public var command: String
+    public var host: String?
+    public var user: String?
+    public var port: Int?
+    public var identityFile: String?
+    public var kubeconfig: String?
+}
+
+public struct LaneSettings: Sendable {
+    public var node: String
+    public var name: String
+    /// The lane's whole YAML mapping, for plugins that read keys this type does not name.
+    public var raw: Value
+    public var restBaseURL: String
+    public var namespace: String
+    public var ciNamespace: String?
+    public var yamlOnly: Bool
+
+    /// `G14/v01`.
+    public var qualifiedName: String { "\(node)/\(name)" }
+}
+
+extension LaneCatalog {
+    /// Builds the typed catalogue from a document that `ConfigValidator` accepted.
+    init(validated value: Value) {
+        defaultNode = value.lookup("defaults.node")?.stringValue ?? ""
+        defaultLane = value.lookup("defaults.lane")?.stringValue ?? ""
+        auth = AuthSettings(
+            apiKeyEnv: value.lookup("auth.apiKeyEnv")?.stringValue ?? "HWLAB_API_KEY",
+            apiKeyFile: value.lookup("auth.apiKeyFile")?.stringValue)
+        nodes = (value["nodes"]?.objectValue ?? Object()).map { nodeName, node in
+            let bridge = node["bridge"] ?? .null
+            let lanes = (node["lanes"]?.objectValue ?? Object()).map { laneName, lane in
+                LaneSettings(
+                    node: nodeName, name: laneName, raw: lane,
+                    restBaseURL: lane["restBaseUrl"]?.stringValue ?? "",
+                    namespace: lane["namespace"]?.stringValue ?? "",
+                    ciNamespace: lane["ciNamespace"]?.stringValue,
+                    yamlOnly: lane["yamlOnly"]?.boolValue ?? false)
+            }
+            return NodeSettings(
+                name: nodeName,
+                bridge: BridgeSettings(
+                    kind: bridge["kind"]?.stringValue.flatMap(BridgeSettings.Kind.init(rawValue:)) ?? .trans,
+                    command: bridge["command"]?.stringValue ?? "trans",
+                    host: bridge["host"]?.stringValue, user: bridge["user"]?.stringValue,
+                    port: bridge["port"]?.intValue, identityFile: bridge["identityFile"]?.stringValue,
+                    kubeconfig: bridge["kubeconfig"]?.stringValue),
+                lanes: lanes)
+        }
+    }
+}
+
+// MARK: - Loading
+
+/// A catalogue loaded from a file, with where it came from.
+public struct LoadedConfig: Sendable {
+    public var path: String
+    /// How the path was chosen (`--config`, `$ARS_CONFIG`, …), for `config view` and `--raw`.
+    public var source: String
+    public var text: String
+    public var catalog: LaneCatalog
+}
+
+/// Finds and loads the lane catalogue.
+public enum ConfigLoader {
+    /// The places searched, in order, with how each is named in messages.
+    public static func searchPath(explicit: String?, environment: [String: String], currentDirectory: String) -> [(path: String, source: String)] {
+        var candidates: [(String, String)] = []
+        if let explicit { candidates.append((explicit, "--config")) }
+        if let env = environment["ARS_CONFIG"], !env.isEmpty { candidates.append((env, "$ARS_CONFIG")) }
+        candidates.append(((currentDirectory as NSString).appendingPathComponent("config/agentrun.yaml"), "./config/agentrun.yaml"))
+        let xdg = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".config")
+        candidates.append(((xdg as NSString).appendingPathComponent("ars/agentrun.yaml"), "$XDG_CONFIG_HOME/ars/agentrun.yaml"))
+        return candidates
+    }
+
+    /// Locates the catalogue: an explicit `--config` or `$ARS_CONFIG` must exist; the others are
+    /// used when present.
+    public static func locate(explicit: String?, environment: [String: String], currentDirectory: String) throws(ArsError) -> (path: String, source: String) {
+        let candidates = searchPath(explicit: explicit, environment: environment, currentDirectory: currentDirectory)
+        for candidate in candidates {
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            if candidate.source == "--config" || candidate.source == "$ARS_CONFIG" {
+                throw ArsError.invalidInput(
+                    "config-not-found", "config file \(candidate.path) (from \(candidate.source)) does not exist",
+                    hint: "check the path, or copy config/agentrun.yaml from the ars repository")
+            }
+        }
+        throw ArsError.invalidInput(
+            "config-not-found", "no lane catalogue found",
+            hint: "looked in " + candidates.map(\.path).joined(separator: ", ")
+                + "; create one from config/agentrun.yaml in the ars repository (see docs/config.md)")
+    }
+
+    /// Reads and validates a catalogue; the first problem is thrown, with a count of the rest.
+    public static func load(path: String, source: String) throws(ArsError) -> LoadedConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ArsError.invalidInput("config-unreadable", "cannot read config file \(path)", hint: "check that it exists and is readable")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let problems = ConfigValidator(file: path, text: text).validate()
+        if var first = problems.first {
+            if problems.count > 1 {
+                first.hint = (first.hint.map { $0 + "; " } ?? "") + "\(problems.count - 1) more problem(s): run 'ars config validate'"
+            }
+            throw first
+        }
+        let value = (try? YAML.decode(text)) ?? .null
+        return LoadedConfig(path: path, source: source, text: text, catalog: LaneCatalog(validated: value))
+    }
+}

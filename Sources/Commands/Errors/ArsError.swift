@@ -1,0 +1,117 @@
+/// The one error type commands and the shell throw. It says what was wrong, where, and what to
+/// do next; `ErrorReport` turns it into text and an exit code in one place.
+public struct ArsError: Error, Sendable, Equatable {
+    /// The broad class of failure; decides the exit code.
+    public enum Kind: String, Sendable {
+        /// A command's check or an assertion did not hold (exit 1).
+        case checkFailed
+        /// Bad command-line input: unknown command, bad flag, missing argument (exit 2).
+        case usage
+        /// A script or configuration file is malformed (exit 2).
+        case invalidInput
+        /// The remote side or the transport failed (exit 3).
+        case remote
+        /// A safety gate refused (exit 4).
+        case refused
+        /// A bug in ars (exit 70).
+        case `internal`
+    }
+
+    public var kind: Kind
+    /// A stable, greppable code such as `unknown-command`.
+    public var code: String
+    /// A short statement of what went wrong.
+    public var message: String
+    /// What to do about it, if there is something useful to say.
+    public var hint: String?
+    /// Where it happened, for errors in files or command lines.
+    public var location: SourceLocation?
+
+    public init(_ kind: Kind, code: String, _ message: String, hint: String? = nil, location: SourceLocation? = nil) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.location = location
+    }
+
+    /// The process exit code for this error: 1 check failed, 2 usage or input, 3 remote, 4 refused.
+    public var exitCode: Int32 {
+        switch kind {
+        case .checkFailed: 1
+        case .usage, .invalidInput: 2
+        case .remote: 3
+        case .refused: 4
+        case .internal: 70
+        }
+    }
+
+    // MARK: Common constructors
+
+    public static func usage(_ code: String, _ message: String, hint: String? = nil, location: SourceLocation? = nil) -> ArsError {
+        ArsError(.usage, code: code, message, hint: hint, location: location)
+    }
+
+    public static func invalidInput(_ code: String, _ message: String, hint: String? = nil, location: SourceLocation? = nil) -> ArsError {
+        ArsError(.invalidInput, code: code, message, hint: hint, location: location)
+    }
+}
+
+/// A place in a command line or a file: 1-based line and column, plus the file when there is one.
+public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    public var file: String?
+    public var line: Int
+    public var column: Int
+    /// The text of the line, so a report can show it with a caret.
+    public var lineText: String?
+
+    public init(file: String? = nil, line: Int = 1, column: Int, lineText: String? = nil) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.lineText = lineText
+    }
+
+    public var description: String {
+        let position = "\(line):\(column)"
+        return file.map { "\($0):\(position)" } ?? position
+    }
+}
+
+/// Renders errors for stderr: the single place that decides how an error reads.
+public enum ErrorReport {
+    /// `error: …` with location, the offending line and a caret under the column, then the hint.
+    public static func render(_ error: ArsError, colour: Bool = false) -> String {
+        let red = colour ? "\u{1B}[31;1m" : ""
+        let bold = colour ? "\u{1B}[1m" : ""
+        let reset = colour ? "\u{1B}[0m" : ""
+        var out = ""
+        if let location = error.location, location.file != nil {
+            out += "\(bold)\(location):\(reset) "
+        }
+        out += "\(red)error\(reset)[\(error.code)]: \(error.message)\n"
+        if let location = error.location, let lineText = location.lineText {
+            let gutter = location.file == nil ? "" : "\(location.line) | "
+            out += "  \(gutter)\(lineText)\n"
+            let caretIndent = String(repeating: " ", count: gutter.count + max(0, displayPrefixWidth(lineText, columns: location.column - 1)))
+            out += "  \(caretIndent)^\n"
+        }
+        if let hint = error.hint {
+            out += "  hint: \(hint)\n"
+        }
+        return out
+    }
+
+    /// Converts any error into an `ArsError` (unknown errors are internal).
+    public static func normalize(_ error: any Error) -> ArsError {
+        if let error = error as? ArsError { return error }
+        if error is CancellationError {
+            return ArsError(.remote, code: "interrupted", "interrupted")
+        }
+        return ArsError(.internal, code: "internal", "\(error)", hint: "this is a bug in ars; please report it with the command you ran")
+    }
+
+    private static func displayPrefixWidth(_ text: String, columns: Int) -> Int {
+        text.prefix(columns).reduce(0) { $0 + TextWidth.of($1) }
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+
+/// The session's notion of now. Tests and scenarios pin it; everything time-based reads it.
+public protocol WallClock: Sendable {
+    func now() -> Date
+}
+
+/// The real clock.
+public struct SystemClock: WallClock {
+    public init() {}
+    public func now() -> Date { Date() }
+}
+
+/// A clock that always reads the same instant (from `ARS_NOW` or a test).
+public struct FixedClock: WallClock {
+    public let instant: Date
+    public init(_ instant: Date) { self.instant = instant }
+    public func now() -> Date { instant }
+}

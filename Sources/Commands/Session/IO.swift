@@ -1,0 +1,161 @@
+import Foundation
+
+/// Somewhere text goes: the terminal, a file, or a buffer in a test.
+public protocol TextSink: AnyObject, Sendable {
+    func write(_ text: String)
+    /// Whether this sink is an interactive terminal (decides colour and widths).
+    var isTerminal: Bool { get }
+    /// The terminal's width in columns, when known.
+    var columns: Int? { get }
+}
+
+/// Where input comes from: the terminal, a pipe, or a string in a test.
+public protocol TextSource: AnyObject, Sendable {
+    /// Reads everything that is left (for `--prompt-stdin`, `apply -f -`).
+    func readAll() -> String
+    /// Reads one line without its newline; nil at end of input.
+    func readLine() -> String?
+    var isTerminal: Bool { get }
+}
+
+/// The three standard streams of a session.
+public struct IOStreams: Sendable {
+    public var stdin: any TextSource
+    public var stdout: any TextSink
+    public var stderr: any TextSink
+
+    public init(stdin: any TextSource, stdout: any TextSink, stderr: any TextSink) {
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    /// The process's own standard streams.
+    public static func standard() -> IOStreams {
+        IOStreams(stdin: FileSource(fd: 0), stdout: FileSink(fd: 1), stderr: FileSink(fd: 2))
+    }
+}
+
+// MARK: - File descriptors
+
+/// Writes to a file descriptor.
+public final class FileSink: TextSink {
+    private let fd: Int32
+    public let isTerminal: Bool
+
+    public init(fd: Int32) {
+        self.fd = fd
+        self.isTerminal = isatty(fd) == 1
+    }
+
+    public func write(_ text: String) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+
+    public var columns: Int? {
+        guard isTerminal else { return nil }
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+}
+
+/// Reads from a file descriptor.
+public final class FileSource: TextSource, @unchecked Sendable {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var atEnd = false
+    private let lock = NSLock()
+    public let isTerminal: Bool
+
+    public init(fd: Int32) {
+        self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        self.isTerminal = isatty(fd) == 1
+    }
+
+    public func readAll() -> String {
+        lock.withLock {
+            var data = buffer
+            buffer = []
+            if !atEnd { data += (try? handle.readToEnd()).map { Array($0) } ?? [] }
+            atEnd = true
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    public func readLine() -> String? {
+        lock.withLock {
+            while true {
+                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Array(buffer[..<newline])
+                    buffer.removeSubrange(...newline)
+                    return String(decoding: line, as: UTF8.self)
+                }
+                if atEnd {
+                    guard !buffer.isEmpty else { return nil }
+                    defer { buffer = [] }
+                    return String(decoding: buffer, as: UTF8.self)
+                }
+                let chunk = handle.availableData
+                if chunk.isEmpty { atEnd = true } else { buffer += chunk }
+            }
+        }
+    }
+}
+
+// MARK: - In-memory streams (tests, captured runs)
+
+/// Collects written text; for tests and for capturing a command's output.
+public final class BufferSink: TextSink, @unchecked Sendable {
+    private var storage = ""
+    private let lock = NSLock()
+    public let isTerminal: Bool
+    public let columns: Int?
+
+    public init(isTerminal: Bool = false, columns: Int? = nil) {
+        self.isTerminal = isTerminal
+        self.columns = columns
+    }
+
+    public func write(_ text: String) { lock.withLock { storage += text } }
+
+    /// Everything written so far.
+    public var text: String { lock.withLock { storage } }
+}
+
+/// Serves a fixed string as input.
+public final class StringSource: TextSource, @unchecked Sendable {
+    private var remaining: Substring
+    private let lock = NSLock()
+    public let isTerminal = false
+
+    public init(_ text: String) { remaining = Substring(text) }
+
+    public func readAll() -> String {
+        lock.withLock {
+            defer { remaining = "" }
+            return String(remaining)
+        }
+    }
+
+    public func readLine() -> String? {
+        lock.withLock {
+            guard !remaining.isEmpty else { return nil }
+            if let newline = remaining.firstIndex(of: "\n") {
+                defer { remaining = remaining[remaining.index(after: newline)...] }
+                return String(remaining[..<newline])
+            }
+            defer { remaining = "" }
+            return String(remaining)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// The current node, lane and task: what the REPL prompt shows and commands default to.
+public struct ShellContext: Sendable, Equatable, Codable {
+    public var node: String?
+    public var lane: String?
+    public var task: String?
+
+    public init(node: String? = nil, lane: String? = nil, task: String? = nil) {
+        self.node = node
+        self.lane = lane
+        self.task = task
+    }
+
+    public subscript(key: ContextKey) -> String? {
+        get {
+            switch key {
+            case .node: node
+            case .lane: lane
+            case .task: task
+            }
+        }
+        set {
+            switch key {
+            case .node: node = newValue
+            case .lane: lane = newValue
+            case .task: task = newValue
+            }
+        }
+    }
+}
+
+/// Everything a command may touch: context, variables, configuration, streams, environment and
+/// clock. All I/O goes through here so tests can capture and control it.
+///
+/// A session is driven by one command loop at a time (the REPL, a one-shot run or a script), which
+/// is why it is a class marked `@unchecked Sendable` rather than an actor.
+public final class Session: @unchecked Sendable {
+    /// How the session is being driven.
+    public enum Mode: Sendable {
+        /// The libedit REPL: context persists between runs.
+        case interactive
+        /// `ars WORDS…` or `ars -c LINE`.
+        case oneShot
+        /// A script file or piped input: starts from the config defaults and never persists context.
+        case script
+    }
+
+    public let registry: CommandRegistry
+    public let mode: Mode
+    public var io: IOStreams
+    public let environment: [String: String]
+    public let clock: any WallClock
+    public let currentDirectory: String
+    public var context: ShellContext
+    public var variables: [String: Value] = [:]
+    /// Ids recently seen per kind, newest first (see `remember`).
+    public var recentIDs: [String: [String]] = [:]
+    /// The REPL's line history, oldest first (empty outside the REPL).
+    public var history: @Sendable () -> [String] = { [] }
+    /// The path given with `--config`, if any.
+    public let configOverride: String?
+    private var loadedConfig: LoadedConfig?
+
+    public init(
+        registry: CommandRegistry,
+        mode: Mode,
+        io: IOStreams,
+        environment: [String: String],
+        clock: any WallClock = SystemClock(),
+        currentDirectory: String = FileManager.default.currentDirectoryPath,
+        context: ShellContext = ShellContext(),
+        configOverride: String? = nil
+    ) {
+        self.registry = registry
+        self.mode = mode
+        self.io = io
+        self.environment = environment
+        self.clock = clock
+        self.currentDirectory = currentDirectory
+        self.context = context
+        self.configOverride = configOverride
+    }
+
+    // MARK: Output policy
+
+    /// Colour on stdout only on a terminal and never when `NO_COLOR` is set (https://no-color.org).
+    public var usesColour: Bool { io.stdout.isTerminal && !(environment["NO_COLOR"].map { !$0.isEmpty } ?? false) }
+    public var usesColourOnStderr: Bool { io.stderr.isTerminal && !(environment["NO_COLOR"].map { !$0.isEmpty } ?? false) }
+
+    // MARK: Configuration
+
+    /// The lane catalogue, loaded on first use (commands that do not need it never parse it).
+    public func config() throws(ArsError) -> LoadedConfig {
+        if let loadedConfig { return loadedConfig }
+        let located = try ConfigLoader.locate(explicit: configOverride, environment: environment, currentDirectory: currentDirectory)
+        let loaded = try ConfigLoader.load(path: located.path, source: located.source)
+        loadedConfig = loaded
+        return loaded
+    }
+
+    /// The lane a command acts on: `--node/--lane`, else the context, else the catalogue's defaults.
+    public func lane(node nodeOverride: String? = nil, lane laneOverride: String? = nil) throws(ArsError) -> LaneSettings {
+        let catalog = try config().catalog
+        let nodeName = nodeOverride ?? context.node ?? catalog.defaultNode
+        guard let node = catalog.node(nodeName) else {
+            throw ArsError.usage(
+                "unknown-node", "unknown node '\(nodeName)'",
+                hint: Suggestions.hint(for: nodeName, in: catalog.nodes.map(\.name)) ?? "nodes: \(catalog.nodes.map(\.name).joined(separator: ", "))")
+        }
+        let laneName = laneOverride ?? (nodeOverride == nil ? context.lane : nil) ?? (node.name == catalog.defaultNode ? catalog.defaultLane : node.lanes.first?.name ?? "")
+        guard let lane = node.lane(laneName) else {
+            throw ArsError.usage(
+                "unknown-lane", "node \(node.name) has no lane '\(laneName)'",
+                hint: Suggestions.hint(for: laneName, in: node.lanes.map(\.name)) ?? "lanes of \(node.name): \(node.lanes.map(\.name).joined(separator: ", "))")
+        }
+        return lane
+    }
+
+    // MARK: Messages
+
+    /// Writes a warning to stderr.
+    public func warn(_ message: String) {
+        io.stderr.write("warning: \(message)\n")
+    }
+
+    /// Writes a progress line to stderr.
+    public func progress(_ message: String) {
+        io.stderr.write(message + "\n")
+    }
+}
+
+// MARK: - Recent ids
+
+extension Session {
+    /// Records ids a command just listed or created (`task` → `t-42`), newest first, so Tab can
+    /// offer them without a network round trip.
+    public func remember(_ ids: [String], kind: String) {
+        var list = recentIDs[kind] ?? []
+        list.removeAll { ids.contains($0) }
+        list.insert(contentsOf: ids, at: 0)
+        recentIDs[kind] = Array(list.prefix(200))
+    }
+}

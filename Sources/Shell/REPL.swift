@@ -1,0 +1,65 @@
+import Commands
+import Foundation
+
+/// The interactive loop: prompt with the context, read a line with libedit, run it, repeat.
+///
+/// The context (node, lane, task) is saved after every command that changes it, so the next REPL
+/// run starts where this one left off (like kubectl's current context).
+struct REPL {
+    let session: Session
+    let stateFiles: StateFiles
+
+    func run() async -> Int32 {
+        let engine = CompletionEngine(session: session)
+        let editor = LineEditor(historyFile: stateFiles.historyFile) { lineBeforeCursor in
+            engine.complete(line: lineBeforeCursor).map(\.value)
+        }
+        // The history closure runs only on this loop's thread, between reads.
+        nonisolated(unsafe) let historySource = editor
+        session.history = { historySource.history }
+        let dispatcher = Dispatcher(session: session)
+        var lastStatus: Int32 = 0
+
+        while true {
+            switch editor.read(prompt: prompt()) {
+            case .endOfFile:
+                return lastStatus
+            case .interrupted:
+                continue
+            case .line(let line):
+                editor.addHistory(line)
+                let before = session.context
+                let tokens: [Token]
+                do { tokens = try Tokenizer.tokenize(line) } catch {
+                    lastStatus = dispatcher.report(error)
+                    continue
+                }
+                guard !tokens.isEmpty else { continue }
+                do {
+                    let (invocation, output) = try await dispatcher.evaluate(tokens, line: line)
+                    dispatcher.print(output, format: invocation.outputFormat)
+                    if let exitStatus = output.exitRequest { return exitStatus }
+                    lastStatus = output.status
+                } catch {
+                    lastStatus = dispatcher.report(error)
+                }
+                if session.context != before {
+                    do { try stateFiles.saveContext(session.context) } catch {
+                        session.warn("could not save the context: \(error.localizedDescription)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// `ars G14/v01 task/t-42 › ` — the effective lane (context, else the catalogue's default) and task.
+    func prompt() -> String {
+        var parts = ["ars"]
+        let lane = try? session.lane()
+        if let node = session.context.node ?? lane?.node {
+            parts.append(node + "/" + (session.context.lane ?? lane?.name ?? "-"))
+        }
+        if let task = session.context.task { parts.append("task/\(task)") }
+        return parts.joined(separator: " ") + " › "
+    }
+}
