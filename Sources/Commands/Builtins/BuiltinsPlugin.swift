@@ -32,9 +32,6 @@ public struct BuiltinsPlugin: CommandPlugin {
                 if let current = session.context.task, !ids.contains(current) { ids.insert(current, at: 0) }
                 return ids.map { CompletionCandidate($0) }
             },
-            CompletionProviders.command: { _, session in
-                session.registry.children(of: []).map { CompletionCandidate($0) }
-            },
         ]
     }
 }

@@ -4,7 +4,7 @@
 struct HelpCommand: Command {
     let signature = CommandSignature(
         "help", summary: "Show the commands, or help for one command",
-        positionals: [Positional("command", "Command words, e.g. 'use lane'", variadic: true, completion: .provider(CompletionProviders.command))],
+        positionals: [Positional("command", "Command words, e.g. 'use lane'", variadic: true, completion: .commandPath)],
         examples: [Example("help", "List every command"), Example("help use lane", "Arguments and options of 'use lane'")])
 
     func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {

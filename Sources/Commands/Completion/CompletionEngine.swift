@@ -58,6 +58,10 @@ public struct CompletionEngine: Sendable {
         }
         // The next positional.
         let positionalCount = countPositionals(arguments, signature: signature)
+        if signature.positionals.last?.completion == .commandPath {
+            let typed = arguments.filter { !$0.hasPrefix("-") }
+            return registry.children(of: typed).filter { $0.hasPrefix(current) }.map { CompletionCandidate($0, summary(of: typed + [$0])) }
+        }
         if let positional = signature.positionals.indices.contains(positionalCount)
             ? signature.positionals[positionalCount]
             : signature.positionals.last.flatMap({ $0.isVariadic ? $0 : nil })
@@ -71,7 +75,7 @@ public struct CompletionEngine: Sendable {
 
     private func candidates(_ completion: Completion, partial: String) -> [CompletionCandidate] {
         switch completion {
-        case .none:
+        case .none, .commandPath:
             return []
         case .values(let values):
             return values.filter { $0.hasPrefix(partial) }.map { CompletionCandidate($0) }
@@ -84,13 +88,14 @@ public struct CompletionEngine: Sendable {
     }
 
     private func paths(partial: String, directoriesOnly: Bool) -> [CompletionCandidate] {
-        let expanded = partial.hasPrefix("~") ? (session.environment["HOME"] ?? NSHomeDirectory()) + partial.dropFirst() : partial
-        let directoryPart = expanded.hasSuffix("/") ? expanded : (expanded as NSString).deletingLastPathComponent
-        let namePrefix = expanded.hasSuffix("/") ? "" : (expanded as NSString).lastPathComponent
-        let base = directoryPart.isEmpty ? session.currentDirectory
-            : (directoryPart.hasPrefix("/") ? directoryPart : (session.currentDirectory as NSString).appendingPathComponent(directoryPart))
+        // Split what was typed into a directory part (kept as typed) and a name prefix.
+        let slash = partial.lastIndex(of: "/")
+        let typedDirectory = slash.map { String(partial[...$0]) } ?? ""
+        let namePrefix = slash.map { String(partial[partial.index(after: $0)...]) } ?? partial
+        var directory = typedDirectory
+        if directory.hasPrefix("~") { directory = (session.environment["HOME"] ?? NSHomeDirectory()) + directory.dropFirst() }
+        let base = directory.hasPrefix("/") ? directory : session.currentDirectory + "/" + directory
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
-        let typedDirectory = partial.hasSuffix("/") ? partial : String(partial.dropLast(namePrefix.count))
         return entries.sorted()
             .filter { $0.hasPrefix(namePrefix) && (namePrefix.hasPrefix(".") || !$0.hasPrefix(".")) }
             .compactMap { name in

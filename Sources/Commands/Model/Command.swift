@@ -49,7 +49,6 @@ public enum CompletionProviders {
     public static let node = "node"
     public static let lane = "lane"
     public static let task = "task"
-    public static let command = "command"
 }
 
 /// The version of ars, shown by `ars --version` and written into evidence.

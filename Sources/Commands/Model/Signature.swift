@@ -199,6 +199,9 @@ public enum Completion: Sendable, Equatable {
     case directories
     /// A named provider registered by a plugin or the shell (`node`, `lane`, `task`, …).
     case provider(String)
+    /// Words of a command path (for `help`): each word completes among the children of the
+    /// words before it.
+    case commandPath
 }
 
 /// Keys of the session context that can fill in a left-out argument.
