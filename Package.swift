@@ -43,7 +43,7 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "CommandsTests", dependencies: ["Commands"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands"], exclude: ["Golden"]),
         .testTarget(name: "LegacyPluginTests", dependencies: ["LegacyPlugin", "Commands"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands"]),
     ]

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+@Suite("ars one-shot, piped and completion entry points")
+struct OneShotTests {
+    @Test("--version and --help")
+    func versionAndHelp() throws {
+        let sandbox = try Sandbox()
+        let version = try sandbox.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.hasPrefix("ars "))
+        let help = try sandbox.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("use lane NAME [options]"))
+    }
+
+    @Test("a misspelled command exits 2 and suggests the right one")
+    func didYouMean() throws {
+        let result = try Sandbox().run(["-c", "contxt"])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("error[unknown-command]: unknown command 'contxt'"))
+        #expect(result.stderr.contains("hint: did you mean 'context'?"))
+    }
+
+    @Test("ars WORDS and ars -c LINE run the same command with the same printers")
+    func wordsAndLine() throws {
+        let sandbox = try Sandbox()
+        let words = try sandbox.run(["context", "-o", "json"])
+        let line = try sandbox.run(["-c", "context -o json"])
+        #expect(words.status == 0)
+        #expect(words.stdout == line.stdout)
+        #expect(words.stdout.contains(#""lane": "v01""#))
+        // A runbook line pastes in unchanged.
+        #expect(try sandbox.run(["-c", "bun scripts/cli.ts agentrun context -o json"]).stdout == words.stdout)
+    }
+
+    @Test("__complete offers node, lane and task after 'use'")
+    func completeUse() throws {
+        let result = try Sandbox().run(["__complete", "use", ""])
+        #expect(result.status == 0)
+        #expect(result.stdout == "lane\nnode\ntask\n")
+        #expect(try Sandbox().run(["__complete", "--shell=fish", "--", "use", "node", ""]).stdout.hasPrefix("G14\ttrans bridge; lanes: v01\n"))
+    }
+
+    @Test("the interactive context persists between runs; piped scripts start from the defaults")
+    func contextPersistence() throws {
+        let sandbox = try Sandbox()
+        #expect(try sandbox.run(["use", "lane", "v02", "--node", "D601"]).status == 0)
+        let later = try sandbox.run(["context", "-o", "json"])
+        #expect(later.stdout.contains(#""node": "D601""#))
+        #expect(later.stdout.contains(#""lane": "v02""#))
+        let attributes = try FileManager.default.attributesOfItem(atPath: sandbox.directory + "/state/ars/context.json")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let piped = try sandbox.run([], stdin: "context -o json\n")
+        #expect(piped.stdout.contains(#""node": "G14""#), "a script never inherits the interactive context")
+    }
+
+    @Test("piped lines run as a script: comments skipped, first failure stops with its status and location")
+    func pipedScript() throws {
+        let result = try Sandbox().run([], stdin: "# a comment\necho 一\necho 'two'\ncontxt\necho never\n")
+        #expect(result.status == 2)
+        #expect(result.stdout == "一\ntwo\n")
+        #expect(result.stderr.contains("<stdin>:4:1: error[unknown-command]"))
+        #expect(try Sandbox().run([], stdin: "echo a\nexit 3\necho b\n").status == 3)
+    }
+
+    @Test("frozen Code Queue writes exit 4 and name the new command, whatever their arguments")
+    func frozen() throws {
+        let result = try Sandbox().run(["codex", "submit", "--prompt", "x", "--queue", "q"])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("error[frozen]: 'codex submit' is frozen"))
+        #expect(result.stderr.contains("create task --aipod Artificer --prompt-stdin"))
+    }
+
+    @Test("config validate reports problems at file:line:col and exits 2")
+    func configValidate() throws {
+        let sandbox = try Sandbox()
+        try "defaults: {node: G14, lane: v01}\nnodes:\n  G14:\n    bridge: {kind: trans}\n    lanes:\n      v01: {restBaseUrl: 'https://x.invalid', namespace: n, argoAp: x}\n"
+            .write(toFile: sandbox.directory + "/bad.yaml", atomically: true, encoding: .utf8)
+        let result = try sandbox.run(["config", "validate", "bad.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("bad.yaml:6:61: error[config-unknown-key]: unknown key 'argoAp' in 'nodes.G14.lanes.v01'"))
+        #expect(result.stdout.contains("did you mean 'argoApp'?"))
+        #expect(try sandbox.run(["config", "validate"]).status == 0)
+    }
+
+    @Test("no lane catalogue: commands that need it say where ars looked")
+    func missingConfig() throws {
+        let result = try Sandbox(config: false).run(["use", "node", "G14"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("no lane catalogue found"))
+        #expect(result.stderr.contains("config/agentrun.yaml"))
+    }
+
+    @Test("output carries no colour codes when not on a terminal")
+    func noColourOffTerminal() throws {
+        let result = try Sandbox().run(["config", "view"])
+        #expect(result.status == 0)
+        #expect(!result.stdout.contains("\u{1B}"))
+    }
+}
+
+@Suite("Generated completion scripts")
+struct CompletionScriptTests {
+    @Test("committed scripts under completions/ match what ars generates", arguments: [("bash", "ars.bash"), ("zsh", "_ars"), ("fish", "ars.fish")])
+    func upToDate(shell: String, file: String) throws {
+        let generated = try Sandbox().run(["completion", shell]).stdout
+        let committed = try String(contentsOfFile: repositoryRoot + "/completions/" + file, encoding: .utf8)
+        #expect(generated == committed, "completions/\(file) is stale: run scripts/generate-completions")
+    }
+
+    @Test("bash: the script completes through ars __complete in a real bash")
+    func bash() throws {
+        let sandbox = try Sandbox()
+        let script = """
+            source <(ars completion bash)
+            COMP_WORDS=(ars use ''); COMP_CWORD=2; _ars; echo "${COMPREPLY[*]}"
+            COMP_WORDS=(ars co); COMP_CWORD=1; _ars; echo "${COMPREPLY[*]}"
+            COMP_WORDS=(ars context --output ''); COMP_CWORD=3; _ars; echo "${COMPREPLY[*]}"
+            """
+        let result = try runProcess(["/bin/bash", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
+        #expect(result.stdout == "lane node task\ncodex completion config context\nhuman json yaml\n", "stderr: \(result.stderr)")
+    }
+
+    @Test("fish: complete -C answers from the generated script")
+    func fish() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/fish") else {
+            Issue.record("fish is not installed; scripts/setup installs it")
+            return
+        }
+        let sandbox = try Sandbox()
+        let script = "ars completion fish | source; complete -C 'ars use '; complete -C 'ars use node '; complete -C 'ars con'"
+        let result = try runProcess(["/usr/bin/fish", "--no-config", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
+        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").first.map(String.init) ?? "" }
+        #expect(lines == ["lane", "node", "task", "D601", "G14", "config", "context"], "stderr: \(result.stderr)")
+    }
+}
