@@ -45,6 +45,9 @@ struct Launcher {
             }
         }
 
+        if rest.first == "__reference" {
+            return reference(Array(rest.dropFirst()), io: io)
+        }
         if rest.first == "__complete" {
             return await complete(Array(rest.dropFirst()), configPath: configPath, io: io)
         }
@@ -95,6 +98,19 @@ struct Launcher {
         let before = CommandParser.stripPastePrefix(words.dropLast().enumerated().map { Token($1, start: $0, end: $0 + 1) }).map(\.text)
         let candidates = engine.complete(words: before, current: current)
         io.stdout.write(ShellScripts.format(candidates, shell: shell, current: current))
+        return 0
+    }
+
+    /// `ars __reference commands|config-keys`: generated Markdown for `docs/` (see scripts/generate-docs).
+    private func reference(_ words: [String], io: IOStreams) -> Int32 {
+        switch words.first {
+        case "commands":
+            io.stdout.write(ReferenceDocs.commands(makeSession(.oneShot, io: io, configPath: nil).registry))
+        case "config-keys":
+            io.stdout.write(ReferenceDocs.configKeys())
+        default:
+            return usage(io, "__reference takes 'commands' or 'config-keys'")
+        }
         return 0
     }
 

@@ -54,15 +54,14 @@ final class LineEditor {
 
         rl_readline_name = UnsafePointer(EditorState.permanent("ars"))
         rl_basic_word_break_characters = UnsafePointer(EditorState.permanent(EditorState.wordBreaks))
-        rl_completer_word_break_characters = EditorState.permanent(EditorState.wordBreaks)
         rl_attempted_completion_function = EditorState.complete
         rl_pre_input_hook = EditorState.disableSignalKeys
         rl_initialize()
         rl_add_defun(EditorState.permanent("ars-interrupt"), EditorState.interrupt, Int32(EditorState.controlC))
 
-        stifle_history(Int32(clamping: max(historyLimit, 1)))
-        if let historyFile, access(historyFile, R_OK) == 0 {
-            read_history(historyFile)
+        stifle_history(Int32(clamping: max(historyLimit, 0)))
+        if let historyFile {
+            read_history(historyFile)  // A missing file leaves the history empty.
         }
     }
 
@@ -191,6 +190,7 @@ private enum EditorState {
     /// normal mode, ISIG included, when the line is finished.
     static let disableSignalKeys: @convention(c) () -> Int32 = {
         rl_parse_and_bind("setty -d -isig")
+        return 0
     }
 
     /// Bound to Ctrl-C: records the interrupt and pushes a Return, which makes libedit move below the

@@ -1,4 +1,5 @@
 import Foundation
+import Commands
 import Testing
 
 @Suite("ars one-shot, piped and completion entry points")
@@ -107,7 +108,7 @@ struct CompletionScriptTests {
     func upToDate(shell: String, file: String) throws {
         let generated = try Sandbox().run(["completion", shell]).stdout
         let committed = try String(contentsOfFile: repositoryRoot + "/completions/" + file, encoding: .utf8)
-        #expect(generated == committed, "completions/\(file) is stale: run scripts/generate-completions")
+        #expect(generated == committed, "completions/\(file) is stale: run scripts/generate-docs")
     }
 
     @Test("bash: the script completes through ars __complete in a real bash")
@@ -134,5 +135,22 @@ struct CompletionScriptTests {
         let result = try runProcess(["/usr/bin/fish", "--no-config", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
         let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").first.map(String.init) ?? "" }
         #expect(lines == ["lane", "node", "task", "D601", "G14", "config", "context"], "stderr: \(result.stderr)")
+    }
+}
+
+@Suite("Generated reference docs")
+struct ReferenceDocsTests {
+    @Test("docs/commands.md matches the signatures")
+    func commands() throws {
+        let generated = try Sandbox().run(["__reference", "commands"]).stdout
+        let committed = try String(contentsOfFile: repositoryRoot + "/docs/commands.md", encoding: .utf8)
+        #expect(generated == committed, "docs/commands.md is stale: run scripts/generate-docs")
+    }
+
+    @Test("the key table of docs/config.md matches the schema")
+    func configKeys() throws {
+        let keys = try Sandbox().run(["__reference", "config-keys"]).stdout
+        let committed = try String(contentsOfFile: repositoryRoot + "/docs/config.md", encoding: .utf8)
+        #expect(ReferenceDocs.splice(keys, named: "config-keys", into: committed) == committed, "docs/config.md is stale: run scripts/generate-docs")
     }
 }

@@ -1,6 +1,9 @@
 // A harness that drives a real terminal program through tmux, for end-to-end tests of the REPL.
 
 import Foundation
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 // MARK: - TmuxSession
 
@@ -21,6 +24,9 @@ import Foundation
 final class TmuxSession: Sendable {
     /// The name of the tmux session (and target of every command) on the private server.
     private static let target = "main"
+
+    /// Serialises starting tmux: see `spawn(_:)`.
+    private static let spawnLock = NSLock()
 
     /// The private server's socket name, passed with `-L`.
     let socketName: String
@@ -87,28 +93,39 @@ final class TmuxSession: Sendable {
             guard ContinuousClock.now < deadline else {
                 throw TmuxError.timeout(waitingFor: text, screen: screen)
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            usleep(50_000)
         }
     }
 
     // MARK: - Program state
 
-    /// Polls until the program has exited (its pane is dead or the session is gone); returns
-    /// `false` if it is still running after `timeout`.
+    /// Polls until the program has exited (its pane is dead and tmux has collected its exit status
+    /// or signal, or the session is gone); returns `false` if it is still running after `timeout`.
+    ///
+    /// tmux marks a pane dead when its terminal closes, which can be before it reaps the process.
+    /// Debian's tmux also loses that SIGCHLD now and then (closing the pane runs libutempter's
+    /// helper, which sets SIGCHLD to its default while it waits), leaving the program a zombie
+    /// without a status; a dead pane without one gets the server sent a SIGCHLD, so it reaps.
     func waitForExit(timeout: Duration = .seconds(10)) throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
-            guard let dead = try paneFormat("#{pane_dead}") else { return true }
-            if dead == "1" {
+            guard let state = try paneFormat("#{pane_dead} #{pid} #{pane_dead_status}#{pane_dead_signal}") else {
                 return true
             }
+            let fields = state.split(separator: " ")
+            if fields.count == 3 {
+                return true
+            }
+            if fields.first == "1", let server = fields.last.flatMap({ pid_t($0) }) {
+                Glibc.kill(server, SIGCHLD)
+            }
             guard ContinuousClock.now < deadline else { return false }
-            Thread.sleep(forTimeInterval: 0.05)
+            usleep(50_000)
         }
     }
 
-    /// The program's exit status once it has exited normally; `nil` while it runs, after a signal,
-    /// or when the session is gone.
+    /// The program's exit status once it has exited normally (see `waitForExit`); `nil` while it
+    /// runs, after a signal, or when the session is gone.
     func exitStatus() throws -> Int32? {
         try paneFormat("#{pane_dead_status}").flatMap { Int32($0) }
     }
@@ -133,39 +150,104 @@ final class TmuxSession: Sendable {
     /// Runs `tmux -u -L <socket> -f /dev/null` with `commands` (each the arguments of one tmux
     /// command, run in sequence) and returns its standard output.
     ///
-    /// Arguments ending in `;` are escaped so tmux does not take them for command separators. tmux
-    /// inherits this process's environment without `TMUX` (so it also works inside tmux) and locale
-    /// overrides, plus `LANG=C.UTF-8`, so UTF-8 text is sent and captured intact.
+    /// Arguments ending in `;` are escaped so tmux does not take them for command separators.
     @discardableResult
     private func tmux(_ commands: [String]...) throws -> String {
         let arguments = commands
             .map { command in command.map { $0.hasSuffix(";") ? "\($0.dropLast())\\;" : $0 } }
             .joined(separator: [";"])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux", "-u", "-L", socketName, "-f", "/dev/null"] + arguments
+        let result = try Self.spawn(["tmux", "-u", "-L", socketName, "-f", "/dev/null"] + arguments)
+        guard result.status == 0 else {
+            throw TmuxError.commandFailed(arguments: Array(arguments), status: result.status, message: result.errors)
+        }
+        return result.output
+    }
+
+    /// Runs a program found on `PATH`, waits for it and returns its exit status and output.
+    ///
+    /// Foundation's `Process` is not used: the first tmux client forks the tmux server, which would
+    /// inherit `Process`'s descriptors (its `waitUntilExit()` then never returns) and the calling
+    /// thread's blocked signals (so `kill-server` and the server's SIGCHLD handling never work).
+    /// Here the child starts with no signals blocked and only standard input (`/dev/null`), output
+    /// and error open. Its environment is this process's without `TMUX`, `TMUX_PANE` (so the tests
+    /// also work inside tmux) and locale overrides, plus `LANG=C.UTF-8`, so UTF-8 text is sent and
+    /// captured intact.
+    private static func spawn(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         var environment = ProcessInfo.processInfo.environment.filter { name, _ in
             !["TMUX", "TMUX_PANE", "LC_ALL", "LC_CTYPE"].contains(name)
         }
         environment["LANG"] = "C.UTF-8"
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Read before waiting: a full pipe would otherwise block tmux forever.
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TmuxError.commandFailed(
-                arguments: Array(arguments),
-                status: process.terminationStatus,
-                message: String(decoding: errorData, as: UTF8.self)
-            )
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+
+        // Serialised, so that no concurrent spawn inherits this one's pipes: the child closes every
+        // inheritable descriptor after moving its ends of the pipes to standard output and error.
+        spawnLock.lock()
+        var outputPipe: [Int32] = [-1, -1]
+        var errorPipe: [Int32] = [-1, -1]
+        guard pipe(&outputPipe) == 0, pipe(&errorPipe) == 0 else {
+            spawnLock.unlock()
+            throw TmuxError.spawnFailed(errno: errno)
         }
-        return String(decoding: outputData, as: UTF8.self)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], STDOUT_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, errorPipe[1], STDERR_FILENO)
+        for descriptor in inheritableDescriptors() {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
+        var pid = pid_t()
+        let spawnError = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        close(outputPipe[1])
+        close(errorPipe[1])
+        spawnLock.unlock()
+        defer {
+            close(outputPipe[0])
+            close(errorPipe[0])
+        }
+        guard spawnError == 0 else { throw TmuxError.spawnFailed(errno: spawnError) }
+
+        // tmux writes little to standard error, so reading the pipes one after the other cannot
+        // leave it blocked on a full pipe.
+        let output = readToEnd(outputPipe[0])
+        let errors = readToEnd(errorPipe[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exitStatus, output, errors)
+    }
+
+    /// This process's open descriptors above standard error that a child would inherit (not close-on-exec).
+    private static func inheritableDescriptors() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap(Int32.init).filter { descriptor in
+            descriptor > STDERR_FILENO && fcntl(descriptor, F_GETFD) & FD_CLOEXEC == 0
+        }
+    }
+
+    /// Reads `descriptor` until end of file, decoding the bytes as UTF-8.
+    private static func readToEnd(_ descriptor: Int32) -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count > 0 {
+                bytes += buffer[..<count]
+            } else if count == 0 || errno != EINTR {
+                return String(decoding: bytes, as: UTF8.self)
+            }
+        }
     }
 }
 
@@ -177,6 +259,8 @@ enum TmuxError: Error, CustomStringConvertible {
     case commandFailed(arguments: [String], status: Int32, message: String)
     /// `waitFor` gave up; `screen` is the last screen captured.
     case timeout(waitingFor: String, screen: String)
+    /// tmux could not be started.
+    case spawnFailed(errno: Int32)
 
     var description: String {
         switch self {
@@ -184,6 +268,8 @@ enum TmuxError: Error, CustomStringConvertible {
             "tmux \(arguments.joined(separator: " ")) exited with \(status): \(message)"
         case let .timeout(text, screen):
             "timed out waiting for \(String(reflecting: text)); last screen:\n\(screen)"
+        case let .spawnFailed(code):
+            "cannot run tmux: \(String(cString: strerror(code)))"
         }
     }
 }

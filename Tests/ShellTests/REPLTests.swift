@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+/// The REPL in a real terminal: tmux runs `ars`, types keys and reads the screen.
+@Suite("REPL through tmux", .serialized)
+struct REPLTests {
+    /// Starts ars in its sandbox directory inside tmux.
+    func startREPL(_ sandbox: Sandbox) throws -> TmuxSession {
+        let environment = sandbox.environment.filter { $0.key != "LANG" }
+        return try TmuxSession(command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)'"], environment: environment)
+    }
+
+    @Test("Tab completes, Ctrl-C clears without exiting, Up recalls, Chinese round-trips, Ctrl-D exits")
+    func interactiveSession() throws {
+        let sandbox = try Sandbox()
+        let tmux = try startREPL(sandbox)
+        defer { tmux.kill() }
+        try tmux.waitFor("ars G14/v01 › ")
+
+        // Tab completes a partial command; Enter runs it.
+        try tmux.type("cont")
+        try tmux.send(keys: "Tab")
+        try tmux.waitFor("ars G14/v01 › context ")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor("namespace:   agentrun-v01")
+
+        // Tab completes subcommands and enum values too.
+        try tmux.type("context -o ya")
+        try tmux.send(keys: "Tab")
+        try tmux.waitFor("context -o yaml ")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor("restBaseUrl: https://agentrun-v01.g14.unidesk.invalid\nconfig:")
+
+        // Ctrl-C clears the line; the shell stays alive and runs the next line.
+        try tmux.type("use lane half-typed")
+        try tmux.send(keys: "C-c")
+        try tmux.type("echo still-alive")
+        try tmux.send(keys: "Enter")
+        let afterInterrupt = try tmux.waitFor("\nstill-alive\n")
+        #expect(!afterInterrupt.contains("unknown lane"), "the interrupted line must not run")
+
+        // Chinese text is echoed intact.
+        try tmux.type("echo 派发任务 测试")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor("\n派发任务 测试\n")
+
+        // Up recalls the previous line.
+        try tmux.send(keys: "Up")
+        try tmux.waitFor("› echo 派发任务 测试")
+        try tmux.send(keys: "C-u")
+
+        // The prompt follows the context.
+        try tmux.type("use task t-42")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor("ars G14/v01 task/t-42 › ")
+
+        // Ctrl-D exits cleanly.
+        try tmux.send(keys: "C-d")
+        #expect(try tmux.waitForExit())
+        #expect(try tmux.exitStatus() == 0)
+
+        // History is private to the user.
+        let history = try FileManager.default.attributesOfItem(atPath: sandbox.directory + "/state/ars/history")
+        #expect((history[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test("a second REPL run starts from the saved context and recalls the first run's history")
+    func persistence() throws {
+        let sandbox = try Sandbox()
+        do {
+            let first = try startREPL(sandbox)
+            defer { first.kill() }
+            try first.waitFor("ars G14/v01 › ")
+            try first.type("use lane v02 --node D601")
+            try first.send(keys: "Enter")
+            try first.waitFor("ars D601/v02 › ")
+            try first.send(keys: "C-d")
+            #expect(try first.waitForExit())
+        }
+        let second = try startREPL(sandbox)
+        defer { second.kill() }
+        try second.waitFor("ars D601/v02 › ")
+        try second.send(keys: "Up")
+        try second.waitFor("ars D601/v02 › use lane v02 --node D601")
+    }
+
+    @Test("an error is reported and the REPL goes on")
+    func errorsDoNotExit() throws {
+        let sandbox = try Sandbox()
+        let tmux = try startREPL(sandbox)
+        defer { tmux.kill() }
+        try tmux.waitFor("ars G14/v01 › ")
+        try tmux.type("contxt")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor("hint: did you mean 'context'?")
+        try tmux.type("exit 5")
+        try tmux.send(keys: "Enter")
+        #expect(try tmux.waitForExit())
+        #expect(try tmux.exitStatus() == 5)
+    }
+}
