@@ -56,6 +56,7 @@ final class LineEditor {
         rl_basic_word_break_characters = UnsafePointer(EditorState.permanent(EditorState.wordBreaks))
         rl_attempted_completion_function = EditorState.complete
         rl_pre_input_hook = EditorState.disableSignalKeys
+        rl_catch_signals = 0
         rl_initialize()
         rl_add_defun(EditorState.permanent("ars-interrupt"), EditorState.interrupt, Int32(EditorState.controlC))
 
@@ -74,6 +75,7 @@ final class LineEditor {
     /// fresh line. When `read` returns, the terminal is back in its normal mode (ISIG on).
     func read(prompt: String) -> Read {
         EditorState.interrupted = false
+        rl_resize_terminal()
         guard let text = readline(prompt) else {
             if isatty(STDIN_FILENO) == 1 {
                 fputs("\n", stdout)
