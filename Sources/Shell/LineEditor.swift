@@ -5,9 +5,7 @@
 // lives in `EditorState` below, confined to this file; only one `LineEditor` may exist per process.
 
 @preconcurrency import CEditLine
-#if canImport(Glibc)
 @preconcurrency import Glibc
-#endif
 
 // MARK: - LineEditor
 
@@ -21,6 +19,11 @@
 /// - Ctrl-C: clears the line and returns `.interrupted`; it never signals the process. Outside `read`
 ///   the terminal generates SIGINT as usual, so a handler can cancel a running command.
 /// - Ctrl-D on an empty line: returns `.endOfFile`.
+/// - Ctrl-Z: suspends the process like a shell job; after `fg` the line is redrawn and editing goes on.
+/// - Signals: libedit's own handlers are off. They run on whichever thread receives the signal and
+///   crash (NULL editor) when `readline` returns on the reading thread meanwhile, which happens when
+///   reading off the main thread. Without them SIGHUP/SIGTERM simply terminate the process, and a new
+///   terminal size is picked up at the next prompt.
 ///
 /// `read` may be called from any thread, but never concurrently, and only one instance may exist.
 final class LineEditor {
@@ -52,13 +55,14 @@ final class LineEditor {
         Self.selectUTF8Locale()
         EditorState.completer = completer
 
-        rl_readline_name = UnsafePointer(EditorState.permanent("ars"))
+        rl_readline_name = UnsafePointer(EditorState.permanent("ars"))  // Selects `ars:` lines in ~/.editrc.
         rl_basic_word_break_characters = UnsafePointer(EditorState.permanent(EditorState.wordBreaks))
         rl_attempted_completion_function = EditorState.complete
         rl_pre_input_hook = EditorState.disableSignalKeys
-        rl_catch_signals = 0
+        rl_catch_signals = 0  // See "Signals" above.
         rl_initialize()
-        rl_add_defun(EditorState.permanent("ars-interrupt"), EditorState.interrupt, Int32(EditorState.controlC))
+        rl_add_defun(EditorState.permanent("ars-interrupt"), EditorState.interrupt, EditorState.controlC)
+        rl_add_defun(EditorState.permanent("ars-suspend"), EditorState.suspend, EditorState.controlZ)
 
         stifle_history(Int32(clamping: max(historyLimit, 0)))
         if let historyFile {
@@ -75,7 +79,7 @@ final class LineEditor {
     /// fresh line. When `read` returns, the terminal is back in its normal mode (ISIG on).
     func read(prompt: String) -> Read {
         EditorState.interrupted = false
-        rl_resize_terminal()
+        rl_resize_terminal()  // Without libedit's SIGWINCH handler, the size is read here.
         guard let text = readline(prompt) else {
             if isatty(STDIN_FILENO) == 1 {
                 fputs("\n", stdout)
@@ -167,7 +171,9 @@ final class LineEditor {
 /// synchronously on that thread), which is why `nonisolated(unsafe)` is sound here.
 private enum EditorState {
     /// The ASCII code of Ctrl-C.
-    static let controlC: UInt8 = 0x03
+    static let controlC: Int32 = 0x03
+    /// The ASCII code of Ctrl-Z.
+    static let controlZ: Int32 = 0x1A
     /// Completion splits words on whitespace only.
     static let wordBreaks = " \t\n"
 
@@ -200,6 +206,24 @@ private enum EditorState {
     static let interrupt: @convention(c) (Int32, Int32) -> Int32 = { _, _ in
         interrupted = true
         return rl_insert(1, Int32(UInt8(ascii: "\r")))
+    }
+
+    /// Bound to Ctrl-Z: suspends the process like a shell job. The terminal is in its normal mode
+    /// while stopped; once continued, editing resumes and the line is redrawn.
+    static let suspend: @convention(c) (Int32, Int32) -> Int32 = { _, _ in
+        rl_deprep_terminal()
+        // Stop on this very thread, synchronously: it may block SIGTSTP (Dispatch's worker threads
+        // do), and the stop would then happen later, on another thread, after the terminal is raw again.
+        var stop = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&stop)
+        sigaddset(&stop, SIGTSTP)
+        pthread_sigmask(SIG_UNBLOCK, &stop, &previous)
+        raise(SIGTSTP)
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        rl_prep_terminal(0)
+        rl_forced_update_display()
+        return 0
     }
 
     // MARK: Completion

@@ -61,6 +61,9 @@ public final class Session: @unchecked Sendable {
     /// The path given with `--config`, if any.
     public let configOverride: String?
     private var loadedConfig: LoadedConfig?
+    /// Makes the HTTP transport on first use (the shell wires libcurl; tests wire what they need).
+    public var makeHTTPTransport: @Sendable () -> any HTTPTransport = { UnavailableTransport() }
+    private var httpTransport: (any HTTPTransport)?
 
     public init(
         registry: CommandRegistry,
@@ -117,6 +120,17 @@ public final class Session: @unchecked Sendable {
         return lane
     }
 
+    // MARK: Services
+
+    /// The HTTP transport, created on first use and then reused, so one connection serves every
+    /// command of a REPL session or script.
+    public var http: any HTTPTransport {
+        if let httpTransport { return httpTransport }
+        let transport = makeHTTPTransport()
+        httpTransport = transport
+        return transport
+    }
+
     // MARK: Messages
 
     /// Writes a warning to stderr.
@@ -140,5 +154,13 @@ extension Session {
         list.removeAll { ids.contains($0) }
         list.insert(contentsOf: ids, at: 0)
         recentIDs[kind] = Array(list.prefix(200))
+    }
+}
+
+
+/// The transport of a session that was given none: every request fails clearly.
+struct UnavailableTransport: HTTPTransport {
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        throw ArsError(.internal, code: "no-transport", "this session has no HTTP transport", hint: "this is a bug in ars's wiring")
     }
 }

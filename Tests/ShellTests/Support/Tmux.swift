@@ -1,9 +1,7 @@
 // A harness that drives a real terminal program through tmux, for end-to-end tests of the REPL.
 
 import Foundation
-#if canImport(Glibc)
 @preconcurrency import Glibc
-#endif
 
 // MARK: - TmuxSession
 
@@ -19,7 +17,8 @@ import Foundation
 /// let tmux = try TmuxSession(command: [shellPath])
 /// try tmux.type("cont")
 /// try tmux.send(keys: "Tab")
-/// _ = try tmux.waitFor("context ")
+/// try tmux.type("x")
+/// try tmux.waitFor("context x")  // The trailing space after a completion is trimmed by `capture()`.
 /// ```
 final class TmuxSession: Sendable {
     /// The name of the tmux session (and target of every command) on the private server.
@@ -68,26 +67,28 @@ final class TmuxSession: Sendable {
     // MARK: - Output
 
     /// The visible screen: wrapped lines joined, trailing blanks of each line and trailing empty
-    /// lines removed.
+    /// lines removed. When the program exits, tmux scrolls the screen up one line to show
+    /// "Pane is dead (status …)" on the last one, so the top line may be gone by then.
     func capture() throws -> String {
-        let screen = try tmux(["capture-pane", "-p", "-J", "-t", Self.target])
-        var lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            String(line.reversed().drop { $0 == " " }.reversed())
+        var screen = Self.trimmingTrailingBlanks(try tmux(["capture-pane", "-p", "-J", "-t", Self.target]))
+        while screen.hasSuffix("\n") {
+            screen.removeLast()
         }
-        while lines.last?.isEmpty == true {
-            lines.removeLast()
-        }
-        return lines.joined(separator: "\n")
+        return screen
     }
 
     /// Polls the screen until it contains `text` and returns that screen.
+    ///
+    /// Like the screen, `text` is compared without the trailing blanks of its lines, so waiting for
+    /// a prompt such as `"ars › "` works (but cannot tell whether the blank is there).
     /// - Throws: `TmuxError.timeout` with the last screen when `timeout` passes first.
     @discardableResult
     func waitFor(_ text: String, timeout: Duration = .seconds(10)) throws -> String {
+        let wanted = Self.trimmingTrailingBlanks(text)
         let deadline = ContinuousClock.now + timeout
         while true {
             let screen = try capture()
-            if screen.contains(text) {
+            if screen.contains(wanted) {
                 return screen
             }
             guard ContinuousClock.now < deadline else {
@@ -133,6 +134,14 @@ final class TmuxSession: Sendable {
     /// Kills this session's tmux server (and so the program). Safe to call more than once.
     func kill() {
         _ = try? tmux(["kill-server"])
+    }
+
+    /// `text` without the blanks at the end of each of its lines.
+    private static func trimmingTrailingBlanks(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in line.reversed().drop { $0 == " " }.reversed() }
+            .map { String($0) }
+            .joined(separator: "\n")
     }
 
     // MARK: - Running tmux
@@ -195,8 +204,9 @@ final class TmuxSession: Sendable {
         var outputPipe: [Int32] = [-1, -1]
         var errorPipe: [Int32] = [-1, -1]
         guard pipe(&outputPipe) == 0, pipe(&errorPipe) == 0 else {
+            let code = errno
             spawnLock.unlock()
-            throw TmuxError.spawnFailed(errno: errno)
+            throw TmuxError.spawnFailed(errno: code)
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
