@@ -15,19 +15,22 @@ struct REPLTests {
         let sandbox = try Sandbox()
         let tmux = try startREPL(sandbox)
         defer { tmux.kill() }
-        try tmux.waitFor("ars G14/v01 › ")
+        try tmux.waitFor("ars G14/v01 ›")
 
         // Tab completes a partial command; Enter runs it.
+        // (capture trims trailing blanks, so the space Tab adds is proven by typing after it).
         try tmux.type("cont")
         try tmux.send(keys: "Tab")
-        try tmux.waitFor("ars G14/v01 › context ")
+        try tmux.waitFor("ars G14/v01 › context")
+        try tmux.type("-o json")
+        try tmux.waitFor("ars G14/v01 › context -o json")
         try tmux.send(keys: "Enter")
-        try tmux.waitFor("namespace:   agentrun-v01")
+        try tmux.waitFor(#""namespace": "agentrun-v01""#)
 
         // Tab completes subcommands and enum values too.
         try tmux.type("context -o ya")
         try tmux.send(keys: "Tab")
-        try tmux.waitFor("context -o yaml ")
+        try tmux.waitFor("context -o yaml")
         try tmux.send(keys: "Enter")
         try tmux.waitFor("restBaseUrl: https://agentrun-v01.g14.unidesk.invalid\nconfig:")
 
@@ -44,15 +47,15 @@ struct REPLTests {
         try tmux.send(keys: "Enter")
         try tmux.waitFor("\n派发任务 测试\n")
 
-        // Up recalls the previous line.
+        // Up recalls the previous line onto the fresh prompt.
         try tmux.send(keys: "Up")
-        try tmux.waitFor("› echo 派发任务 测试")
+        try tmux.waitFor("派发任务 测试\nars G14/v01 › echo 派发任务 测试")
         try tmux.send(keys: "C-u")
 
         // The prompt follows the context.
         try tmux.type("use task t-42")
         try tmux.send(keys: "Enter")
-        try tmux.waitFor("ars G14/v01 task/t-42 › ")
+        try tmux.waitFor("ars G14/v01 task/t-42 ›")
 
         // Ctrl-D exits cleanly.
         try tmux.send(keys: "C-d")
@@ -70,16 +73,16 @@ struct REPLTests {
         do {
             let first = try startREPL(sandbox)
             defer { first.kill() }
-            try first.waitFor("ars G14/v01 › ")
+            try first.waitFor("ars G14/v01 ›")
             try first.type("use lane v02 --node D601")
             try first.send(keys: "Enter")
-            try first.waitFor("ars D601/v02 › ")
+            try first.waitFor("ars D601/v02 ›")
             try first.send(keys: "C-d")
             #expect(try first.waitForExit())
         }
         let second = try startREPL(sandbox)
         defer { second.kill() }
-        try second.waitFor("ars D601/v02 › ")
+        try second.waitFor("ars D601/v02 ›")
         try second.send(keys: "Up")
         try second.waitFor("ars D601/v02 › use lane v02 --node D601")
     }
@@ -89,7 +92,7 @@ struct REPLTests {
         let sandbox = try Sandbox()
         let tmux = try startREPL(sandbox)
         defer { tmux.kill() }
-        try tmux.waitFor("ars G14/v01 › ")
+        try tmux.waitFor("ars G14/v01 ›")
         try tmux.type("contxt")
         try tmux.send(keys: "Enter")
         try tmux.waitFor("hint: did you mean 'context'?")

@@ -11,7 +11,7 @@ import Foundation
 /// never touch the user's tmux server and can run in parallel. The program runs with
 /// `TERM=xterm-256color` and `LANG=C.UTF-8`; its pane stays around after it exits
 /// (`remain-on-exit`), so the final screen and the exit status can still be read. The server is
-/// killed by `kill()` or, at the latest, when the session is deinitialised.
+/// killed (and its socket removed) by `kill()` or, at the latest, when the session is deinitialised.
 ///
 /// ```swift
 /// let tmux = try TmuxSession(command: [shellPath])
@@ -29,6 +29,8 @@ final class TmuxSession: Sendable {
 
     /// The private server's socket name, passed with `-L`.
     let socketName: String
+    /// Where tmux creates that socket; tmux leaves the file behind when its server exits.
+    private let socketPath: String
 
     /// Starts `command` (executable and arguments, run directly without a shell) in a new detached
     /// session of `width` × `height` cells, with `environment` added to its environment.
@@ -39,13 +41,14 @@ final class TmuxSession: Sendable {
             .merging(environment) { _, custom in custom }
             .sorted { $0.key < $1.key }
             .map { "\($0.key)=\($0.value)" }
-        // Both commands run in one command queue, before the program can exit: even a program
-        // that exits at once leaves its pane behind.
-        try tmux(
+        // The commands run in one command queue, before the program can exit: even a program that
+        // exits at once leaves its pane behind.
+        socketPath = try Self.tmux(socketName, [
             ["new-session", "-d", "-s", Self.target, "-x", "\(width)", "-y", "\(height)", "/usr/bin/env"]
                 + variables + command,
-            ["set-option", "-t", Self.target, "remain-on-exit", "on"]
-        )
+            ["set-option", "-t", Self.target, "remain-on-exit", "on"],
+            ["display-message", "-p", "-t", Self.target, "#{socket_path}"],
+        ]).trimmingCharacters(in: .newlines)
     }
 
     deinit {
@@ -98,6 +101,14 @@ final class TmuxSession: Sendable {
         }
     }
 
+    /// `text` without the blanks at the end of each of its lines.
+    private static func trimmingTrailingBlanks(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in line.reversed().drop { $0 == " " }.reversed() }
+            .map { String($0) }
+            .joined(separator: "\n")
+    }
+
     // MARK: - Program state
 
     /// Polls until the program has exited (its pane is dead and tmux has collected its exit status
@@ -131,17 +142,11 @@ final class TmuxSession: Sendable {
         try paneFormat("#{pane_dead_status}").flatMap { Int32($0) }
     }
 
-    /// Kills this session's tmux server (and so the program). Safe to call more than once.
+    /// Kills this session's tmux server (and so the program) and removes its socket. Safe to call
+    /// more than once.
     func kill() {
         _ = try? tmux(["kill-server"])
-    }
-
-    /// `text` without the blanks at the end of each of its lines.
-    private static func trimmingTrailingBlanks(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false)
-            .map { line in line.reversed().drop { $0 == " " }.reversed() }
-            .map { String($0) }
-            .joined(separator: "\n")
+        unlink(socketPath)
     }
 
     // MARK: - Running tmux
@@ -156,16 +161,21 @@ final class TmuxSession: Sendable {
         }
     }
 
+    /// Runs tmux commands on this session's server; see `tmux(_:_:)`.
+    @discardableResult
+    private func tmux(_ commands: [String]...) throws -> String {
+        try Self.tmux(socketName, commands)
+    }
+
     /// Runs `tmux -u -L <socket> -f /dev/null` with `commands` (each the arguments of one tmux
     /// command, run in sequence) and returns its standard output.
     ///
     /// Arguments ending in `;` are escaped so tmux does not take them for command separators.
-    @discardableResult
-    private func tmux(_ commands: [String]...) throws -> String {
+    private static func tmux(_ socket: String, _ commands: [[String]]) throws -> String {
         let arguments = commands
             .map { command in command.map { $0.hasSuffix(";") ? "\($0.dropLast())\\;" : $0 } }
             .joined(separator: [";"])
-        let result = try Self.spawn(["tmux", "-u", "-L", socketName, "-f", "/dev/null"] + arguments)
+        let result = try spawn(["tmux", "-u", "-L", socket, "-f", "/dev/null"] + arguments)
         guard result.status == 0 else {
             throw TmuxError.commandFailed(arguments: Array(arguments), status: result.status, message: result.errors)
         }
