@@ -1,0 +1,86 @@
+@preconcurrency import CCurl
+import Commands
+import Foundation
+
+/// What one transfer collects. libcurl's callbacks are C functions and cannot capture, so each
+/// receives this object back through the `…DATA` pointer (`Unmanaged`, unretained: the
+/// connection keeps the transfer alive for the duration of the transfer).
+final class CurlTransfer {
+    /// Checked by the progress callback; a set flag aborts the transfer (curl error 42).
+    let cancellation: CancellationFlag
+    /// The response body as received (already decoded when the server compressed it).
+    var body = Data()
+    /// The header fields of the final response, in order.
+    var headers: [HTTPHeader] = []
+    /// Whether a connection was established (or reused) and the request was about to be sent;
+    /// tells a connect timeout from a timeout waiting for the response.
+    var requestSent = false
+
+    init(cancellation: CancellationFlag) {
+        self.cancellation = cancellation
+    }
+
+    /// The pointer handed to libcurl as the callbacks' user data.
+    var opaquePointer: UnsafeMutableRawPointer {
+        Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// The transfer behind a callback's user-data pointer (nil between transfers).
+    static func from(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {
+        pointer.map { Unmanaged<CurlTransfer>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    // MARK: - Header lines
+
+    /// Records one raw header line. A status line starts a new header block (an interim `100` or
+    /// a proxy's `CONNECT` reply comes before the final response), so only the last block stays.
+    func receiveHeaderLine(_ line: String) {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("HTTP/") {
+            headers.removeAll()
+            return
+        }
+        guard let colon = trimmed.firstIndex(of: ":") else { return }
+        let name = String(trimmed[..<colon])
+        let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        headers.append(HTTPHeader(name, value))
+    }
+}
+
+// MARK: - C callbacks
+
+/// The C functions libcurl calls during a transfer. Each finds its `CurlTransfer` through the
+/// user-data pointer; with none attached (between transfers) they accept and ignore.
+enum CurlCallbacks {
+    /// `CURLOPT_WRITEFUNCTION`: appends body bytes.
+    static let body: curl_write_callback = { bytes, size, count, context in
+        let length = size * count
+        if let transfer = CurlTransfer.from(context), let bytes, length > 0 {
+            transfer.body.append(UnsafeRawBufferPointer(start: bytes, count: length).assumingMemoryBound(to: UInt8.self))
+        }
+        return length
+    }
+
+    /// `CURLOPT_HEADERFUNCTION`: receives one complete header line per call.
+    static let header: curl_write_callback = { bytes, size, count, context in
+        let length = size * count
+        if let transfer = CurlTransfer.from(context), let bytes {
+            let line = String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+            transfer.receiveHeaderLine(line)
+        }
+        return length
+    }
+
+    /// `CURLOPT_XFERINFOFUNCTION`: returning non-zero aborts the transfer with
+    /// `CURLE_ABORTED_BY_CALLBACK`; that is how cancellation reaches a running transfer.
+    static let progress: curl_xferinfo_callback = { context, _, _, _, _ in
+        CurlTransfer.from(context)?.cancellation.isCancelled == true ? 1 : 0
+    }
+
+    /// `CURLOPT_PREREQFUNCTION`: called once the connection is up (new or reused), just before
+    /// the request goes out.
+    static let prerequest: curl_prereq_callback = { context, _, _, _, _ in
+        CurlTransfer.from(context)?.requestSent = true
+        return CURL_PREREQFUNC_OK
+    }
+}
