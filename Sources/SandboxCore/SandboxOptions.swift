@@ -1,0 +1,89 @@
+/// The command line of `ars-sandbox`:
+/// `ars-sandbox --state DIR [--port 0] [--speed N] [--now RFC3339]`, API key in
+/// `ARS_SANDBOX_API_KEY`.
+public struct SandboxOptions: Sendable {
+    /// The environment variable that carries the API key.
+    public static let apiKeyVariable = "ARS_SANDBOX_API_KEY"
+
+    public static let usage = """
+        usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339]
+
+        A local AgentRun lane on 127.0.0.1: the queue REST API of docs/agentrun-api.md, state in
+        DIR/sandbox.sqlite, a simulated runner and fault injection.
+
+          --state DIR      folder for sandbox.sqlite (created if missing; kept across restarts)
+          --port PORT      TCP port on 127.0.0.1; 0 (the default) picks a free one
+          --speed N        sandbox seconds per real second (default 1; tests use 1000)
+          --now RFC3339    sandbox time at start (default: the real time)
+
+        The API key is read from ARS_SANDBOX_API_KEY. Once listening, stdout gets one line:
+        {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID}
+        SIGTERM or SIGINT stops the server cleanly.
+        """
+
+    /// What the command line asks for.
+    public enum Invocation: Sendable {
+        case run(SandboxOptions)
+        case help
+    }
+
+    public var stateDirectory: String
+    public var port: Int
+    public var speed: Double
+    /// The sandbox start instant in milliseconds since 1970, when `--now` was given.
+    public var startMilliseconds: Int64?
+    let apiKey: String
+
+    /// Reads the arguments (without the program name) and the environment.
+    public static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Invocation {
+        var state: String?
+        var port = 0
+        var speed = 1.0
+        var start: Int64?
+        var remaining = arguments[...]
+        while let argument = remaining.popFirst() {
+            if argument == "--help" || argument == "-h" { return .help }
+            let (name, inline) = split(argument)
+            guard ["--state", "--port", "--speed", "--now"].contains(name) else {
+                throw UsageError("unknown option \(argument)")
+            }
+            guard let value = inline ?? remaining.popFirst() else { throw UsageError("\(name) needs a value") }
+            switch name {
+            case "--state":
+                guard !value.isEmpty else { throw UsageError("--state needs a folder") }
+                state = value
+            case "--port":
+                guard let number = Int(value), (0...65535).contains(number) else {
+                    throw UsageError("--port must be 0–65535 (got \(value))")
+                }
+                port = number
+            case "--speed":
+                guard let number = Double(value), number.isFinite, number > 0, number <= 1_000_000 else {
+                    throw UsageError("--speed must be a number above 0 and at most 1000000 (got \(value))")
+                }
+                speed = number
+            default:
+                guard let instant = Timestamp(rfc3339: value) else {
+                    throw UsageError("--now must be an RFC 3339 time such as 2026-05-01T08:00:00Z (got \(value))")
+                }
+                start = instant.milliseconds
+            }
+        }
+        guard let state else { throw UsageError("--state DIR is required") }
+        guard let key = environment[apiKeyVariable], !key.isEmpty else {
+            throw UsageError("\(apiKeyVariable) is not set; export the API key clients will send as Authorization: Bearer <key>")
+        }
+        return .run(SandboxOptions(stateDirectory: state, port: port, speed: speed, startMilliseconds: start, apiKey: key))
+    }
+
+    private static func split(_ argument: String) -> (String, String?) {
+        guard argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") else { return (argument, nil) }
+        return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
+    }
+}
+
+/// A command-line mistake: `ars-sandbox` prints it with the usage and exits 2.
+public struct UsageError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
