@@ -8,18 +8,24 @@ import Foundation
 /// ars WORDS…                one command
 /// ars -c 'LINE'             one command line, parsed like a REPL line
 /// ars --config FILE …       use this lane catalogue
+/// ars --sandbox …           start a local sandbox lane and use it (any of the forms above)
 /// ars --version | --help
 /// ars __complete [--shell=bash|zsh|fish] [--] WORDS… CURRENT
 /// ```
 struct Launcher {
     let arguments: [String]
-    let environment = ProcessInfo.processInfo.environment
+
+    /// What the binary options asked for.
+    private struct Options {
+        var configPath: String?
+        var commandLine: String?
+        var sandbox = false
+    }
 
     func run() async -> Int32 {
         let io = IOStreams.standard()
         var rest = arguments[...]
-        var configPath: String?
-        var commandLine: String?
+        var options = Options()
 
         // MARK: Binary options (before the command words)
         while let first = rest.first, first.hasPrefix("-"), first != "-" {
@@ -29,62 +35,79 @@ struct Launcher {
                 io.stdout.write("ars \(ArsVersion.current)\n")
                 return 0
             case "-h", "--help":
-                commandLine = "help"
+                options.commandLine = "help"
             case "--config":
                 guard let path = rest.first else { return usage(io, "'--config' needs a file path") }
-                configPath = path
+                options.configPath = path
                 rest = rest.dropFirst()
             case _ where first.hasPrefix("--config="):
-                configPath = String(first.dropFirst("--config=".count))
+                options.configPath = String(first.dropFirst("--config=".count))
+            case "--sandbox":
+                options.sandbox = true
             case "-c":
                 guard let line = rest.first else { return usage(io, "'-c' needs a command line, e.g. ars -c 'context'") }
-                commandLine = line
+                options.commandLine = line
                 rest = rest.dropFirst()
             default:
                 return usage(io, "unknown option '\(first)' for ars; command options go after the command (ars context -o json)")
             }
         }
+        if options.sandbox && options.configPath != nil {
+            return usage(io, "--sandbox brings its own lane catalogue; leave out --config")
+        }
 
+        var wiring = Wiring(environment: ProcessInfo.processInfo.environment, configPath: options.configPath)
         if rest.first == "__reference" {
-            return reference(Array(rest.dropFirst()), io: io)
+            return reference(Array(rest.dropFirst()), wiring: wiring, io: io)
         }
+        var sandbox: SandboxLane?
+        if options.sandbox {
+            do {
+                let lane = try SandboxLane(environment: wiring.environment, stateFiles: wiring.stateFiles.sandbox)
+                sandbox = lane
+                wiring = wiring.using(lane)
+            } catch {
+                io.stderr.write(ErrorReport.render(error))
+                return error.exitCode
+            }
+        }
+        defer { sandbox?.stop() }
+
         if rest.first == "__complete" {
-            return await complete(Array(rest.dropFirst()), configPath: configPath, io: io)
+            return complete(Array(rest.dropFirst()), wiring: wiring, io: io)
         }
-        if let commandLine {
+        if let commandLine = options.commandLine {
             guard rest.isEmpty else { return usage(io, "'-c' takes the whole command line as one argument; quote it") }
-            let session = makeSession(.oneShot, io: io, configPath: configPath)
-            return await finish(session, status: Dispatcher(session: session).execute(line: commandLine))
+            let session = wiring.makeSession(.oneShot, io: io)
+            return finish(session, wiring: wiring, status: await Dispatcher(session: session).execute(line: commandLine))
         }
         if !rest.isEmpty {
-            return await runWords(Array(rest), configPath: configPath, io: io)
+            return await runWords(Array(rest), wiring: wiring, io: io)
         }
         if io.stdin.isTerminal && io.stdout.isTerminal {
-            let session = makeSession(.interactive, io: io, configPath: configPath)
-            return await REPL(session: session, stateFiles: StateFiles(environment: environment)).run()
+            return await REPL(session: wiring.makeSession(.interactive, io: io), stateFiles: wiring.stateFiles).run()
         }
-        let session = makeSession(.script, io: io, configPath: configPath)
-        return await PipedScript(session: session).run()
+        return await PipedScript(session: wiring.makeSession(.script, io: io)).run()
     }
 
     // MARK: - Modes
 
     /// One command given as separate words: `ars get task/t-42 -o json`.
-    private func runWords(_ words: [String], configPath: String?, io: IOStreams) async -> Int32 {
-        let session = makeSession(.oneShot, io: io, configPath: configPath)
+    private func runWords(_ words: [String], wiring: Wiring, io: IOStreams) async -> Int32 {
+        let session = wiring.makeSession(.oneShot, io: io)
         let dispatcher = Dispatcher(session: session)
         let tokens = words.enumerated().map { Token($1, start: $0, end: $0 + 1, quoted: false) }
         do {
             let (invocation, output) = try await dispatcher.evaluate(tokens)
             dispatcher.print(output, format: invocation.outputFormat)
-            return await finish(session, status: output.exitRequest ?? output.status)
+            return finish(session, wiring: wiring, status: output.exitRequest ?? output.status)
         } catch {
             return dispatcher.report(error)
         }
     }
 
     /// `ars __complete`: candidates, one per line, for the shell scripts and the tests.
-    private func complete(_ words: [String], configPath: String?, io: IOStreams) async -> Int32 {
+    private func complete(_ words: [String], wiring: Wiring, io: IOStreams) -> Int32 {
         var words = words[...]
         var shell = "plain"
         if let first = words.first, first.hasPrefix("--shell=") {
@@ -93,19 +116,17 @@ struct Launcher {
         }
         if words.first == "--" { words = words.dropFirst() }
         let current = words.last ?? ""
-        let session = makeSession(.oneShot, io: io, configPath: configPath)
-        let engine = CompletionEngine(session: session)
+        let engine = CompletionEngine(session: wiring.makeSession(.oneShot, io: io))
         let before = CommandParser.stripPastePrefix(words.dropLast().enumerated().map { Token($1, start: $0, end: $0 + 1) }).map(\.text)
-        let candidates = engine.complete(words: before, current: current)
-        io.stdout.write(ShellScripts.format(candidates, shell: shell, current: current))
+        io.stdout.write(ShellScripts.format(engine.complete(words: before, current: current), shell: shell, current: current))
         return 0
     }
 
     /// `ars __reference commands|config-keys`: generated Markdown for `docs/` (see scripts/generate-docs).
-    private func reference(_ words: [String], io: IOStreams) -> Int32 {
+    private func reference(_ words: [String], wiring: Wiring, io: IOStreams) -> Int32 {
         switch words.first {
         case "commands":
-            io.stdout.write(ReferenceDocs.commands(makeSession(.oneShot, io: io, configPath: nil).registry))
+            io.stdout.write(ReferenceDocs.commands(wiring.makeSession(.oneShot, io: io).registry))
         case "config-keys":
             io.stdout.write(ReferenceDocs.configKeys())
         default:
@@ -116,7 +137,47 @@ struct Launcher {
 
     // MARK: - Helpers
 
-    private func makeSession(_ mode: Session.Mode, io: IOStreams, configPath: String?) -> Session {
+    /// Persists what a one-shot command changed (`use …`, ids it saw), then passes the status through.
+    private func finish(_ session: Session, wiring: Wiring, status: Int32) -> Int32 {
+        let files = wiring.stateFiles
+        do {
+            try files.save(StateFiles.Saved(context: session.context, recentIDs: session.recentIDs), previous: files.load())
+        } catch {
+            session.warn("could not save state under \(files.directory): \(error.localizedDescription)")
+        }
+        return status
+    }
+
+    private func usage(_ io: IOStreams, _ message: String) -> Int32 {
+        io.stderr.write(ErrorReport.render(ArsError.usage("usage", message, hint: "see 'ars --help'")))
+        return 2
+    }
+}
+
+/// How sessions of this process are put together: environment, lane catalogue, state files and
+/// the real adapters.
+struct Wiring {
+    var environment: [String: String]
+    var configPath: String?
+    var stateFiles: StateFiles
+
+    init(environment: [String: String], configPath: String?) {
+        self.environment = environment
+        self.configPath = configPath
+        self.stateFiles = StateFiles(environment: environment)
+    }
+
+    /// The same wiring pointed at a running sandbox lane: its catalogue, its key (in the
+    /// environment only) and its own state files.
+    func using(_ sandbox: SandboxLane) -> Wiring {
+        var wiring = self
+        wiring.environment[SandboxLane.keyVariable] = sandbox.apiKey
+        wiring.configPath = sandbox.configPath
+        wiring.stateFiles = StateFiles(directory: sandbox.stateDirectory)
+        return wiring
+    }
+
+    func makeSession(_ mode: Session.Mode, io: IOStreams) -> Session {
         let registry: CommandRegistry
         do {
             registry = try CommandRegistry(plugins: Plugins.all)
@@ -125,22 +186,12 @@ struct Launcher {
             exit(70)
         }
         // Scripts never inherit the interactive context, so they replay the same.
-        let context = mode == .script ? ShellContext() : StateFiles(environment: environment).loadContext()
+        let saved = stateFiles.load()
+        let context = mode == .script ? ShellContext() : saved.context
         let clock: any WallClock = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)).map { FixedClock($0) } ?? SystemClock()
-        return Session(registry: registry, mode: mode, io: io, environment: environment, clock: clock, context: context, configOverride: configPath)
-    }
-
-    /// Persists a context changed by a one-shot `use …`, then passes the status through.
-    private func finish(_ session: Session, status: Int32) async -> Int32 {
-        let files = StateFiles(environment: environment)
-        if session.context != files.loadContext() {
-            do { try files.saveContext(session.context) } catch { session.warn("could not save the context: \(error.localizedDescription)") }
-        }
-        return status
-    }
-
-    private func usage(_ io: IOStreams, _ message: String) -> Int32 {
-        io.stderr.write(ErrorReport.render(ArsError.usage("usage", message, hint: "see 'ars --help'")))
-        return 2
+        let session = Session(registry: registry, mode: mode, io: io, environment: environment, clock: clock, context: context, configOverride: configPath)
+        session.recentIDs = saved.recentIDs
+        session.makeHTTPTransport = { [environment] in Transports.http(environment: environment) }
+        return session
     }
 }

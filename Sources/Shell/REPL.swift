@@ -28,7 +28,7 @@ struct REPL {
                 continue
             case .line(let line):
                 editor.addHistory(line)
-                let before = session.context
+                let before = StateFiles.Saved(context: session.context, recentIDs: session.recentIDs)
                 let tokens: [Token]
                 do { tokens = try Tokenizer.tokenize(line) } catch {
                     lastStatus = dispatcher.report(error)
@@ -43,10 +43,10 @@ struct REPL {
                 } catch {
                     lastStatus = dispatcher.report(error)
                 }
-                if session.context != before {
-                    do { try stateFiles.saveContext(session.context) } catch {
-                        session.warn("could not save the context: \(error.localizedDescription)")
-                    }
+                do {
+                    try stateFiles.save(StateFiles.Saved(context: session.context, recentIDs: session.recentIDs), previous: before)
+                } catch {
+                    session.warn("could not save state under \(stateFiles.directory): \(error.localizedDescription)")
                 }
             }
         }

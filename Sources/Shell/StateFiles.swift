@@ -12,8 +12,31 @@ struct StateFiles {
         directory = (base as NSString).appendingPathComponent("ars")
     }
 
+    init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The sandbox lane keeps its own context, history and server state apart from real lanes.
+    var sandbox: StateFiles { StateFiles(directory: (directory as NSString).appendingPathComponent("sandbox")) }
+
     var historyFile: String { (directory as NSString).appendingPathComponent("history") }
     var contextFile: String { (directory as NSString).appendingPathComponent("context.json") }
+    /// Ids seen recently per kind, so Tab in a fresh process offers them without the network.
+    var recentIDsFile: String { (directory as NSString).appendingPathComponent("recent-ids.json") }
+
+    /// What an interactive or one-shot session leaves for the next one.
+    struct Saved: Equatable {
+        var context: ShellContext
+        var recentIDs: [String: [String]]
+    }
+
+    func load() -> Saved { Saved(context: loadContext(), recentIDs: loadRecentIDs()) }
+
+    /// Writes the parts of `state` that differ from `previous`.
+    func save(_ state: Saved, previous: Saved) throws {
+        if state.context != previous.context { try saveContext(state.context) }
+        if state.recentIDs != previous.recentIDs { try saveRecentIDs(state.recentIDs) }
+    }
 
     /// The context saved by an earlier interactive run, or an empty one.
     func loadContext() -> ShellContext {
@@ -23,19 +46,42 @@ struct StateFiles {
         return context
     }
 
-    /// Saves the context atomically with mode 0600; failures only warn (the shell keeps working).
+    /// Saves the context; failures only warn (the shell keeps working).
     func saveContext(_ context: ShellContext) throws {
+        try write(JSONEncoder.sorted.encode(context), to: contextFile)
+    }
+
+    /// Recently seen ids per kind (empty when missing or unreadable).
+    func loadRecentIDs() -> [String: [String]] {
+        guard let data = FileManager.default.contents(atPath: recentIDsFile),
+              let ids = try? JSONDecoder().decode([String: [String]].self, from: data)
+        else { return [:] }
+        return ids
+    }
+
+    func saveRecentIDs(_ ids: [String: [String]]) throws {
+        try write(JSONEncoder.sorted.encode(ids), to: recentIDsFile)
+    }
+
+    /// Writes atomically (temporary file + rename) with mode 0600 from creation, in a 0700 folder.
+    private func write(_ data: Data, to path: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(context)
-        let temporary = contextFile + ".tmp-\(getpid())"
+        let temporary = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
         }
-        guard rename(temporary, contextFile) == 0 else {
+        guard rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: contextFile])
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
+    }
+}
+
+extension JSONEncoder {
+    /// Stable output for state files.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
     }
 }

@@ -23,6 +23,15 @@ public struct Printer: Sendable {
         }
     }
 
+    /// One item of a stream: a compact JSON line, a YAML document, or the human blocks.
+    public func renderItem(_ output: CommandOutput) -> (stdout: String, stderr: String) {
+        switch format {
+        case .json: return (output.value.isNull ? "" : JSON.encode(output.value, pretty: false) + "\n", warnings(output.human))
+        case .yaml: return (output.value.isNull ? "" : "---\n" + YAML.encode(output.value), warnings(output.human))
+        case .human: return render(output)
+        }
+    }
+
     private func warnings(_ blocks: [HumanBlock]) -> String {
         blocks.compactMap { if case .warning(let w) = $0 { "warning: \(TerminalSafe.sanitize(w))\n" } else { nil } }.joined()
     }

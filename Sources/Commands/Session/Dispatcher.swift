@@ -44,6 +44,9 @@ public struct Dispatcher: Sendable {
         fillFromContext(&invocation)
         try CommandParser.checkRequired(invocation)
         try command.validate(invocation, in: session)
+        let format = invocation.outputFormat
+        session.emit = { [self] item in print(item, format: format, streaming: true) }
+        defer { session.emit = nil }
         return (invocation, try await command.run(invocation, in: session))
     }
 
@@ -56,19 +59,20 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    /// Prints an output: results to stdout, warnings to stderr.
-    public func print(_ output: CommandOutput, format: OutputFormat) {
+    /// Prints an output: results to stdout, warnings to stderr. Streamed items print as one JSON
+    /// line each (NDJSON) or one YAML document each.
+    public func print(_ output: CommandOutput, format: OutputFormat, streaming: Bool = false) {
         let printer = Printer(format: format, colour: session.usesColour)
-        let rendered = printer.render(output)
-        if !rendered.stderr.isEmpty { session.io.stderr.write(rendered.stderr) }
-        if !rendered.stdout.isEmpty { session.io.stdout.write(rendered.stdout) }
+        let rendered = streaming ? printer.renderItem(output) : printer.render(output)
+        if !rendered.stderr.isEmpty { session.io.stderr.write(session.redact(rendered.stderr)) }
+        if !rendered.stdout.isEmpty { session.io.stdout.write(session.redact(rendered.stdout)) }
     }
 
     /// Prints an error to stderr and returns its exit code: the one place errors become text.
     @discardableResult
     public func report(_ error: any Error) -> Int32 {
         let normalized = ErrorReport.normalize(error)
-        session.io.stderr.write(ErrorReport.render(normalized, colour: session.usesColourOnStderr))
+        session.io.stderr.write(session.redact(ErrorReport.render(normalized, colour: session.usesColourOnStderr)))
         return normalized.exitCode
     }
 }

@@ -56,6 +56,11 @@ public final class Session: @unchecked Sendable {
     public var variables: [String: Value] = [:]
     /// Ids recently seen per kind, newest first (see `remember`).
     public var recentIDs: [String: [String]] = [:]
+    /// Prints part of a result while the command still runs (`events --follow`); set by the
+    /// dispatcher for the invocation's output format. Scripts leave it nil to collect values.
+    public var emit: (@Sendable (CommandOutput) -> Void)?
+    /// Values that must never be printed (API keys, secret values); see `redact`.
+    public internal(set) var secrets: Set<String> = []
     /// The REPL's line history, oldest first (empty outside the REPL).
     public var history: @Sendable () -> [String] = { [] }
     /// The path given with `--config`, if any.
@@ -83,6 +88,18 @@ public final class Session: @unchecked Sendable {
         self.currentDirectory = currentDirectory
         self.context = context
         self.configOverride = configOverride
+    }
+
+    /// A session for running a script from this one: same registry, streams, environment, clock,
+    /// catalogue and HTTP connection; a fresh context (scripts never inherit it), no variables.
+    public func scriptSession() -> Session {
+        let child = Session(
+            registry: registry, mode: .script, io: io, environment: environment, clock: clock,
+            currentDirectory: currentDirectory, context: ShellContext(), configOverride: configOverride)
+        child.makeHTTPTransport = { [self] in http }
+        child.secrets = secrets
+        child.recentIDs = recentIDs
+        return child
     }
 
     // MARK: Output policy
@@ -135,12 +152,32 @@ public final class Session: @unchecked Sendable {
 
     /// Writes a warning to stderr.
     public func warn(_ message: String) {
-        io.stderr.write("warning: \(message)\n")
+        io.stderr.write(redact("warning: \(message)\n"))
     }
 
     /// Writes a progress line to stderr.
     public func progress(_ message: String) {
-        io.stderr.write(message + "\n")
+        io.stderr.write(redact(message + "\n"))
+    }
+}
+
+// MARK: - Secrets
+
+extension Session {
+    /// The marker that replaces a secret wherever it would have been printed.
+    public static let redactionMarker = "[REDACTED]"
+
+    /// Registers a value that must never reach stdout, stderr or any file ars writes.
+    public func registerSecret(_ value: String) {
+        guard value.count >= 4 else { return }  // too short to redact without mangling ordinary text
+        secrets.insert(value)
+    }
+
+    /// Replaces every registered secret in `text` with the marker.
+    public func redact(_ text: String) -> String {
+        guard !secrets.isEmpty else { return text }
+        // Longest first, so a secret that contains another is replaced whole.
+        return secrets.sorted { $0.count > $1.count }.reduce(text) { $0.replacingOccurrences(of: $1, with: Session.redactionMarker) }
     }
 }
 

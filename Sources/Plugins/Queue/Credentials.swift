@@ -1,0 +1,45 @@
+import Commands
+import Foundation
+
+/// The API key and where it came from. The key itself is never printed: only `source` and
+/// `redactedPrefix` may appear in output.
+struct Credentials: Sendable {
+    let key: String
+    /// `$HWLAB_API_KEY` or `key file ~/.config/hwlab/api-key`.
+    let source: String
+
+    /// The first four characters and the length, e.g. `sk-a… (40 chars)`.
+    var redactedPrefix: String { "\(key.prefix(4))… (\(key.count) chars)" }
+
+    /// Finds the key as the seed prescribes: the environment variable named in the catalogue
+    /// (default `HWLAB_API_KEY`), then the catalogue's key file. Registers it with the session so
+    /// no output can carry it.
+    static func discover(in session: Session, auth: AuthSettings) throws(ArsError) -> Credentials {
+        if let value = session.environment[auth.apiKeyEnv]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
+            session.registerSecret(value)
+            return Credentials(key: value, source: "$\(auth.apiKeyEnv)")
+        }
+        let howTo = "export \(auth.apiKeyEnv)=…" + (auth.apiKeyFile.map { ", or write the key to \($0) with mode 0600" } ?? "")
+        guard let file = auth.apiKeyFile else {
+            throw ArsError.invalidInput("no-api-key", "no API key: $\(auth.apiKeyEnv) is not set and the catalogue names no key file", hint: howTo)
+        }
+        let path = expandTilde(file, home: session.environment["HOME"])
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ArsError.invalidInput("no-api-key", "no API key: $\(auth.apiKeyEnv) is not set and \(file) cannot be read", hint: howTo)
+        }
+        let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty else {
+            throw ArsError.invalidInput("no-api-key", "the key file \(file) is empty", hint: howTo)
+        }
+        session.registerSecret(key)
+        if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            session.warn("key file \(file) is readable by group or others (mode \(String(mode, radix: 8))); run: chmod 600 \(file)")
+        }
+        return Credentials(key: key, source: "key file \(file)")
+    }
+
+    static func expandTilde(_ path: String, home: String?) -> String {
+        guard path.hasPrefix("~/") else { return path }
+        return (home ?? NSHomeDirectory()) + path.dropFirst()
+    }
+}

@@ -1,0 +1,66 @@
+import Commands
+import Foundation
+
+/// Reads a run's events or a session's logs by sequence number, optionally following with
+/// long-polls; after a dropped connection it resumes from the last seen `seq`, so nothing is
+/// missed or repeated.
+struct EventReader {
+    let client: QueueClient
+    /// `runs` (events) or `sessions` (logs).
+    let collection: String
+    let id: String
+    var afterSeq = 0
+    var pageSize = 200
+
+    private var path: String { "/\(collection)/\(id)/\(collection == "runs" ? "events" : "logs")" }
+
+    init(client: QueueClient, collection: String, id: String, afterSeq: Int = 0) {
+        self.client = client
+        self.collection = collection
+        self.id = id
+        self.afterSeq = afterSeq
+    }
+
+    /// Every item after `afterSeq` that exists now.
+    func readAll() async throws -> [Value] {
+        var items: [Value] = []
+        var cursor = afterSeq
+        while true {
+            let page = try await client.get(path, query: [("afterSeq", String(cursor)), ("limit", String(pageSize))]).data
+            let batch = page["items"]?.arrayValue ?? []
+            items += batch
+            let next = page["nextAfterSeq"]?.intValue ?? cursor
+            if batch.isEmpty || next <= cursor { return items }
+            cursor = next
+        }
+    }
+
+    /// Follows until the server says the run is terminal, handing each item to `deliver` once,
+    /// in order. Connection drops and server errors are retried from the last delivered `seq`
+    /// (up to `maxFailures` in a row).
+    func follow(waitMs: Int = 20_000, maxFailures: Int = 5, deliver: (Value) -> Void) async throws -> Int {
+        var cursor = afterSeq
+        var failures = 0
+        while true {
+            try Task.checkCancellation()
+            let page: Value
+            do {
+                page = try await client.get(
+                    path, query: [("afterSeq", String(cursor)), ("limit", String(pageSize)), ("follow", "true"), ("waitMs", String(waitMs))],
+                    timeout: Double(waitMs) / 1000 + 15).data
+                failures = 0
+            } catch let error as ArsError where error.kind == .remote && failures < maxFailures {
+                failures += 1
+                client.session.progress("follow: \(error.message); resuming after seq \(cursor) (attempt \(failures)/\(maxFailures))")
+                try await Task.sleep(for: .milliseconds(200 * failures))
+                continue
+            }
+            for item in page["items"]?.arrayValue ?? [] {
+                guard let seq = item["seq"]?.intValue, seq > cursor else { continue }
+                deliver(item)
+                cursor = seq
+            }
+            if page["terminal"] == .bool(true) { return cursor }
+        }
+    }
+}

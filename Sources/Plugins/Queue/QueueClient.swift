@@ -1,0 +1,126 @@
+import Commands
+import Foundation
+
+/// One request/response with the AgentRun REST API, kept for `--raw` and evidence.
+struct Exchange: Sendable {
+    var method: String
+    var url: String
+    var status: Int
+    var envelope: Value
+    var timings: HTTPTimings
+
+    /// The envelope's `data`.
+    var data: Value { envelope["data"] ?? .null }
+}
+
+/// Talks to one lane's AgentRun REST API directly over HTTP: builds requests with the bearer key,
+/// decodes the JSON envelope, and turns failures into errors that say what to do. Render-only:
+/// it returns the server's facts and adds none.
+final class QueueClient: Sendable {
+    let session: Session
+    let lane: LaneSettings
+    let credentials: Credentials
+    let configPath: String
+    private let log = ExchangeLog()
+
+    /// Every exchange so far, oldest first (for `--raw`).
+    var exchanges: [Exchange] { log.all }
+
+    /// The client for the lane the invocation names (`--node/--lane`, else the context, else the
+    /// catalogue's default).
+    init(session: Session, invocation: Invocation) throws(ArsError) {
+        self.session = session
+        let config = try session.config()
+        self.lane = try session.lane(node: invocation.option("node"), lane: invocation.option("lane"))
+        self.credentials = try Credentials.discover(in: session, auth: config.catalog.auth)
+        self.configPath = config.path
+    }
+
+    var baseURL: String {
+        (lane.restBaseURL.hasSuffix("/") ? String(lane.restBaseURL.dropLast()) : lane.restBaseURL) + "/api/v1"
+    }
+
+    // MARK: - Requests
+
+    func get(_ path: String, query: [(String, String?)] = [], timeout: Double? = nil) async throws -> Exchange {
+        try await send(HTTPRequest(method: "GET", url: url(path, query), timeout: timeout))
+    }
+
+    func post(_ path: String, body: Value = .object(Object()), idempotencyKey: String? = nil) async throws -> Exchange {
+        var request = HTTPRequest(method: "POST", url: url(path, []), body: Data(JSON.encode(body, pretty: false).utf8))
+        request.headers.append(HTTPHeader("Content-Type", "application/json"))
+        if let idempotencyKey { request.headers.append(HTTPHeader("Idempotency-Key", idempotencyKey)) }
+        return try await send(request)
+    }
+
+    private func url(_ path: String, _ query: [(String, String?)]) -> String {
+        let items = query.compactMap { name, value in value.map { "\(name)=\(percentEncode($0))" } }
+        return baseURL + path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
+    }
+
+    private func percentEncode(_ text: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+?#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    private func send(_ request: HTTPRequest) async throws -> Exchange {
+        var request = request
+        request.headers.insert(HTTPHeader("Authorization", "Bearer \(credentials.key)"), at: 0)
+        request.headers.append(HTTPHeader("Accept", "application/json"))
+        let response: HTTPResponse
+        do {
+            response = try await session.http.send(request)
+        } catch var error as ArsError where error.kind == .remote {
+            error.message = "lane \(lane.qualifiedName) (\(lane.restBaseURL)): \(error.message)"
+            error.hint = error.hint ?? "check restBaseUrl of \(lane.qualifiedName) in \(configPath), or run 'ars --sandbox' for a local lane"
+            throw error
+        }
+        let envelope: Value
+        do {
+            envelope = try JSON.decode(String(decoding: response.body, as: UTF8.self))
+        } catch {
+            throw ArsError(
+                .remote, code: "bad-response",
+                "\(request.method) \(request.url) answered HTTP \(response.status) with a body that is not JSON (\(error.message) at \(error.line):\(error.column))",
+                hint: "is restBaseUrl of \(lane.qualifiedName) the AgentRun API? (\(configPath))")
+        }
+        let exchange = Exchange(method: request.method, url: request.url, status: response.status, envelope: envelope, timings: response.timings)
+        log.append(exchange)
+        guard (200..<300).contains(response.status), envelope["ok"] == .bool(true) else {
+            throw failure(exchange)
+        }
+        return exchange
+    }
+
+    /// The error for an envelope with `ok: false` (or a non-2xx status).
+    private func failure(_ exchange: Exchange) -> ArsError {
+        let code = exchange.envelope.lookup("error.code")?.stringValue ?? "http-\(exchange.status)"
+        let message = exchange.envelope.lookup("error.message")?.stringValue ?? "no error message"
+        let details = exchange.envelope.lookup("error.details")
+        var hint: String?
+        switch exchange.status {
+        case 401, 403:
+            hint = "the key came from \(credentials.source) (\(credentials.redactedPrefix)); check it is the key of \(lane.qualifiedName)"
+        case 404:
+            if let kind = details?["kind"]?.stringValue { hint = "list what exists with 'get \(kind)s'" }
+        case 409:
+            if let kind = details?["kind"]?.stringValue, let id = details?["id"]?.stringValue { hint = "see its state with 'describe \(kind)/\(id)'" }
+        case 500..<600:
+            hint = "the server failed; a GET is retried automatically, other requests are not — check 'get' before repeating a change"
+        default:
+            break
+        }
+        return ArsError(.remote, code: code, "HTTP \(exchange.status) \(code): \(message)", hint: hint)
+    }
+}
+
+
+/// A thread-safe list of exchanges.
+private final class ExchangeLog: @unchecked Sendable {
+    private var items: [Exchange] = []
+    private let lock = NSLock()
+
+    func append(_ exchange: Exchange) { lock.withLock { items.append(exchange) } }
+    var all: [Exchange] { lock.withLock { items } }
+}

@@ -1,0 +1,82 @@
+import Commands
+
+/// `result task/ID | command/ID [--verify]`: the command's final response, status and liveness,
+/// with steer delivery kept apart; `--verify` checks the response against the raw events.
+struct ResultCommand: QueueCommand {
+    let signature = CommandSignature(
+        "result", summary: "Show a command's finalResponse, status, liveness and steer delivery",
+        discussion: """
+            For a task, the result of its current turn or send command. finalResponse must be the latest terminal assistant output of that command; --verify reads the run's raw events and reports a stale result with both values. steerDelivery only tells how a steer RPC was delivered — it never stands for the target command's terminal state.
+            """,
+        positionals: [QueueOptions.target("task/ID or command/ID (default: the current task)", contextDefault: .task), QueueOptions.id],
+        options: QueueOptions.lane + [.flag("verify", "Compare finalResponse with the last assistant output of the same command in the raw events")],
+        examples: [Example("result task/t-42 --verify", "Is the result stale?"), Example("result command/c-97 -o json", "One command's result for evidence")])
+
+    func validate(_ invocation: Invocation, in session: Session) throws {
+        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [.task, .command])
+        guard reference.id != nil else { throw ArsError.usage("missing-id", "result needs task/ID or command/ID") }
+    }
+
+    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [.task, .command])
+        let id = reference.id!
+        let result = try await client.get("/\(reference.kind.collection)/\(id)/result").data
+        var value = Views.schema("Result", result).objectValue ?? Object()
+        let views = Views(now: session.clock.now())
+        let commandId = result["commandId"]?.stringValue
+
+        var human: [HumanBlock] = [
+            .summary("command/\(commandId ?? "?") (\(result["kind"]?.stringValue ?? "?")) of \(reference.display): \(result["status"]?.stringValue ?? "?")"),
+            .fields([
+                ("status", result["status"].map(views.text) ?? "-"),
+                ("liveness.phase", (result.lookup("liveness.phase").map(views.text) ?? "-") + (result.lookup("liveness.since").map { "  for " + views.age($0) } ?? "")),
+                ("failureKind", result["failureKind"].map(views.text).flatMap { $0.isEmpty ? nil : $0 } ?? "-"),
+                ("failureMessage", result["failureMessage"].map(views.text).flatMap { $0.isEmpty ? nil : $0 } ?? "-"),
+            ]),
+            .section("finalResponse", [.text(result["finalResponse"]?.stringValue ?? "(none yet)")]),
+        ]
+        if let delivery = result["steerDelivery"], !delivery.isNull {
+            human.append(.section("steerDelivery (the steer RPC only — not the target command's state)", [.fields(views.fields(delivery))]))
+        }
+
+        var status: Int32 = 0
+        if invocation.flag("verify"), let commandId {
+            let verification = try await verify(result: result, commandId: commandId, client: client)
+            value["verify"] = verification
+            let stale = verification["stale"] == .bool(true)
+            if stale { status = 1 }
+            human.append(.section("verify", [.fields(views.fields(verification))]))
+            human.append(.summary(stale
+                ? "STALE: finalResponse is not the last assistant output of \(commandId) (event seq \(verification["eventSeq"].map(views.text) ?? "?"))"
+                : "verified: finalResponse matches the last assistant output of \(commandId)"))
+        }
+        var next: [String] = []
+        if let run = result["runId"]?.stringValue ?? nil { next.append("events run/\(run)") }
+        if reference.kind == .task { next.append("describe task/\(id)") }
+        human.append(.next(next))
+        return CommandOutput(.object(value), human: human, status: status)
+    }
+
+    /// Reads every event of the command's run and compares the last assistant output of that
+    /// command with `finalResponse`.
+    private func verify(result: Value, commandId: String, client: QueueClient) async throws -> Value {
+        let command = try await client.get("/commands/\(commandId)").data
+        guard let runId = command["runId"]?.stringValue else {
+            return .object(["stale": .null, "reason": "the command has no run yet"])
+        }
+        let events = try await EventReader(client: client, collection: "runs", id: runId).readAll()
+        let assistant = events.filter { $0["type"]?.stringValue == "assistant-message" && $0["commandId"]?.stringValue == commandId }
+        let last = assistant.last { $0.lookup("data.final") == .bool(true) } ?? assistant.last
+        let lastText = last?.lookup("data.text")?.stringValue
+        let finalResponse = result["finalResponse"]?.stringValue
+        return .object([
+            "stale": lastText == nil ? .null : .bool(lastText != finalResponse),
+            "commandId": .string(commandId),
+            "runId": .string(runId),
+            "finalResponse": .optional(finalResponse),
+            "lastAssistantOutput": .optional(lastText),
+            "eventSeq": last?["seq"] ?? .null,
+            "eventsRead": .int(events.count),
+        ])
+    }
+}

@@ -1,0 +1,106 @@
+import Commands
+import Foundation
+
+/// `events run/ID` and `logs session/ID`: read or follow a sequence of items.
+struct StreamCommand: QueueCommand {
+    enum Stream { case events, logs }
+    let stream: Stream
+    let signature: CommandSignature
+
+    init(_ stream: Stream) {
+        self.stream = stream
+        let isEvents = stream == .events
+        signature = CommandSignature(
+            isEvents ? "events" : "logs",
+            summary: isEvents ? "Show or follow a run's events" : "Show or follow a session's logs",
+            discussion: "--follow long-polls until the run is terminal and resumes after a dropped connection from the last seen seq (no gap, no duplicate). With -o json each item is one JSON line (NDJSON).",
+            positionals: [QueueOptions.target(isEvents ? "run/ID" : "session/ID"), QueueOptions.id],
+            options: QueueOptions.lane + [
+                Option("after-seq", "Only items after this sequence number", kind: .int, default: "0"),
+                .flag("follow", short: "f", "Keep reading until the run is terminal"),
+            ] + (isEvents ? [Option("type", "Only events of this type (e.g. assistant-message)", repeatable: true)] : []),
+            examples: isEvents
+                ? [Example("events run/r-42 --follow", "Watch a run to the end"), Example("events run/r-42 --type assistant-message -o json", "Assistant outputs as NDJSON")]
+                : [Example("logs session/s-42 -f", "Tail a session's logs")])
+    }
+
+    private var kind: ResourceKind { stream == .events ? .run : .session }
+
+    func validate(_ invocation: Invocation, in session: Session) throws {
+        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [kind])
+        guard reference.id != nil else { throw ArsError.usage("missing-id", "'\(signature.name)' needs \(kind.rawValue)/ID") }
+    }
+
+    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [kind])
+        let id = reference.id!
+        let reader = EventReader(client: client, collection: kind.collection, id: id, afterSeq: invocation.intOption("after-seq") ?? 0)
+        let types = Set(invocation.optionList("type"))
+        let views = Views(now: session.clock.now())
+        let wanted: (Value) -> Bool = { types.isEmpty || types.contains($0["type"]?.stringValue ?? "") }
+
+        if invocation.flag("follow"), let emit = session.emit {
+            let last = try await reader.follow { item in
+                guard wanted(item) else { return }
+                emit(CommandOutput(item, human: [.text(line(item, views: views, reference: reference))]))
+            }
+            return CommandOutput(.null, human: [.next(["\(signature.name) \(reference.display) --after-seq \(last)"])])
+        }
+        let items = try await reader.readAll().filter(wanted)
+        let value = Value.object([
+            "apiVersion": "ars/v1", "kind": .string(stream == .events ? "EventList" : "LogList"),
+            "\(kind.rawValue)Id": .string(id), "items": .array(items),
+            "nextAfterSeq": .int(items.last?["seq"]?.intValue ?? reader.afterSeq),
+        ])
+        let human: [HumanBlock] = items.isEmpty
+            ? [.text("No \(stream == .events ? "events" : "log lines") after seq \(reader.afterSeq).")]
+            : [.table(table(items, views: views, reference: reference))]
+        return CommandOutput(value, human: human + [.next(["\(signature.name) \(reference.display) --follow"])])
+    }
+
+    // MARK: - Rendering
+
+    private func table(_ items: [Value], views: Views, reference: ResourceReference) -> Table {
+        switch stream {
+        case .events:
+            return Table(
+                columns: [.init("seq", alignRight: true), .init("time"), .init("type"), .init("command"), .init("summary", maxWidth: 100)],
+                rows: items.map { [views.text($0["seq"] ?? .null), time($0), views.text($0["type"] ?? .null), views.text($0["commandId"] ?? .null), summary($0, reference: reference)] })
+        case .logs:
+            return Table(
+                columns: [.init("seq", alignRight: true), .init("time"), .init("stream"), .init("line", maxWidth: 120)],
+                rows: items.map { [views.text($0["seq"] ?? .null), time($0), views.text($0["stream"] ?? .null), views.text($0["line"] ?? .null)] })
+        }
+    }
+
+    private func line(_ item: Value, views: Views, reference: ResourceReference) -> String {
+        let seq = views.text(item["seq"] ?? .null)
+        switch stream {
+        case .events:
+            return "\(seq)  \(time(item))  \(views.text(item["type"] ?? .null))  \(TextWidth.truncate(summary(item, reference: reference), to: 120))"
+        case .logs:
+            return "\(seq)  \(time(item))  \(views.text(item["stream"] ?? .null))  \(views.text(item["line"] ?? .null))"
+        }
+    }
+
+    private func time(_ item: Value) -> String { item["at"].flatMap(Timestamps.parse).map(Timestamps.clock) ?? "" }
+
+    /// One line about an event; long outputs are cut with a pointer to the full item.
+    private func summary(_ event: Value, reference: ResourceReference) -> String {
+        let data = event["data"] ?? .null
+        let text: String
+        switch event["type"]?.stringValue ?? "" {
+        case "assistant-message": text = (data["final"] == .bool(true) ? "[final] " : "") + (data["text"]?.stringValue ?? "")
+        case "tool-call": text = "\(data["tool"]?.stringValue ?? "tool") \(data["input"].map { $0.plainText } ?? "")"
+        case "tool-result": text = "\(data["tool"]?.stringValue ?? "tool") → \(data["output"]?.stringValue ?? "")"
+        case "runner-job:created": text = "transientEnv.names=" + (data.lookup("transientEnv.names")?.arrayValue?.compactMap(\.stringValue).joined(separator: ",") ?? "")
+        case "resource-bundle-materialized":
+            text = (data["bundles"]?.arrayValue ?? []).map { "\($0["repoUrl"]?.stringValue ?? "?")@\(($0["commitId"]?.stringValue ?? "?").prefix(12)) mirror=\($0["mirrorUsed"].map { $0.plainText } ?? "?")" }.joined(separator: "; ")
+        default:
+            if let kind = data["failureKind"]?.stringValue { text = "\(kind): \(data["message"]?.stringValue ?? "")" } else { text = data.isNull ? "" : data.plainText }
+        }
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        guard flat.count > 100, let seq = event["seq"]?.intValue else { return flat }
+        return String(flat.prefix(90)) + "… (\(flat.utf8.count / 1024 + 1) KB; events \(reference.display) --after-seq \(seq - 1) -o json)"
+    }
+}

@@ -1,0 +1,111 @@
+import Commands
+import Foundation
+
+/// `dispatch`, `cancel` and `ack` on a task: one POST each, refused by the server when the
+/// task's state does not allow it.
+struct TaskActionCommand: QueueCommand {
+    enum Action: String { case dispatch, cancel, ack }
+    let action: Action
+    let signature: CommandSignature
+
+    init(_ action: Action) {
+        self.action = action
+        let summary: String
+        let example: Example
+        switch action {
+        case .dispatch:
+            summary = "Dispatch a created task to a runner"
+            example = Example("dispatch task/t-42", "Start a task created earlier")
+        case .cancel:
+            summary = "Cancel a task that has not finished"
+            example = Example("cancel task/t-42", "Stop a runaway task")
+        case .ack:
+            summary = "Acknowledge a finished task"
+            example = Example("ack task/t-42 --by commander", "Mark a terminal task as read")
+        }
+        signature = CommandSignature(
+            action.rawValue, summary: summary,
+            positionals: [QueueOptions.target("task/ID (default: the current task)", contextDefault: .task), QueueOptions.id],
+            options: QueueOptions.lane + (action == .ack ? [Option("by", "Who acknowledges (recorded by the server)")] : []),
+            examples: [example])
+    }
+
+    func validate(_ invocation: Invocation, in session: Session) throws {
+        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [.task])
+        guard reference.id != nil else { throw ArsError.usage("missing-id", "'\(action.rawValue)' needs task/ID") }
+    }
+
+    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let id = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [.task]).id!
+        var body = Object()
+        if let by = invocation.option("by") { body["by"] = .string(by) }
+        let task = try await client.post("/tasks/\(id)/\(action.rawValue)", body: .object(body)).data
+        session.remember([id], kind: "task")
+        let views = Views(now: session.clock.now())
+        var next = ["describe task/\(id)"]
+        if action == .dispatch { next.insert("get task/\(id)", at: 0) }
+        return CommandOutput(Views.schema("Task", task), human: [
+            .summary("task/\(id) \(action == .ack ? "acknowledged" : action == .cancel ? "cancel requested" : "dispatched"): \(task["status"]?.stringValue ?? "?")"),
+            .text(views.lifecycle(task: task)),
+            .next(next),
+        ])
+    }
+}
+
+/// `steer task/ID --message …` and `send session/ID --message …`: a new command on a live turn
+/// or session.
+struct MessageCommand: QueueCommand {
+    enum Kind { case steer, send }
+    let kind: Kind
+    let signature: CommandSignature
+
+    init(_ kind: Kind) {
+        self.kind = kind
+        signature = kind == .steer
+            ? CommandSignature(
+                "steer", summary: "Steer the running turn of a task",
+                discussion: "Creates a steer command. Its steerDelivery (ack, forward, backendAccepted) tells how the steer was delivered; it never means the target turn finished.",
+                positionals: [QueueOptions.target("task/ID (default: the current task)", contextDefault: .task), QueueOptions.id],
+                options: QueueOptions.lane + MessageCommand.messageOptions,
+                examples: [Example("steer task/t-42 --message '先只检查 egress，不要改代码'", "Redirect a running turn")])
+            : CommandSignature(
+                "send", summary: "Send a new message (a new turn) to a session",
+                positionals: [QueueOptions.target("session/ID"), QueueOptions.id],
+                options: QueueOptions.lane + MessageCommand.messageOptions,
+                examples: [Example("send session/s-42 --message '继续：补充 closeout 证据'", "Continue a finished turn")])
+    }
+
+    static let messageOptions = [
+        Option("message", short: "m", "The message text", valueName: "TEXT"),
+        .flag("message-stdin", "Read the message from standard input"),
+    ]
+
+    private var allowed: Set<ResourceKind> { kind == .steer ? [.task] : [.session] }
+
+    func validate(_ invocation: Invocation, in session: Session) throws {
+        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: allowed)
+        guard reference.id != nil else { throw ArsError.usage("missing-id", "'\(signature.name)' needs \(allowed.first!.rawValue)/ID") }
+        guard (invocation.option("message") != nil) != invocation.flag("message-stdin") else {
+            throw ArsError.usage("missing-message", "give the message with exactly one of --message TEXT or --message-stdin")
+        }
+    }
+
+    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: allowed)
+        let message = invocation.option("message") ?? session.io.stdin.readAll()
+        guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ArsError.usage("missing-message", "the message is empty")
+        }
+        let path = kind == .steer ? "/tasks/\(reference.id!)/steer" : "/sessions/\(reference.id!)/send"
+        let command = try await client.post(path, body: .object(["message": .string(message)])).data
+        let id = command["id"]?.stringValue ?? "?"
+        session.remember([id], kind: "command")
+        var human: [HumanBlock] = [.summary("\(signature.name): command/\(id) \(command["status"]?.stringValue ?? "?")")]
+        if let delivery = command["steerDelivery"], !delivery.isNull {
+            human.append(.section("steerDelivery (delivery only — not the target's state)", [.fields(Views(now: session.clock.now()).fields(delivery))]))
+        }
+        let target = command["targetCommandId"]?.stringValue.map { "result command/\($0)" }
+        human.append(.next(["result command/\(id)"] + (target.map { [$0] } ?? [])))
+        return CommandOutput(Views.schema("Command", command), human: human)
+    }
+}

@@ -1,0 +1,22 @@
+import Commands
+import Transport
+
+/// The real adapters behind the seams in `Commands`.
+enum Transports {
+    /// HTTP over libcurl (one reused connection per session), with proxies taken from the
+    /// session's environment; idempotent reads are retried on connection errors and
+    /// 502/503/504, nothing else is.
+    static func http(environment: [String: String]) -> any HTTPTransport {
+        do {
+            return RetryingTransport(wrapping: try CurlHTTPTransport(configuration: .init(environment: environment)))
+        } catch {
+            return FailedTransport(error: ErrorReport.normalize(error))
+        }
+    }
+}
+
+/// A transport whose adapter could not be set up: every request reports why.
+private struct FailedTransport: HTTPTransport {
+    let error: ArsError
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse { throw error }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+
+/// The queue plugin against a real sandbox lane over HTTP on loopback, through the real binary.
+@Suite("Queue primitives against the sandbox lane")
+struct QueueEndToEndTests {
+    let sandbox = SandboxServer.shared
+
+    func createTask(_ prompt: String, dispatch: Bool = true, extra: [String] = []) throws -> String {
+        let created = try sandbox.ars(["create", "task", "--aipod", "Artificer", "--prompt", prompt, "-o", "json"] + (dispatch ? ["--dispatch"] : []) + extra)
+        #expect(created.status == 0, "stderr: \(created.stderr)")
+        return try #require(created.stdout.jsonField("id"))
+    }
+
+    @Test("create, dispatch and watch a task reach succeeded with a verified, non-stale result")
+    func lifecycle() throws {
+        let id = try createTask("报告 codeload.github.com 的 HTTP 状态")
+        #expect(try sandbox.waitForTerminal(id) == "succeeded")
+
+        let result = try sandbox.ars(["result", "task/\(id)", "--verify"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("verified: finalResponse matches the last assistant output"))
+        #expect(result.stdout.contains("liveness.phase:"))
+
+        let json = try sandbox.ars(["result", "task/\(id)", "--verify", "-o", "json"]).stdout
+        #expect(json.contains(#""apiVersion": "ars/v1""#))
+        #expect(json.contains(#""stale": false"#))
+
+        let describe = try sandbox.ars(["describe", "task/\(id)"])
+        #expect(describe.status == 0)
+        for fact in ["Runner job", "valuesPrinted", "noProxy", "hyueapi.com", "transientEnv", "Bundles", "repoUrl", "commitId", "next: events run/"] {
+            #expect(describe.stdout.contains(fact), "describe lacks \(fact)")
+        }
+        let events = try sandbox.ars(["events", "run/\(try #require(describe.stdout.firstMatch(of: /run\/(r-[0-9a-z-]+)/)?.1))"])
+        #expect(events.stdout.contains("resource-bundle-materialized"))
+        #expect(events.stdout.contains("assistant-message"))
+    }
+
+    @Test("the default task comes from 'use task'; bare ids name their kind")
+    func contextTask() throws {
+        let id = try createTask("context default", dispatch: false)
+        let home = sandbox.directory + "/ctx-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        #expect(try sandbox.ars(["get", id, "-o", "json"]).stdout.jsonField("id") == id)
+    }
+
+    @Test("--raw discloses transport, config, base URL and auth source, never the key")
+    func raw() throws {
+        let output = try sandbox.ars(["get", "tasks", "--raw", "-o", "json"])
+        #expect(output.status == 0)
+        #expect(output.stdout.contains(#""transport": "direct-http""#))
+        #expect(output.stdout.contains(#""clientRole": "render-only""#))
+        #expect(output.stdout.contains(sandbox.baseURL))
+        #expect(output.stdout.contains("$\(SandboxServer.keyVariable)"))
+        #expect(!output.stdout.contains(sandbox.key))
+        #expect(!output.stderr.contains(sandbox.key))
+    }
+
+    @Test("a secret that comes back in a server response is redacted from every output")
+    func redaction() throws {
+        let id = try createTask("the key is \(sandbox.key) — never print it", dispatch: false)
+        for format in ["human", "json", "yaml"] {
+            let output = try sandbox.ars(["describe", "task/\(id)", "-o", format])
+            #expect(output.status == 0)
+            #expect(!output.stdout.contains(sandbox.key), "\(format) leaked the key")
+            #expect(output.stdout.contains("[REDACTED]"), "\(format) shows the marker")
+        }
+    }
+
+    @Test("HTTP errors say status, server code and message, and exit 3; a wrong key names its source only")
+    func errors() throws {
+        let missing = try sandbox.ars(["get", "task/t-does-not-exist"])
+        #expect(missing.status == 3)
+        #expect(missing.stderr.contains("HTTP 404 not-found"))
+
+        let wrongKey = try sandbox.ars(["get", "tasks"], key: "wrong-key-123456")
+        #expect(wrongKey.status == 3)
+        #expect(wrongKey.stderr.contains("HTTP 401"))
+        #expect(wrongKey.stderr.contains("$\(SandboxServer.keyVariable)"))
+        #expect(!wrongKey.stderr.contains("wrong-key-123456"))
+
+        let id = try createTask("dispatch twice", dispatch: true)
+        let again = try sandbox.ars(["dispatch", "task/\(id)"])
+        #expect(again.status == 3)
+        #expect(again.stderr.contains("HTTP 409 conflict"))
+    }
+
+    @Test("an unreachable lane names the lane and its base URL")
+    func connectionRefused() throws {
+        let config = sandbox.directory + "/closed.yaml"
+        try sandbox.catalogue(baseURL: "http://127.0.0.1:9").write(toFile: config, atomically: true, encoding: .utf8)
+        let output = try sandbox.ars(["get", "tasks"], config: config)
+        #expect(output.status == 3)
+        #expect(output.stderr.contains("local/sandbox (http://127.0.0.1:9)"))
+        #expect(output.stderr.contains("connection-refused"))
+    }
+
+    @Test("apply takes a YAML heredoc; a bad manifest is refused at file:line:col before anything is sent")
+    func apply() throws {
+        let name = "apply-\(UUID().uuidString.prefix(6))"
+        let manifest = "kind: Task\nname: \(name)\naipod: Artificer\nprompt: 检查 runner egress\nlabels:\n  issue: \"105\"\n"
+        let applied = try sandbox.ars(["apply", "-f", "-"], stdin: manifest)
+        #expect(applied.status == 0, "stderr: \(applied.stderr)")
+        #expect(applied.stdout.contains("created"))
+        #expect(try sandbox.ars(["apply", "-f", "-"], stdin: manifest).stdout.contains("unchanged"))
+
+        // Two manifests, the second bad: neither may be created.
+        let bad = try sandbox.ars(["apply", "-f", "-"], stdin: "kind: Task\nname: good-\(name)\naipod: Artificer\nprompt: ok\n---\nkind: Task\nname: bad-\(name)\naipod: Artificer\npromt: typo\n")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("<stdin>:9:1: error[bad-manifest]: unknown field 'promt'"))
+        #expect(bad.stderr.contains("did you mean 'prompt'?"))
+        let names = try sandbox.ars(["get", "tasks", "--all", "-o", "json"]).stdout
+        #expect(!names.contains("good-\(name)"), "nothing was sent")
+    }
+
+    @Test("a stale result is caught by --verify with both values, exit 1")
+    func staleResult() throws {
+        let id = try createTask("@sandbox stale-result\n先回答一次，再回答第二次")
+        #expect(try sandbox.waitForTerminal(id) == "succeeded")
+        let result = try sandbox.ars(["result", "task/\(id)", "--verify"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("STALE"))
+        #expect(result.stdout.contains("lastAssistantOutput"))
+    }
+
+    @Test("a failure kind from the backend is shown as the result's failureKind")
+    func failureKind() throws {
+        let id = try createTask("@sandbox fail=thread-resume-failed\nresume the thread")
+        #expect(try sandbox.waitForTerminal(id) == "failed")
+        let result = try sandbox.ars(["result", "task/\(id)", "-o", "json"]).stdout
+        #expect(result.contains(#""failureKind": "thread-resume-failed""#))
+    }
+
+    @Test("events --follow streams NDJSON to the terminal event with strictly increasing seq")
+    func follow() throws {
+        let id = try createTask("follow me")
+        let task = try sandbox.ars(["get", "task/\(id)", "-o", "json"]).stdout
+        var runId = task.jsonField("runId")
+        let deadline = Date().addingTimeInterval(10)
+        while runId == nil && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            runId = try sandbox.ars(["get", "task/\(id)", "-o", "json"]).stdout.jsonField("runId")
+        }
+        let output = try sandbox.ars(["events", "run/\(try #require(runId))", "--follow", "-o", "json"])
+        #expect(output.status == 0, "stderr: \(output.stderr)")
+        let lines = output.stdout.split(separator: "\n")
+        let seqs = lines.compactMap { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int }
+        #expect(seqs.count == lines.count)
+        #expect(seqs == Array(1...seqs.count), "no gap, no duplicate")
+        #expect(lines.last?.contains("terminal:") == true)
+    }
+
+    @Test("lists paginate: --limit prints the next-page command, --all follows every page")
+    func pagination() throws {
+        let label = "page=\(UUID().uuidString.prefix(6))"
+        for index in 0..<3 { _ = try createTask("page \(index)", dispatch: false, extra: ["--label", label]) }
+        let first = try sandbox.ars(["get", "tasks", "--label", label, "--limit", "2"])
+        #expect(first.stdout.contains("next: get tasks --label \(label) --limit 2 --cursor "))
+        let all = try sandbox.ars(["get", "tasks", "--label", label, "--limit", "2", "--all", "-o", "json"]).stdout
+        #expect(all.components(separatedBy: #""kind": "Task""#).count - 1 == 3)
+    }
+
+    @Test("ids seen by one command are offered by Tab in the next")
+    func completionCache() throws {
+        let id = try createTask("complete me", dispatch: false)
+        // Same HOME for both runs so the recent-id cache carries over.
+        let home = sandbox.directory + "/complete-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key]
+        let ars = binaries.appendingPathComponent("ars").path
+        _ = try run([ars, "--config", sandbox.configPath, "get", "tasks"], stdin: "", environment: environment, directory: home)
+        let candidates = try run([ars, "--config", sandbox.configPath, "__complete", "describe", "task/"], stdin: "", environment: environment, directory: home)
+        #expect(candidates.stdout.contains("task/\(id)\n"))
+    }
+}
+
+@Suite("ars --sandbox")
+struct SandboxLaneTests {
+    @Test("ars --sandbox -c 'get tasks' starts a local lane, runs the command and stops the lane")
+    func oneShot() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("ars-sbx-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", "ARS_SANDBOX_SPEED": "200"]
+        let ars = binaries.appendingPathComponent("ars").path
+        let listed = try run([ars, "--sandbox", "-c", "get tasks"], stdin: "", environment: environment, directory: home)
+        #expect(listed.status == 0, "stderr: \(listed.stderr)")
+        #expect(listed.stdout.contains("No tasks found on local/sandbox"))
+        let created = try run([ars, "--sandbox", "create", "task", "--aipod", "Artificer", "--prompt", "持久化", "-o", "json"], stdin: "", environment: environment, directory: home)
+        #expect(created.status == 0, "stderr: \(created.stderr)")
+        let id = try #require(created.stdout.jsonField("id"))
+        // The lane's state survives the server's restart.
+        let again = try run([ars, "--sandbox", "get", "task/\(id)", "-o", "json"], stdin: "", environment: environment, directory: home)
+        #expect(again.stdout.jsonField("prompt") == "持久化")
+        let context = try run([ars, "--sandbox", "context", "-o", "json"], stdin: "", environment: environment, directory: home)
+        #expect(context.stdout.contains(#""node": "local""#))
+    }
+}

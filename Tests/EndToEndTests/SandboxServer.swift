@@ -1,0 +1,114 @@
+import Foundation
+
+/// A real `ars-sandbox` on loopback, started once for the end-to-end tests, with a lane
+/// catalogue pointing at it. The key is known to the test only so it can check that it never
+/// appears in any output.
+final class SandboxServer: @unchecked Sendable {
+    static let shared: SandboxServer = {
+        do { return try SandboxServer() } catch { fatalError("cannot start ars-sandbox: \(error)") }
+    }()
+
+    static let keyVariable = "ARS_E2E_API_KEY"
+    let key = "e2e-key-" + UUID().uuidString.lowercased()
+    let directory: String
+    let baseURL: String
+    let configPath: String
+    private let process: Process
+
+    private init() throws {
+        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ars-e2e-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
+        process = Process()
+        process.executableURL = binaries.appendingPathComponent("ars-sandbox")
+        process.arguments = ["--state", directory + "/state", "--port", "0", "--speed", "200"]
+        process.environment = ["ARS_SANDBOX_API_KEY": key, "PATH": "/usr/bin:/bin"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        guard let url = String(decoding: line, as: UTF8.self).components(separatedBy: "\"url\":\"").dropFirst().first?.components(separatedBy: "\"").first
+        else { throw CocoaError(.fileReadCorruptFile) }
+        baseURL = url
+        configPath = directory + "/agentrun.yaml"
+        try catalogue(baseURL: url).write(toFile: configPath, atomically: true, encoding: .utf8)
+        atexit { SandboxServer.shared.process.terminate() }
+    }
+
+    /// A catalogue for the sandbox at `baseURL` (another URL makes an unreachable lane).
+    func catalogue(baseURL: String) -> String {
+        """
+        defaults: {node: local, lane: sandbox}
+        auth: {apiKeyEnv: \(Self.keyVariable)}
+        nodes:
+          local:
+            bridge: {kind: local}
+            lanes:
+              sandbox: {restBaseUrl: '\(baseURL)', namespace: agentrun-v01}
+        """
+    }
+
+    /// Runs `ars --config <catalogue> ARGS` with the key in the environment.
+    @discardableResult
+    func ars(_ arguments: [String], stdin: String = "", key: String? = nil, config: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let home = directory + "/home-\(UUID().uuidString.prefix(6))"
+        let environment = [
+            "HOME": home, "XDG_STATE_HOME": home + "/state", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
+            Self.keyVariable: key ?? self.key,
+        ]
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return try run([binaries.appendingPathComponent("ars").path, "--config", config ?? configPath] + arguments, stdin: stdin, environment: environment, directory: home)
+    }
+
+    /// Polls `get task/ID -o json` until the status is terminal (or 20 s pass).
+    func waitForTerminal(_ id: String) throws -> String {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let status = try ars(["get", "task/\(id)", "-o", "json"]).stdout.jsonField("status") ?? ""
+            if ["succeeded", "failed", "cancelled"].contains(status) { return status }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return "timeout"
+    }
+}
+
+/// Runs a program and collects its exit status and both output streams.
+func run(_ command: [String], stdin: String, environment: [String: String], directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: command[0])
+    process.arguments = Array(command.dropFirst())
+    process.environment = environment
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    let input = Pipe(), output = Pipe(), error = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    nonisolated(unsafe) var errorData = Data()
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        errorData = error.fileHandleForReading.readDataToEndOfFile()
+        done.signal()
+    }
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+}
+
+extension String {
+    /// A top-level string field of a JSON document (tests only).
+    func jsonField(_ name: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(utf8)) as? [String: Any] else { return nil }
+        return object[name] as? String
+    }
+}

@@ -1,0 +1,91 @@
+import Commands
+import Foundation
+import Testing
+
+@testable import QueuePlugin
+
+@Suite("Queue plugin: references, manifests and views")
+struct QueuePluginTests {
+    @Test("KIND/ID, KIND ID, bare ids and plurals", arguments: [
+        ("task/t-42", nil, ResourceKind.task, "t-42"),
+        ("task", "t-42", .task, "t-42"),
+        ("t-42", nil, .task, "t-42"),
+        ("rj-7", nil, .runnerjob, "rj-7"),
+        ("runner-job/rj-7", nil, .runnerjob, "rj-7"),
+        ("tasks", nil, .task, nil),
+        ("Sessions", nil, .session, nil),
+    ] as [(String, String?, ResourceKind, String?)])
+    func references(first: String, second: String?, kind: ResourceKind, id: String?) throws {
+        let reference = try ResourceReference.parse(first, second)
+        #expect(reference.kind == kind)
+        #expect(reference.id == id)
+    }
+
+    @Test("bad references say what to write")
+    func badReferences() {
+        #expect(throws: ArsError.self) { try ResourceReference.parse("tsak/t-1", nil) }
+        do { _ = try ResourceReference.parse("tsak/t-1", nil) } catch { #expect(error.hint?.hasPrefix("did you mean 'task'") == true) }
+        do { _ = try ResourceReference.parse("task/", nil) } catch { #expect(error.code == "missing-id") }
+        do { _ = try ResourceReference.parse("run/r-1", nil, allowed: [.task, .command]) } catch { #expect(error.message == "this command takes task or command, not run") }
+    }
+
+    @Test("manifests: single, multi-document and List forms")
+    func manifests() throws {
+        let text = """
+            kind: Task
+            name: a
+            aipod: Artificer
+            prompt: 一
+            ---
+            kind: List
+            items:
+              - {name: b, aipod: Artificer, prompt: 二, labels: {issue: "105"}}
+              - {kind: Task, name: c, aipod: Artificer, prompt: 三}
+            """
+        let manifests = try ApplyCommand.manifests(text, name: "tasks.yaml")
+        #expect(manifests.map { $0["name"]?.stringValue } == ["a", "b", "c"])
+        #expect(manifests.allSatisfy { $0["kind"] == "Task" })
+        #expect(try ApplyCommand.manifests(#"{"kind": "Task", "name": "j", "aipod": "A", "prompt": "p"}"#, name: "t.json").count == 1)
+    }
+
+    @Test("manifest errors point at file:line:col", arguments: [
+        ("kind: Task\nname: a\naipod: A\npromt: x\n", "t.yaml:4:1", "unknown field 'promt'"),
+        ("kind: Job\nname: a\naipod: A\nprompt: x\n", "t.yaml:1:7", "kind must be Task"),
+        ("kind: Task\nname: a\naipod: A\n", "t.yaml:1:1", "the manifest has no 'prompt'"),
+        ("kind: Task\nname: a\naipod: 3\nprompt: x\n", "t.yaml:3:8", "'aipod' must be a non-empty string"),
+        ("kind: Task\nname: a\naipod: A\nprompt: x\nlabels: {issue: 105}\n", "t.yaml:5:10", "label 'issue' must be a string"),
+        ("kind: Task\nname: [a\n", "t.yaml:3:1", ""),
+        ("items:\n  - {name: a, aipod: A, prompt: x}\n  - {name: a, aipod: A, prompt: y}\n", "", "two manifests are named 'a'"),
+    ])
+    func manifestErrors(text: String, location: String, message: String) {
+        do {
+            _ = try ApplyCommand.manifests(text, name: "t.yaml")
+            Issue.record("expected an error")
+        } catch {
+            if !location.isEmpty { #expect(error.location?.description == location) }
+            if !message.isEmpty { #expect(error.message.contains(message)) }
+            #expect(error.exitCode == 2)
+        }
+    }
+
+    @Test("the lifecycle summary reads like an operator's note")
+    func lifecycle() throws {
+        let now = try #require(ISO8601DateFormatter().date(from: "2025-11-18T10:03:00Z"))
+        let views = Views(now: now)
+        let task: Value = [
+            "status": "running", "createdAt": "2025-11-18T10:01:00.000Z", "dispatchedAt": "2025-11-18T10:02:00Z",
+            "startedAt": "2025-11-18T10:02:05Z", "finishedAt": nil, "ack": nil,
+        ]
+        let liveness: Value = ["phase": "waiting-tool", "since": "2025-11-18T10:02:20Z"]
+        #expect(views.lifecycle(task: task, liveness: liveness) == "created 10:01:00 → dispatched 10:02:00 → running 10:02:05, waiting-tool for 40s")
+        let done: Value = ["status": "failed", "createdAt": "2025-11-18T10:01:00Z", "finishedAt": "2025-11-18T10:05:00Z", "failureKind": "provider-invalid-tool-call", "ack": ["by": "ops"]]
+        #expect(views.lifecycle(task: done) == "created 10:01:00 → failed 10:05:00 (failureKind provider-invalid-tool-call); acked by ops")
+    }
+
+    @Test("the client schema wraps server objects with apiVersion and kind, keeping field order")
+    func schema() {
+        let wrapped = Views.schema("Task", ["id": "t-1", "status": "created"])
+        #expect(wrapped.objectValue?.keys == ["apiVersion", "kind", "id", "status"])
+        #expect(Views.list(.runnerjob, items: [["id": "rj-1"]], nextCursor: nil).lookup("kind") == "RunnerJobList")
+    }
+}
