@@ -6,9 +6,14 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ars", targets: ["Shell"]),
+        .executable(name: "ars-sandbox", targets: ["Sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // MARK: - C modules (system libraries with typed shims for variadic calls)
@@ -21,6 +26,11 @@ let package = Package(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
         ),
 
         // MARK: - The plugin-facing framework
@@ -35,16 +45,48 @@ let package = Package(
             dependencies: ["Commands"],
             path: "Sources/Plugins/Legacy"
         ),
+        .target(
+            name: "QueuePlugin",
+            dependencies: ["Commands"],
+            path: "Sources/Plugins/Queue"
+        ),
+
+        // MARK: - Adapters (C libraries behind the protocols in Commands)
+        .target(
+            name: "Transport",
+            dependencies: ["Commands", "CCurl"]
+        ),
 
         // MARK: - The `ars` executable
         .executableTarget(
             name: "Shell",
-            dependencies: ["Commands", "LegacyPlugin", "CEditLine"]
+            dependencies: ["Commands", "LegacyPlugin", "QueuePlugin", "Transport", "CEditLine"]
+        ),
+
+        // MARK: - The sandbox lane (`ars-sandbox`): plays the remote AgentRun server, so it
+        // depends on neither `Commands` nor any plugin
+        .target(
+            name: "SandboxCore",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .executableTarget(
+            name: "Sandbox",
+            dependencies: ["SandboxCore"]
         ),
 
         // MARK: - Tests
         .testTarget(name: "CommandsTests", dependencies: ["Commands"], exclude: ["Golden"]),
         .testTarget(name: "LegacyPluginTests", dependencies: ["LegacyPlugin", "Commands"]),
+        .testTarget(name: "QueuePluginTests", dependencies: ["QueuePlugin", "Commands"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Commands"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ]
 )

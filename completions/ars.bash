@@ -3,7 +3,7 @@
 _ars() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     if [[ $COMP_CWORD -eq 1 ]]; then
-        COMPREPLY=($(compgen -W "codex completion config context echo exit help history use" -- "$cur"))
+        COMPREPLY=($(compgen -W "ack apply cancel check codex completion config context create describe dispatch echo events exit get help history logs result run send steer use" -- "$cur"))
         return
     fi
     local IFS=$'\n'

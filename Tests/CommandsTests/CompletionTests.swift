@@ -10,7 +10,7 @@ struct CompletionTests {
     }
 
     @Test("commands, subcommands, flags, enum values, nodes and lanes", arguments: [
-        ("", ["completion", "config", "context", "control-plane", "echo", "exit", "help", "history", "result", "use"]),
+        ("", ["check", "completion", "config", "context", "control-plane", "echo", "exit", "help", "history", "result", "run", "use"]),
         ("con", ["config", "context", "control-plane"]),
         ("use ", ["lane", "node", "task"]),
         ("use n", ["node"]),

@@ -8,6 +8,7 @@ public struct BuiltinsPlugin: CommandPlugin {
         [
             UseNodeCommand(), UseLaneCommand(), UseTaskCommand(), ContextCommand(),
             ConfigViewCommand(), ConfigValidateCommand(),
+            RunScriptCommand(), CheckScriptCommand(),
             HelpCommand(), HistoryCommand(), EchoCommand(), ExitCommand(), CompletionCommand(),
         ]
     }

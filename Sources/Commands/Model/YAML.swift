@@ -48,11 +48,14 @@ public enum YAML {
     public static func decodeAll(_ text: String) throws(SyntaxError) -> [Document] {
         var documents: [Document] = []
         do {
-            for node in try Yams.compose_all(yaml: text) {
+            // The sequence stores a syntax error instead of throwing it; check after the loop.
+            var nodes = try Yams.compose_all(yaml: text)
+            while let node = nodes.next() {
                 var document = Document(value: .null, keyPositions: [:], valuePositions: [:])
                 document.value = try convert(node, path: "", into: &document)
                 documents.append(document)
             }
+            if let error = nodes.error { throw error }
         } catch let error as SyntaxError {
             throw error
         } catch {

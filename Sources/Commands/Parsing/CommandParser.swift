@@ -7,6 +7,10 @@ public struct CommandParser: Sendable {
 
     public init(registry: CommandRegistry) { self.registry = registry }
 
+    /// Stands in for a `${…}` word when a script is checked without running: the parser accepts
+    /// it for any value kind, since the real value is known only at run time.
+    public static let interpolationPlaceholder = "\u{1}interpolated\u{1}"
+
     /// Word sequences that may precede a command so runbook lines paste in unchanged.
     public static let pastePrefixes: [[String]] = [["bun", "scripts/cli.ts", "agentrun"], ["agentrun"]]
 
@@ -198,6 +202,7 @@ public struct CommandParser: Sendable {
     }
 
     private func check(_ value: String, kind: ValueKind, what: String, token: Token, location: (Token?) -> SourceLocation?) throws(ArsError) {
+        if value.contains(Self.interpolationPlaceholder) { return }
         switch kind {
         case .choice(let choices) where !choices.contains(value):
             let suggestion = Suggestions.closest(to: value, in: choices, limit: 1).first.map { "did you mean '\($0)'? " } ?? ""

@@ -1,0 +1,126 @@
+import Foundation
+
+// MARK: - run
+
+/// `run FILE`: runs an `.ars` script and writes closeout evidence.
+struct RunScriptCommand: Command {
+    let signature = CommandSignature(
+        "run", summary: "Run an .ars script; write evidence with --evidence DIR",
+        discussion: "The script starts from the catalogue's default lane (never the interactive context), so it replays the same. Exit 0 when every assertion held, 1 when one failed, 2 for a script error, 3 for a remote failure, 4 when a safety gate refused. A script can start with '#!/usr/bin/env -S ars run'.",
+        positionals: [Positional("file", "The .ars script", kind: .file)],
+        options: [
+            Option("var", "Set a param: NAME=VALUE", valueName: "NAME=VALUE", repeatable: true),
+            Option("evidence", "Write evidence.json and evidence.md into this folder", kind: .directory),
+            Option("lang", "Language of evidence.md", kind: .choice(EvidenceReport.Language.allCases.map(\.rawValue)), default: "zh"),
+            Option("junit", "Also write a JUnit XML report", kind: .file),
+        ],
+        examples: [Example("run closeout.ars --var task=t-42 --evidence out/", "Run a closeout and keep its evidence")])
+
+    func validate(_ invocation: Invocation, in session: Session) throws {
+        for pair in invocation.optionList("var") where !pair.contains("=") {
+            throw ArsError.usage("bad-value", "--var needs NAME=VALUE, got '\(pair)'")
+        }
+    }
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        let script = try ScriptParser(registry: session.registry).parse(file: invocation.argument("file")!, relativeTo: session.currentDirectory)
+        var vars: [String: String] = [:]
+        for pair in invocation.optionList("var") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            vars[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let child = session.scriptSession()
+        let runner = ScriptRunner(session: child)
+        let printer = Dispatcher(session: child)
+        runner.onCommandOutput = { output, format in printer.print(output, format: format) }
+        let result = await runner.run(script, vars: vars)
+        for secret in child.secrets { session.registerSecret(secret) }
+
+        var written: [String] = []
+        if let directory = invocation.option("evidence") {
+            let path = directory.hasPrefix("/") ? directory : session.currentDirectory + "/" + directory
+            try write(session.redact(JSON.encode(EvidenceReport.json(result)) + "\n"), to: path + "/evidence.json")
+            let language = EvidenceReport.Language(rawValue: invocation.option("lang") ?? "zh") ?? .zh
+            try write(session.redact(EvidenceReport.markdown(result, language: language)), to: path + "/evidence.md")
+            written += [directory + "/evidence.json", directory + "/evidence.md"]
+        }
+        if let junit = invocation.option("junit") {
+            try write(session.redact(EvidenceReport.junit(result)), to: junit.hasPrefix("/") ? junit : session.currentDirectory + "/" + junit)
+            written.append(junit)
+        }
+        let output = CommandOutput(EvidenceReport.json(result), human: summary(result, written: written), status: result.status)
+        if let failure = result.failure, failure.code != "require-failed" {
+            // Show what ran and what held, then the error that stopped the script.
+            session.emit?(CommandOutput(.null, human: output.human))
+            throw failure
+        }
+        return output
+    }
+
+    private func summary(_ result: ScriptResult, written: [String]) -> [HumanBlock] {
+        var blocks: [HumanBlock] = []
+        let failed = result.assertions.filter { !$0.holds }
+        for assertion in result.assertions {
+            var line = "\(assertion.holds ? "✅" : "❌") \(assertion.location.file.map { ($0 as NSString).lastPathComponent } ?? ""):\(assertion.location.line)  \(assertion.expression)"
+            if let message = assertion.message { line += "  — \(message)" }
+            if !assertion.holds {
+                line += "\n     actual:   \(assertion.actual.map { JSON.encode($0, pretty: false) } ?? "-")"
+                line += "\n     expected: \(assertion.expected.map { JSON.encode($0, pretty: false) } ?? "-")"
+            }
+            blocks.append(.text(line))
+        }
+        if let failure = result.failure, failure.code == "require-failed" {
+            blocks.append(.summary("stopped: \(failure.message) (\(failure.location?.description ?? ""))"))
+        } else if let exit = result.exitRequest {
+            blocks.append(.summary("\(result.script.file): exited with \(exit)"))
+        } else if result.failure == nil {
+            blocks.append(.summary(
+                result.assertions.isEmpty ? "\(result.script.file): done (no assertions)"
+                : failed.isEmpty ? "\(result.script.file): all \(result.assertions.count) assertions held"
+                : "\(result.script.file): \(failed.count) of \(result.assertions.count) assertions failed"))
+        }
+        if !written.isEmpty { blocks.append(.text("evidence: " + written.joined(separator: ", "))) }
+        return blocks
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw ArsError.invalidInput("evidence-write", "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+// MARK: - check
+
+/// `check FILE`: parses and validates a script without running anything.
+struct CheckScriptCommand: Command {
+    let signature = CommandSignature(
+        "check", summary: "Check an .ars script without running it",
+        discussion: "Parses every statement and checks command names and flags against the signatures, params, and that each variable is set before it is used. Nothing is sent anywhere.",
+        positionals: [Positional("file", "The .ars script", kind: .file)],
+        examples: [Example("check closeout.ars", "Catch a misspelled flag before the real run")])
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        let file = invocation.argument("file")!
+        let script = try ScriptParser(registry: session.registry).parse(file: file, relativeTo: session.currentDirectory)
+        let problems = ScriptChecker(registry: session.registry).check(script)
+        let value = Value.object([
+            "file": .string(file), "valid": .bool(problems.isEmpty),
+            "statements": .int(script.statements.count), "params": .array(script.params.map { .string($0.name) }),
+            "problems": .array(problems.map { .object(["location": .optional($0.location?.description), "code": .string($0.code), "message": .string($0.message), "hint": .optional($0.hint)]) }),
+        ])
+        guard !problems.isEmpty else {
+            return CommandOutput(value, human: [.summary("\(file): ok (\(script.statements.count) statements, params: \(script.params.map(\.name).joined(separator: ", ").nonEmpty ?? "none"))")])
+        }
+        let report = String(problems.map { ErrorReport.render($0) }.joined().dropLast())
+        return CommandOutput(value, human: [.text(report), .summary("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(file)")], status: 2)
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,96 @@
+/// `ars check`: validates every statement of a parsed script without running anything —
+/// command names and flags (against the signatures), params, and that every variable is set
+/// before it is used.
+public struct ScriptChecker {
+    public let registry: CommandRegistry
+
+    public init(registry: CommandRegistry) { self.registry = registry }
+
+    /// Every problem found, in source order.
+    public func check(_ script: Script) -> [ArsError] {
+        var problems: [ArsError] = []
+        var defined = Set(script.params.map(\.name))
+        walk(script.statements, defined: &defined, problems: &problems)
+        return problems
+    }
+
+    private func walk(_ statements: [Statement], defined: inout Set<String>, problems: inout [ArsError]) {
+        for statement in statements {
+            switch statement.kind {
+            case .param(let param):
+                if let value = param.defaultValue { use(value, at: param.location, defined: defined, problems: &problems) }
+            case .command(let command), .tryCommand(let command):
+                checkCommand(command, defined: defined, problems: &problems)
+            case .letCommand(let name, let command, _):
+                checkCommand(command, defined: defined, problems: &problems)
+                defined.insert(name)
+            case .letExpression(let name, let expression):
+                use(expression, at: statement.location, defined: defined, problems: &problems)
+                defined.insert(name)
+            case .assert(let expression, _, let message), .require(let expression, _, let message):
+                use(expression, at: statement.location, defined: defined, problems: &problems)
+                if let message { interpolated(message, at: statement.location, defined: defined, problems: &problems) }
+            case .wait(let command, let condition, _, _):
+                checkCommand(command, defined: defined, problems: &problems)
+                use(condition, at: statement.location, defined: defined.union(["it"]), problems: &problems)
+            case .ifElse(let condition, let then, let otherwise):
+                use(condition, at: statement.location, defined: defined, problems: &problems)
+                var thenDefined = defined, elseDefined = defined
+                walk(then, defined: &thenDefined, problems: &problems)
+                walk(otherwise, defined: &elseDefined, problems: &problems)
+                // A name set on both branches is set after the `if`.
+                defined.formUnion(thenDefined.intersection(elseDefined))
+            case .forEach(let name, let list, let body):
+                use(list, at: statement.location, defined: defined, problems: &problems)
+                var inner = defined.union([name])
+                walk(body, defined: &inner, problems: &problems)
+            case .source(let script):
+                walk(script.statements, defined: &defined, problems: &problems)
+            case .evidence(_, let expression):
+                use(expression, at: statement.location, defined: defined, problems: &problems)
+            }
+        }
+    }
+
+    private func checkCommand(_ command: ScriptCommand, defined: Set<String>, problems: inout [ArsError]) {
+        var tokens: [Token] = []
+        for (index, token) in command.tokens.enumerated() {
+            interpolated(token.text, at: command.tokenLocations[index], defined: defined, problems: &problems)
+            let text = token.text.contains("${") ? CommandParser.interpolationPlaceholder : token.text
+            tokens.append(Token(text, start: token.start, end: token.end, quoted: token.quoted))
+        }
+        do {
+            _ = try CommandParser(registry: registry).parse(tokens, line: "")
+        } catch {
+            var located = error
+            // Point at the word the parser complained about, in the script.
+            let word = tokens.firstIndex { $0.start == (error.location?.column ?? 0) - 1 }
+            located.location = word.map { command.tokenLocations[$0] } ?? command.location
+            if let hint = error.hint, hint.contains(CommandParser.interpolationPlaceholder) { located.hint = nil }
+            problems.append(located)
+        }
+    }
+
+    private func use(_ expression: Expression, at location: SourceLocation, defined: Set<String>, problems: inout [ArsError]) {
+        for name in expression.referencedVariables where !defined.contains(name) {
+            problems.append(unknown(name, at: location, defined: defined))
+        }
+    }
+
+    private func interpolated(_ text: String, at location: SourceLocation, defined: Set<String>, problems: inout [ArsError]) {
+        do {
+            for name in try Interpolation.references(in: text, at: location) where !defined.contains(name) {
+                problems.append(unknown(name, at: location, defined: defined))
+            }
+        } catch {
+            problems.append(error)
+        }
+    }
+
+    private func unknown(_ name: String, at location: SourceLocation?, defined: Set<String>) -> ArsError {
+        ArsError.invalidInput(
+            "unknown-variable", "variable '\(name)' is used before it is set",
+            hint: Suggestions.hint(for: name, in: Array(defined)) ?? "set it with 'let \(name) = …' or declare 'param \(name)'",
+            location: location)
+    }
+}

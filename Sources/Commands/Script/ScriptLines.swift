@@ -1,0 +1,150 @@
+/// A statement's text after joining `\` continuations, stripping comments and taking a heredoc,
+/// with the mapping back to physical lines and columns for error locations.
+struct LogicalLine {
+    struct Segment {
+        /// Where this physical line's text starts in the logical text.
+        var logicalStart: Int
+        var line: Int
+        /// 0-based column in the physical line of the segment's first character.
+        var columnOffset: Int
+        var physicalText: String
+    }
+
+    var text: String
+    var segments: [Segment]
+    var file: String
+    var heredoc: String?
+    var heredocInterpolates = true
+
+    static let keywords: Set<String> = ["param", "let", "assert", "require", "wait", "if", "else", "end", "for", "try", "source", "evidence"]
+
+    /// The statement keyword, or "" for a command.
+    var keyword: String {
+        let first = text.prefix { !$0.isWhitespace }
+        return Self.keywords.contains(String(first)) ? String(first) : ""
+    }
+
+    /// The text after a leading word, without the spaces that follow it, and its offset.
+    func text(after word: String) -> (text: String, offset: Int) {
+        let rest = text.dropFirst(word.count)
+        let trimmed = rest.drop { $0 == " " || $0 == "\t" }
+        return (String(trimmed), text.count - trimmed.count)
+    }
+
+    /// The file:line:col of a character offset in the logical text.
+    func location(atOffset offset: Int) -> SourceLocation {
+        let segment = segments.last { $0.logicalStart <= offset } ?? segments[0]
+        let column = segment.columnOffset + (offset - segment.logicalStart) + 1
+        return SourceLocation(file: file, line: segment.line, column: column, lineText: segment.physicalText)
+    }
+}
+
+/// Reads physical lines into logical lines.
+struct LineReader {
+    private let lines: [String]
+    private let file: String
+    private var index = 0
+    /// An `else`/`end` that closed a block other than the one that expected it.
+    var pendingTerminator: LogicalLine?
+
+    init(text: String, file: String) {
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
+        self.file = file
+    }
+
+    /// The next statement's logical line; nil at the end.
+    mutating func next() throws(ArsError) -> LogicalLine? {
+        if let pending = pendingTerminator {
+            pendingTerminator = nil
+            return pending
+        }
+        while index < lines.count {
+            let lineNumber = index + 1
+            let physical = lines[index]
+            index += 1
+            let leading = physical.prefix { $0 == " " || $0 == "\t" }.count
+            let content = String(physical.dropFirst(leading))
+            if content.isEmpty || content.hasPrefix("#") { continue }
+
+            var logical = LogicalLine(text: "", segments: [], file: file)
+            var piece = stripComment(content)
+            var pieceLine = lineNumber
+            var pieceColumn = leading
+            var pieceText = physical
+            // Join continuation lines (a trailing unescaped backslash).
+            while piece.hasSuffix("\\") && !piece.hasSuffix("\\\\") {
+                logical.segments.append(.init(logicalStart: logical.text.count, line: pieceLine, columnOffset: pieceColumn, physicalText: pieceText))
+                logical.text += String(piece.dropLast()).trimmingTrailingWhitespace() + " "
+                guard index < lines.count else {
+                    throw ArsError.invalidInput("script-syntax", "the script ends after a line continuation", location: SourceLocation(file: file, line: pieceLine, column: pieceColumn + piece.count, lineText: pieceText))
+                }
+                pieceText = lines[index]
+                pieceLine = index + 1
+                index += 1
+                pieceColumn = pieceText.prefix { $0 == " " || $0 == "\t" }.count
+                piece = stripComment(String(pieceText.dropFirst(pieceColumn)))
+            }
+            logical.segments.append(.init(logicalStart: logical.text.count, line: pieceLine, columnOffset: pieceColumn, physicalText: pieceText))
+            logical.text += piece.trimmingTrailingWhitespace()
+            try takeHeredoc(&logical)
+            return logical
+        }
+        return nil
+    }
+
+    /// `… <<WORD` / `<<'WORD'` / `<<-WORD` at the end of a line: the following lines up to WORD
+    /// become the command's stdin.
+    private mutating func takeHeredoc(_ logical: inout LogicalLine) throws(ArsError) {
+        guard let match = logical.text.range(of: #"\s<<(-?)(['"]?)([A-Za-z_][A-Za-z0-9_]*)(['"]?)$"#, options: .regularExpression) else { return }
+        let marker = String(logical.text[match]).trimmingCharacters(in: .whitespaces)
+        let stripTabs = marker.hasPrefix("<<-")
+        let quoted = marker.contains("'") || marker.contains("\"")
+        let word = marker.filter { $0.isLetter || $0.isNumber || $0 == "_" }
+        let start = logical.location(atOffset: logical.text.distance(from: logical.text.startIndex, to: match.lowerBound) + 1)
+        logical.text.removeSubrange(match)
+        var body: [String] = []
+        while index < lines.count {
+            let line = lines[index]
+            index += 1
+            let candidate = stripTabs ? String(line.drop { $0 == "\t" || $0 == " " }) : line
+            if candidate.trimmingTrailingWhitespace() == word {
+                logical.heredoc = body.joined(separator: "\n")
+                logical.heredocInterpolates = !quoted
+                return
+            }
+            body.append(stripTabs ? candidate : line)
+        }
+        throw ArsError.invalidInput("script-syntax", "heredoc '\(word)' is not closed", hint: "end it with a line holding only \(word)", location: start)
+    }
+
+    /// Drops a `#` comment that starts a word outside quotes.
+    private func stripComment(_ text: String) -> String {
+        var quote: Character?
+        var previous: Character = " "
+        var index = text.startIndex
+        while index < text.endIndex {
+            let c = text[index]
+            if let open = quote {
+                if c == "\\" && open == "\"" {
+                    index = text.index(after: index)
+                    if index == text.endIndex { break }
+                } else if c == open {
+                    quote = nil
+                }
+            } else if c == "'" || c == "\"" {
+                quote = c
+            } else if c == "#" && (previous == " " || previous == "\t") {
+                return String(text[..<index])
+            }
+            previous = c
+            index = text.index(after: index)
+        }
+        return text
+    }
+}
+
+extension String {
+    func trimmingTrailingWhitespace() -> String {
+        String(reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Everything a script run produced. The runner returns it and never prints; the console,
+/// evidence and JUnit reporters read it.
+public struct ScriptResult: Sendable {
+    public var script: Script
+    public var startedAt: Date
+    public var finishedAt: Date
+    /// The parameters' final values.
+    public var params: [(String, Value)]
+    public var statements: [StatementRecord]
+    public var assertions: [AssertionRecord]
+    public var evidence: [EvidenceItem]
+    /// What stopped the script early: a failed command, a failed `require`, a timed-out `wait`.
+    public var failure: ArsError?
+    /// Set when the script ran `exit N`.
+    public var exitRequest: Int32?
+    /// The lane the script acted on, when the catalogue was available.
+    public var lane: LaneSettings?
+
+    /// 0 when everything held, 1 when an assertion failed, else the stopping error's code.
+    public var status: Int32 {
+        if let exitRequest { return exitRequest }
+        if let failure { return failure.exitCode }
+        return assertions.contains { !$0.holds } ? 1 : 0
+    }
+}
+
+/// One executed statement.
+public struct StatementRecord: Sendable {
+    public enum Status: String, Sendable { case ok, failed }
+    public var location: SourceLocation
+    /// `command`, `let`, `wait`, `try`, `assert`, …
+    public var kind: String
+    /// The command line as run (after interpolation), or the statement text.
+    public var line: String
+    public var status: Status
+    public var duration: Double
+    public var exitCode: Int32
+    /// A few identifying fields of the command's value (id, status, kind, …).
+    public var keyFields: Value
+    /// For `wait`: how many times the command ran.
+    public var attempts: Int?
+    public var error: String?
+}
+
+/// One `assert` or `require`.
+public struct AssertionRecord: Sendable {
+    public var location: SourceLocation
+    public var expression: String
+    public var message: String?
+    public var holds: Bool
+    public var actual: Value?
+    public var expected: Value?
+    public var comparison: String?
+    /// True for `require` (a failure stopped the script).
+    public var isRequire: Bool
+}
+
+/// One `evidence "title" EXPR`.
+public struct EvidenceItem: Sendable {
+    public var title: String
+    public var value: Value
+    public var location: SourceLocation
+}
