@@ -197,3 +197,91 @@ struct SandboxLaneTests {
         #expect(context.stdout.contains(#""node": "local""#))
     }
 }
+
+@Suite("Closeout examples against the sandbox")
+struct ExampleScriptTests {
+    let sandbox = SandboxServer.shared
+    static let examples = repositoryRoot + "/docs/examples"
+
+    @Test("each example in docs/examples passes and writes evidence without any secret", arguments: ["task-result-closeout", "runner-egress-closeout", "gitbundle-closeout"])
+    func example(name: String) throws {
+        let evidence = sandbox.directory + "/evidence-\(name)"
+        let output = try sandbox.ars(["run", Self.examples + "/\(name).ars", "--evidence", evidence])
+        #expect(output.status == 0, "stdout: \(output.stdout)\nstderr: \(output.stderr)")
+        #expect(output.stdout.contains("assertions held"))
+        let markdown = try String(contentsOfFile: evidence + "/evidence.md", encoding: .utf8)
+        let json = try String(contentsOfFile: evidence + "/evidence.json", encoding: .utf8)
+        #expect(markdown.contains("## ars closeout 证据"))
+        #expect(markdown.contains("✅"))
+        #expect(!markdown.contains("❌"))
+        #expect(markdown.contains("valuesPrinted=false"))
+        #expect(json.contains(#""status": "passed""#))
+        for text in [markdown, json, output.stdout, output.stderr] { #expect(!text.contains(sandbox.key)) }
+    }
+
+    @Test("evidence in English, JUnit, and a failing assertion shown with actual and expected")
+    func englishAndFailure() throws {
+        let script = sandbox.directory + "/failing.ars"
+        try """
+            let t = create task --aipod Artificer --prompt "the key \(sandbox.key) must not leak" --dispatch
+            wait get task/${t.id} until it.status == "succeeded" --timeout 1m --every 200ms
+            assert t.aipod == "Someone else", "wrong aipod on purpose"
+            evidence "task" t
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let evidence = sandbox.directory + "/evidence-failing"
+        let output = try sandbox.ars(["run", script, "--evidence", evidence, "--lang", "en", "--junit", evidence + "/junit.xml"])
+        #expect(output.status == 1)
+        #expect(output.stdout.contains("actual:   \"Artificer\""))
+        let markdown = try String(contentsOfFile: evidence + "/evidence.md", encoding: .utf8)
+        #expect(markdown.contains("## ars closeout evidence"))
+        #expect(markdown.contains("❌"))
+        #expect(markdown.contains("[REDACTED]"), "the key echoed back in the task's prompt is redacted")
+        let junit = try String(contentsOfFile: evidence + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains("failures=\"1\""))
+        for text in [markdown, junit, try String(contentsOfFile: evidence + "/evidence.json", encoding: .utf8), output.stdout, output.stderr] {
+            #expect(!text.contains(sandbox.key))
+        }
+    }
+}
+
+@Suite("Record and replay")
+struct RecordReplayTests {
+    let sandbox = SandboxServer.shared
+
+    @Test("a recorded closeout replays offline with the same assertion results, and the recording holds no secret")
+    func recordThenReplay() throws {
+        let example = repositoryRoot + "/docs/examples/gitbundle-closeout.ars"
+        let recording = sandbox.directory + "/gitbundle.recording.json"
+        let live = try sandbox.ars(["run", example, "--record", recording, "--evidence", sandbox.directory + "/live", "-o", "json"])
+        #expect(live.status == 0, "stderr: \(live.stderr)")
+        let recorded = try String(contentsOfFile: recording, encoding: .utf8)
+        #expect(recorded.contains(#""kind": "Recording""#))
+        #expect(!recorded.contains(sandbox.key))
+        #expect(!recorded.lowercased().contains("authorization"))
+
+        // The lane is now unreachable and there is no key: only the recording can answer.
+        let offline = sandbox.directory + "/offline.yaml"
+        try sandbox.catalogue(baseURL: "http://127.0.0.1:9").write(toFile: offline, atomically: true, encoding: .utf8)
+        let replayed = try sandbox.ars(["run", example, "--replay", recording, "-o", "json"], key: "", config: offline)
+        #expect(replayed.status == 0, "stderr: \(replayed.stderr)")
+        func assertions(_ json: String) throws -> [String] {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let list = try #require(object["assertions"] as? [[String: Any]])
+            return list.map { "\($0["location"] ?? "") \($0["holds"] ?? "") \($0["actual"] ?? "")" }
+        }
+        #expect(try assertions(replayed.stdout) == assertions(live.stdout))
+        #expect(try assertions(live.stdout).count > 5)
+    }
+
+    @Test("a request the recording does not hold is a clear error")
+    func missingExchange() throws {
+        let recording = sandbox.directory + "/empty.recording.json"
+        try #"{"apiVersion": "ars/v1", "kind": "Recording", "exchanges": []}"#.write(toFile: recording, atomically: true, encoding: .utf8)
+        let script = sandbox.directory + "/list.ars"
+        try "get tasks\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let output = try sandbox.ars(["run", script, "--replay", recording], key: "")
+        #expect(output.status == 3)
+        #expect(output.stderr.contains("error[not-recorded]:"))
+        #expect(output.stderr.contains("holds no response for GET /api/v1/tasks?limit=50"))
+    }
+}

@@ -112,3 +112,6 @@ extension String {
         return object[name] as? String
     }
 }
+
+/// The repository root (for committed files such as `docs/examples/`).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path

@@ -53,7 +53,7 @@ struct QueuePluginTests {
         ("kind: Job\nname: a\naipod: A\nprompt: x\n", "t.yaml:1:7", "kind must be Task"),
         ("kind: Task\nname: a\naipod: A\n", "t.yaml:1:1", "the manifest has no 'prompt'"),
         ("kind: Task\nname: a\naipod: 3\nprompt: x\n", "t.yaml:3:8", "'aipod' must be a non-empty string"),
-        ("kind: Task\nname: a\naipod: A\nprompt: x\nlabels: {issue: 105}\n", "t.yaml:5:10", "label 'issue' must be a string"),
+        ("kind: Task\nname: a\naipod: A\nprompt: x\nlabels: {issue: 105}\n", "t.yaml:5:17", "label 'issue' must be a string"),
         ("kind: Task\nname: [a\n", "t.yaml:3:1", ""),
         ("items:\n  - {name: a, aipod: A, prompt: x}\n  - {name: a, aipod: A, prompt: y}\n", "", "two manifests are named 'a'"),
     ])

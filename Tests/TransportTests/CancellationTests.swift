@@ -17,7 +17,7 @@ struct CancellationTests {
         let result = await task.result
         let elapsed = ContinuousClock.now - start
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(elapsed < .milliseconds(500), "took \(elapsed)")
+        #expect(elapsed < .seconds(5), "took \(elapsed); without cancellation it would wait for the 10 s connect or 60 s total timeout")
     }
 
     @Test("cancelling while the connect hangs returns promptly too")
@@ -31,7 +31,7 @@ struct CancellationTests {
         let result = await task.result
         let elapsed = ContinuousClock.now - start
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(elapsed < .milliseconds(500), "took \(elapsed)")
+        #expect(elapsed < .seconds(5), "took \(elapsed); without cancellation it would wait for the 10 s connect or 60 s total timeout")
     }
 
     @Test("an already-cancelled task sends nothing")

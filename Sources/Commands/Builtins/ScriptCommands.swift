@@ -13,12 +13,17 @@ struct RunScriptCommand: Command {
             Option("evidence", "Write evidence.json and evidence.md into this folder", kind: .directory),
             Option("lang", "Language of evidence.md", kind: .choice(EvidenceReport.Language.allCases.map(\.rawValue)), default: "zh"),
             Option("junit", "Also write a JUnit XML report", kind: .file),
+            Option("record", "Save every transport exchange (redacted) to this file", kind: .file),
+            Option("replay", "Serve transport exchanges from a recording instead of the network", kind: .file),
         ],
         examples: [Example("run closeout.ars --var task=t-42 --evidence out/", "Run a closeout and keep its evidence")])
 
     func validate(_ invocation: Invocation, in session: Session) throws {
         for pair in invocation.optionList("var") where !pair.contains("=") {
             throw ArsError.usage("bad-value", "--var needs NAME=VALUE, got '\(pair)'")
+        }
+        if invocation.option("record") != nil && invocation.option("replay") != nil {
+            throw ArsError.usage("bad-value", "--record and --replay exclude each other")
         }
     }
 
@@ -30,13 +35,28 @@ struct RunScriptCommand: Command {
             vars[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         let child = session.scriptSession()
+        var recorder: RecordingTransport?
+        if invocation.option("record") != nil {
+            let recording = RecordingTransport(wrapping: session.http)
+            recorder = recording
+            child.makeHTTPTransport = { recording }
+        } else if let file = invocation.option("replay") {
+            let replay = try ReplayTransport(file: path(file, in: session))
+            child.makeHTTPTransport = { replay }
+            child.isReplaying = true
+        }
         let runner = ScriptRunner(session: child)
+        if child.isReplaying { runner.sleep = { _ in } }
         let printer = Dispatcher(session: child)
         runner.onCommandOutput = { output, format in printer.print(output, format: format) }
         let result = await runner.run(script, vars: vars)
         for secret in child.secrets { session.registerSecret(secret) }
 
         var written: [String] = []
+        if let recorder, let file = invocation.option("record") {
+            try write(recorder.recording(redact: session.redact), to: path(file, in: session))
+            written.append(file)
+        }
         if let directory = invocation.option("evidence") {
             let path = directory.hasPrefix("/") ? directory : session.currentDirectory + "/" + directory
             try write(session.redact(JSON.encode(EvidenceReport.json(result)) + "\n"), to: path + "/evidence.json")
@@ -81,6 +101,10 @@ struct RunScriptCommand: Command {
         }
         if !written.isEmpty { blocks.append(.text("evidence: " + written.joined(separator: ", "))) }
         return blocks
+    }
+
+    private func path(_ file: String, in session: Session) -> String {
+        file.hasPrefix("/") ? file : session.currentDirectory + "/" + file
     }
 
     private func write(_ text: String, to path: String) throws {

@@ -35,8 +35,9 @@ public struct Statement: Sendable {
         case assert(Expression, text: String, message: String?)
         /// `require EXPR [, "message"]`: stops the script when false.
         case require(Expression, text: String, message: String?)
-        /// `wait COMMAND until EXPR [--timeout D] [--every D]`: `it` is the command's value.
-        case wait(ScriptCommand, until: Expression, timeout: Double, every: Double)
+        /// `[let NAME =] wait COMMAND until EXPR [--timeout D] [--every D]`: `it` is the command's
+        /// value; with `let`, NAME is bound to the last value (the one that satisfied EXPR).
+        case wait(ScriptCommand, until: Expression, timeout: Double, every: Double, bind: String?)
         case ifElse(condition: Expression, then: [Statement], otherwise: [Statement])
         case forEach(name: String, in: Expression, body: [Statement])
         /// `try COMMAND`: a failure does not stop the script.

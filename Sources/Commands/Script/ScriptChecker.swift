@@ -30,9 +30,10 @@ public struct ScriptChecker {
             case .assert(let expression, _, let message), .require(let expression, _, let message):
                 use(expression, at: statement.location, defined: defined, problems: &problems)
                 if let message { interpolated(message, at: statement.location, defined: defined, problems: &problems) }
-            case .wait(let command, let condition, _, _):
+            case .wait(let command, let condition, _, _, let bind):
                 checkCommand(command, defined: defined, problems: &problems)
                 use(condition, at: statement.location, defined: defined.union(["it"]), problems: &problems)
+                if let bind { defined.insert(bind) }
             case .ifElse(let condition, let then, let otherwise):
                 use(condition, at: statement.location, defined: defined, problems: &problems)
                 var thenDefined = defined, elseDefined = defined

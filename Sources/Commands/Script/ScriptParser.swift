@@ -80,6 +80,9 @@ public struct ScriptParser {
         case "let":
             let (name, rest, restOffset) = try nameAndRest(line, after: "let", requireEquals: true)
             guard let rest else { throw error("'let \(name) =' needs a value or a command", at: line) }
+            if rest.hasPrefix("wait ") {
+                return try parseWait(line, bodyOffset: restOffset + 5, bind: name)
+            }
             if rest.hasPrefix("try ") {
                 let command = try self.command(line, from: restOffset + 4)
                 return Statement(location: location, source: line.text, kind: .letCommand(name: name, command: command, isTry: true))
@@ -100,26 +103,7 @@ public struct ScriptParser {
                 kind: line.keyword == "assert" ? .assert(expression, text: text, message: message) : .require(expression, text: text, message: message))
 
         case "wait":
-            let body = line.text(after: "wait")
-            guard let until = topLevelRange(of: " until ", in: body.text) else {
-                throw error("'wait' needs 'until': wait COMMAND until EXPR [--timeout D] [--every D]", at: line)
-            }
-            let commandText = String(body.text[..<until.lowerBound])
-            var condition = String(body.text[until.upperBound...])
-            var timeout = 600.0, every = 5.0
-            while let match = condition.range(of: #"\s*--(timeout|every)(=|\s+)(\S+)\s*$"#, options: .regularExpression) {
-                let option = String(condition[match]).trimmingCharacters(in: .whitespaces)
-                let parts = option.dropFirst(2).split(whereSeparator: { $0 == "=" || $0 == " " }).map(String.init)
-                guard parts.count == 2, let seconds = Durations.parse(parts[1]), seconds > 0 else {
-                    throw error("'--\(parts.first ?? "")' needs a duration like 30s, 40m or 1h30m", at: line)
-                }
-                if parts[0] == "timeout" { timeout = seconds } else { every = seconds }
-                condition.removeSubrange(match)
-            }
-            let conditionOffset = body.offset + body.text.distance(from: body.text.startIndex, to: until.upperBound)
-            let command = try self.command(line, from: body.offset, text: commandText)
-            let expression = try ExpressionParser.parse(condition, at: line.location(atOffset: conditionOffset))
-            return Statement(location: location, source: line.text, kind: .wait(command, until: expression, timeout: timeout, every: every))
+            return try parseWait(line, bodyOffset: line.text(after: "wait").offset, bind: nil)
 
         case "if":
             let body = line.text(after: "if")
@@ -175,6 +159,30 @@ public struct ScriptParser {
         default:
             return Statement(location: location, source: line.text, kind: .command(try command(line, from: 0)))
         }
+    }
+
+    /// `wait COMMAND until EXPR [--timeout D] [--every D]`, starting at `bodyOffset` of the line.
+    private func parseWait(_ line: LogicalLine, bodyOffset: Int, bind: String?) throws(ArsError) -> Statement {
+        let body = (text: String(line.text.dropFirst(bodyOffset)), offset: bodyOffset)
+        guard let until = topLevelRange(of: " until ", in: body.text) else {
+            throw error("'wait' needs 'until': wait COMMAND until EXPR [--timeout D] [--every D]", at: line)
+        }
+        let commandText = String(body.text[..<until.lowerBound])
+        var condition = String(body.text[until.upperBound...])
+        var timeout = 600.0, every = 5.0
+        while let match = condition.range(of: #"\s*--(timeout|every)(=|\s+)(\S+)\s*$"#, options: .regularExpression) {
+            let option = String(condition[match]).trimmingCharacters(in: .whitespaces)
+            let parts = option.dropFirst(2).split(whereSeparator: { $0 == "=" || $0 == " " }).map(String.init)
+            guard parts.count == 2, let seconds = Durations.parse(parts[1]), seconds > 0 else {
+                throw error("'--\(parts.first ?? "")' needs a duration like 30s, 40m or 1h30m", at: line)
+            }
+            if parts[0] == "timeout" { timeout = seconds } else { every = seconds }
+            condition.removeSubrange(match)
+        }
+        let conditionOffset = body.offset + body.text.distance(from: body.text.startIndex, to: until.upperBound)
+        let command = try self.command(line, from: body.offset, text: commandText)
+        let expression = try ExpressionParser.parse(condition, at: line.location(atOffset: conditionOffset))
+        return Statement(location: line.location(atOffset: 0), source: line.text, kind: .wait(command, until: expression, timeout: timeout, every: every, bind: bind))
     }
 
     // MARK: - Pieces

@@ -101,8 +101,9 @@ public final class ScriptRunner: @unchecked Sendable {
                 result.failure = ArsError(.checkFailed, code: "require-failed", "require failed: \(text)", location: statement.location)
                 throw Stop.recorded
             }
-        case .wait(let command, let condition, let timeout, let every):
-            try await wait(command, until: condition, timeout: timeout, every: every, statement: statement)
+        case .wait(let command, let condition, let timeout, let every, let bind):
+            let value = try await wait(command, until: condition, timeout: timeout, every: every, statement: statement)
+            if let bind { variables[bind] = value }
         case .ifElse(let condition, let then, let otherwise):
             let value = try ExpressionEvaluator.evaluate(condition, in: scope)
             try await execute(truthy(value) ? then : otherwise)
@@ -194,7 +195,8 @@ public final class ScriptRunner: @unchecked Sendable {
 
     /// `wait COMMAND until EXPR`: true at once → done; otherwise retries every `every` seconds and
     /// never runs past `timeout`; on timeout the error shows the last observed value.
-    private func wait(_ command: ScriptCommand, until condition: Expression, timeout: Double, every: Double, statement: Statement) async throws {
+    @discardableResult
+    private func wait(_ command: ScriptCommand, until condition: Expression, timeout: Double, every: Double, statement: Statement) async throws -> Value {
         let started = Date()
         var attempts = 0
         var last: (holds: Bool, actual: Value?, expected: Value?, operator: String?) = (false, nil, nil, nil)
@@ -210,7 +212,7 @@ public final class ScriptRunner: @unchecked Sendable {
                 result.statements.append(StatementRecord(
                     location: statement.location, kind: "wait", line: statement.source, status: .ok, duration: elapsed, exitCode: 0,
                     keyFields: Self.keyFields(output.value), attempts: attempts))
-                return
+                return output.value
             }
             let remaining = timeout - elapsed
             if remaining <= 0 {
@@ -243,7 +245,7 @@ public final class ScriptRunner: @unchecked Sendable {
         }
         var picked = Object()
         for key in ["kind", "id", "name", "status", "phase", "commandId", "runId", "stale", "verdict"] {
-            if let field = object[key], !(field.objectValue != nil || field.arrayValue != nil) { picked[key] = field }
+            if let field = object[key], !field.isNull, field.objectValue == nil, field.arrayValue == nil { picked[key] = field }
         }
         if let items = object["items"]?.arrayValue { picked["count"] = .int(items.count) }
         return .object(picked)

@@ -66,6 +66,8 @@ public final class Session: @unchecked Sendable {
     /// The path given with `--config`, if any.
     public let configOverride: String?
     private var loadedConfig: LoadedConfig?
+    /// True while a script replays a recording: no key is needed, nothing goes to the network.
+    public var isReplaying = false
     /// Makes the HTTP transport on first use (the shell wires libcurl; tests wire what they need).
     public var makeHTTPTransport: @Sendable () -> any HTTPTransport = { UnavailableTransport() }
     private var httpTransport: (any HTTPTransport)?

@@ -19,6 +19,9 @@ struct Credentials: Sendable {
             session.registerSecret(value)
             return Credentials(key: value, source: "$\(auth.apiKeyEnv)")
         }
+        if session.isReplaying {
+            return Credentials(key: "", source: "replay (no key is sent)")
+        }
         let howTo = "export \(auth.apiKeyEnv)=…" + (auth.apiKeyFile.map { ", or write the key to \($0) with mode 0600" } ?? "")
         guard let file = auth.apiKeyFile else {
             throw ArsError.invalidInput("no-api-key", "no API key: $\(auth.apiKeyEnv) is not set and the catalogue names no key file", hint: howTo)

@@ -19,7 +19,7 @@ func arsError(sending request: HTTPRequest, with transport: some HTTPTransport) 
 }
 
 /// Waits (polling) until the condition holds; false after `timeout` seconds.
-func eventually(timeout: Double = 5, _ condition: () -> Bool) async -> Bool {
+func eventually(timeout: Double = 30, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
     while ContinuousClock.now < deadline {
         if condition() { return true }
