@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// The queue plugin against a real sandbox lane over HTTP on loopback, through the real binary.
@@ -283,5 +286,113 @@ struct RecordReplayTests {
         #expect(output.status == 3)
         #expect(output.stderr.contains("error[not-recorded]:"))
         #expect(output.stderr.contains("holds no response for GET /api/v1/tasks?limit=50"))
+    }
+}
+
+@Suite("Queue writes against the sandbox")
+struct QueueWriteTests {
+    let sandbox = SandboxServer.shared
+
+    /// A task whose turn lasts 30 minutes of sandbox time (seconds of real time at test speed).
+    func longTask() throws -> (task: String, session: String) {
+        let created = try sandbox.ars(["create", "task", "--aipod", "Artificer", "--prompt-stdin", "--dispatch", "-o", "json"], stdin: "@sandbox turns-ms=1800000\n长任务：保持运行\n")
+        #expect(created.status == 0, "stderr: \(created.stderr)")
+        let id = try #require(created.stdout.jsonField("id"))
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            // Steering needs the turn itself running, not just the task.
+            let result = try sandbox.ars(["result", "task/\(id)", "-o", "json"]).stdout
+            if result.jsonField("status") == "running" {
+                let task = try sandbox.ars(["get", "task/\(id)", "-o", "json"]).stdout
+                return (id, task.jsonField("sessionId") ?? "")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("task \(id) never started running")
+        return (id, "")
+    }
+
+    @Test("steer a running turn: a steer command with its delivery, kept apart from the target's state")
+    func steer() throws {
+        let (id, _) = try longTask()
+        let steer = try sandbox.ars(["steer", "task/\(id)", "--message", "先只检查 egress"])
+        #expect(steer.status == 0, "stderr: \(steer.stderr)")
+        #expect(steer.stdout.contains("steer: command/"))
+        #expect(steer.stdout.contains("steerDelivery (delivery only — not the target's state)"))
+        let json = try sandbox.ars(["steer", "task/\(id)", "-m", "再检查一次", "-o", "json"]).stdout
+        #expect(json.contains(#""commandKind": "steer""#))
+        #expect(json.contains(#""targetCommandId""#))
+        #expect(try sandbox.ars(["cancel", "task/\(id)"]).status == 0)
+    }
+
+    @Test("cancel a running task, then ack it once; a second ack is refused")
+    func cancelAndAck() throws {
+        let (id, _) = try longTask()
+        let cancelled = try sandbox.ars(["cancel", "task/\(id)"])
+        #expect(cancelled.status == 0, "stderr: \(cancelled.stderr)")
+        #expect(try sandbox.waitForTerminal(id) == "cancelled")
+        #expect(try sandbox.ars(["steer", "task/\(id)", "--message", "too late"]).status == 3)
+        let ack = try sandbox.ars(["ack", "task/\(id)", "--by", "ops"])
+        #expect(ack.status == 0)
+        #expect(ack.stdout.contains("acked by ops"))
+        #expect(try sandbox.ars(["ack", "task/\(id)"]).stderr.contains("HTTP 409"))
+    }
+
+    @Test("send opens a new turn on a finished session")
+    func send() throws {
+        let created = try sandbox.ars(["create", "task", "--aipod", "Artificer", "--prompt", "第一轮", "--dispatch", "-o", "json"]).stdout
+        let id = try #require(created.jsonField("id"))
+        #expect(try sandbox.waitForTerminal(id) == "succeeded")
+        let session = try #require(try sandbox.ars(["get", "task/\(id)", "-o", "json"]).stdout.jsonField("sessionId"))
+        let sent = try sandbox.ars(["send", "session/\(session)", "--message-stdin", "-o", "json"], stdin: "第二轮：补充证据")
+        #expect(sent.status == 0, "stderr: \(sent.stderr)")
+        #expect(sent.stdout.contains(#""commandKind": "send""#))
+        #expect(try sandbox.waitForTerminal(id) == "succeeded")
+        let result = try sandbox.ars(["result", "task/\(id)", "--verify", "-o", "json"]).stdout
+        #expect(result.contains("第二轮"), "the result is the send command's, not the first turn's")
+        #expect(result.contains(#""stale": false"#))
+    }
+
+    @Test("create reads --json-file and --runner-json-file and refuses a bad one at file:line:col before sending")
+    func jsonFiles() throws {
+        let directory = sandbox.directory + "/json-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try #"{"aipod": "Artificer", "prompt": "来自 json 文件", "labels": {"issue": "105"}}"#.write(toFile: directory + "/task.json", atomically: true, encoding: .utf8)
+        try #"{"transientEnv": ["HWLAB_API_KEY"]}"#.write(toFile: directory + "/runner.json", atomically: true, encoding: .utf8)
+        let created = try sandbox.ars(["create", "task", "--json-file", directory + "/task.json", "--runner-json-file", directory + "/runner.json", "-o", "json"])
+        #expect(created.status == 0, "stderr: \(created.stderr)")
+        #expect(created.stdout.contains("来自 json 文件"))
+        try "{\n  \"aipod\": \"Artificer\",\n  \"prompt\": oops\n}".write(toFile: directory + "/bad.json", atomically: true, encoding: .utf8)
+        let bad = try sandbox.ars(["create", "task", "--json-file", directory + "/bad.json"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("bad.json:3:13: error[json-syntax]"))
+    }
+
+    @Test("follow survives dropped connections with no gap and no duplicate")
+    func followThroughDrops() async throws {
+        // A sandbox of its own, so no other test's follow consumes the armed faults.
+        let sandbox = try SandboxServer()
+        defer { sandbox.stop() }
+        // Arm the sandbox to cut the next two follow responses mid-body.
+        var request = URLRequest(url: URL(string: sandbox.baseURL + "/api/v1/admin/faults")!)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(sandbox.key)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(#"{"kind": "drop-follow", "count": 2}"#.utf8)
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+
+        let created = try sandbox.ars(["create", "task", "--aipod", "Artificer", "--prompt", "follow through drops", "--dispatch", "-o", "json"]).stdout
+        let id = try #require(created.jsonField("id"))
+        let runId = try #require(created.jsonField("runId"))
+        let output = try sandbox.ars(["events", "run/\(runId)", "--follow", "-o", "json"])
+        #expect(output.status == 0, "stderr: \(output.stderr)")
+        // Both armed drops were used up by the follow (and retried from the same afterSeq).
+        request.httpBody = Data(#"{"kind": "slow", "delayMs": 1, "count": 1}"#.utf8)
+        let (armed, _) = try await URLSession.shared.data(for: request)
+        #expect(String(decoding: armed, as: UTF8.self).contains(#""dropFollow":0"#))
+        let seqs = output.stdout.split(separator: "\n").compactMap { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int }
+        #expect(seqs == Array(1...max(1, seqs.count)))
+        #expect(try sandbox.waitForTerminal(id) == "succeeded")
     }
 }

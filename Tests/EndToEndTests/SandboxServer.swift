@@ -5,7 +5,13 @@ import Foundation
 /// appears in any output.
 final class SandboxServer: @unchecked Sendable {
     static let shared: SandboxServer = {
-        do { return try SandboxServer() } catch { fatalError("cannot start ars-sandbox: \(error)") }
+        do {
+            let server = try SandboxServer()
+            atexit { SandboxServer.shared.stop() }
+            return server
+        } catch {
+            fatalError("cannot start ars-sandbox: \(error)")
+        }
     }()
 
     static let keyVariable = "ARS_E2E_API_KEY"
@@ -15,7 +21,7 @@ final class SandboxServer: @unchecked Sendable {
     let configPath: String
     private let process: Process
 
-    private init() throws {
+    init() throws {
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ars-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
@@ -38,8 +44,10 @@ final class SandboxServer: @unchecked Sendable {
         baseURL = url
         configPath = directory + "/agentrun.yaml"
         try catalogue(baseURL: url).write(toFile: configPath, atomically: true, encoding: .utf8)
-        atexit { SandboxServer.shared.process.terminate() }
     }
+
+    /// Stops the server (the shared one is stopped when the test process exits).
+    func stop() { if process.isRunning { process.terminate() } }
 
     /// A catalogue for the sandbox at `baseURL` (another URL makes an unreachable lane).
     func catalogue(baseURL: String) -> String {

@@ -9,12 +9,15 @@ struct Views {
     // MARK: - Schema
 
     /// The stable client schema for `-o json|yaml`: `apiVersion: ars/v1`, `kind`, then the
-    /// server's fields in the server's order.
+    /// server's fields in the server's order. A server field that is itself called `kind` (a
+    /// command's `turn|steer|send`) is kept as `commandKind`, so no server fact is lost.
     static func schema(_ kind: String, _ value: Value) -> Value {
         var object = Object()
         object["apiVersion"] = "ars/v1"
         object["kind"] = .string(kind)
-        for (key, field) in value.objectValue ?? Object() where key != "apiVersion" && key != "kind" { object[key] = field }
+        for (key, field) in value.objectValue ?? Object() where key != "apiVersion" {
+            object[key == "kind" ? "commandKind" : key] = field
+        }
         return .object(object)
     }
 
