@@ -81,11 +81,12 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommandsTests", dependencies: ["Commands"], exclude: ["Golden"]),
         .testTarget(name: "LegacyPluginTests", dependencies: ["LegacyPlugin", "Commands"]),
         .testTarget(name: "QueuePluginTests", dependencies: ["QueuePlugin", "Commands"]),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Commands"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ]

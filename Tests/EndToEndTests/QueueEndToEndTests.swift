@@ -169,11 +169,11 @@ struct QueueEndToEndTests {
         // Same HOME for both runs so the recent-id cache carries over.
         let home = sandbox.directory + "/complete-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let binaries = builtProducts
         let environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key]
         let ars = binaries.appendingPathComponent("ars").path
-        _ = try run([ars, "--config", sandbox.configPath, "get", "tasks"], stdin: "", environment: environment, directory: home)
-        let candidates = try run([ars, "--config", sandbox.configPath, "__complete", "describe", "task/"], stdin: "", environment: environment, directory: home)
+        _ = try runProcess([ars, "--config", sandbox.configPath, "get", "tasks"], stdin: "", environment: environment, directory: home)
+        let candidates = try runProcess([ars, "--config", sandbox.configPath, "__complete", "describe", "task/"], stdin: "", environment: environment, directory: home)
         #expect(candidates.stdout.contains("task/\(id)\n"))
     }
 }
@@ -184,19 +184,19 @@ struct SandboxLaneTests {
     func oneShot() throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("ars-sbx-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let binaries = builtProducts
         let environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", "ARS_SANDBOX_SPEED": "200"]
         let ars = binaries.appendingPathComponent("ars").path
-        let listed = try run([ars, "--sandbox", "-c", "get tasks"], stdin: "", environment: environment, directory: home)
+        let listed = try runProcess([ars, "--sandbox", "-c", "get tasks"], stdin: "", environment: environment, directory: home)
         #expect(listed.status == 0, "stderr: \(listed.stderr)")
         #expect(listed.stdout.contains("No tasks found on local/sandbox"))
-        let created = try run([ars, "--sandbox", "create", "task", "--aipod", "Artificer", "--prompt", "持久化", "-o", "json"], stdin: "", environment: environment, directory: home)
+        let created = try runProcess([ars, "--sandbox", "create", "task", "--aipod", "Artificer", "--prompt", "持久化", "-o", "json"], stdin: "", environment: environment, directory: home)
         #expect(created.status == 0, "stderr: \(created.stderr)")
         let id = try #require(created.stdout.jsonField("id"))
         // The lane's state survives the server's restart.
-        let again = try run([ars, "--sandbox", "get", "task/\(id)", "-o", "json"], stdin: "", environment: environment, directory: home)
+        let again = try runProcess([ars, "--sandbox", "get", "task/\(id)", "-o", "json"], stdin: "", environment: environment, directory: home)
         #expect(again.stdout.jsonField("prompt") == "持久化")
-        let context = try run([ars, "--sandbox", "context", "-o", "json"], stdin: "", environment: environment, directory: home)
+        let context = try runProcess([ars, "--sandbox", "context", "-o", "json"], stdin: "", environment: environment, directory: home)
         #expect(context.stdout.contains(#""node": "local""#))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import TestSupport
 
 /// A real `ars-sandbox` on loopback, started once for the end-to-end tests, with a lane
 /// catalogue pointing at it. The key is known to the test only so it can check that it never
@@ -22,7 +23,7 @@ final class SandboxServer: @unchecked Sendable {
     private let process: Process
 
     init() throws {
-        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let binaries = builtProducts
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ars-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
         process = Process()
@@ -64,15 +65,15 @@ final class SandboxServer: @unchecked Sendable {
 
     /// Runs `ars --config <catalogue> ARGS` with the key in the environment.
     @discardableResult
-    func ars(_ arguments: [String], stdin: String = "", key: String? = nil, config: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    func ars(_ arguments: [String], stdin: String = "", key: String? = nil, config: String? = nil) throws -> ProcessResult {
         let home = directory + "/home-\(UUID().uuidString.prefix(6))"
         let environment = [
             "HOME": home, "XDG_STATE_HOME": home + "/state", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
             Self.keyVariable: key ?? self.key,
         ]
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return try run([binaries.appendingPathComponent("ars").path, "--config", config ?? configPath] + arguments, stdin: stdin, environment: environment, directory: home)
+        let binaries = builtProducts
+        return try runProcess([binaries.appendingPathComponent("ars").path, "--config", config ?? configPath] + arguments, stdin: stdin, environment: environment, directory: home)
     }
 
     /// Polls `get task/ID -o json` until the status is terminal (or 20 s pass).
@@ -87,32 +88,6 @@ final class SandboxServer: @unchecked Sendable {
     }
 }
 
-/// Runs a program and collects its exit status and both output streams.
-func run(_ command: [String], stdin: String, environment: [String: String], directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: command[0])
-    process.arguments = Array(command.dropFirst())
-    process.environment = environment
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let input = Pipe(), output = Pipe(), error = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
-    nonisolated(unsafe) var errorData = Data()
-    let done = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async {
-        errorData = error.fileHandleForReading.readDataToEndOfFile()
-        done.signal()
-    }
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    done.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
-}
-
 extension String {
     /// A top-level string field of a JSON document (tests only).
     func jsonField(_ name: String) -> String? {
@@ -120,6 +95,3 @@ extension String {
         return object[name] as? String
     }
 }
-
-/// The repository root (for committed files such as `docs/examples/`).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
