@@ -18,6 +18,7 @@ struct REPL {
         nonisolated(unsafe) let historySource = editor
         session.history = { historySource.history }
         let dispatcher = Dispatcher(session: session)
+        let interrupts = InterruptHandler()
         var lastStatus: Int32 = 0
 
         while true {
@@ -35,12 +36,17 @@ struct REPL {
                     continue
                 }
                 guard !tokens.isEmpty else { continue }
-                do {
-                    let (invocation, output) = try await dispatcher.evaluate(tokens, line: line)
+                // The command runs as a task that Ctrl-C cancels (a transfer aborts at once).
+                let task = Task { try await dispatcher.evaluate(tokens, line: line) }
+                interrupts.current = task
+                let outcome = await task.result
+                interrupts.current = nil
+                switch outcome {
+                case .success(let (invocation, output)):
                     dispatcher.print(output, format: invocation.outputFormat)
                     if let exitStatus = output.exitRequest { return exitStatus }
                     lastStatus = output.status
-                } catch {
+                case .failure(let error):
                     lastStatus = dispatcher.report(error)
                 }
                 do {
@@ -61,5 +67,31 @@ struct REPL {
         }
         if let task = session.context.task { parts.append("task/\(task)") }
         return parts.joined(separator: " ") + " › "
+    }
+}
+
+/// Ctrl-C while a command runs: SIGINT cancels the command's task instead of ending the shell.
+/// (While a line is being edited the terminal sends no SIGINT; the line editor handles ^C.)
+final class InterruptHandler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<(Invocation, CommandOutput), any Error>?
+    private let source: any DispatchSourceSignal
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [weak self] in self?.current?.cancel() }
+        source.resume()
+    }
+
+    deinit {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+
+    /// The running command, if any.
+    var current: Task<(Invocation, CommandOutput), any Error>? {
+        get { lock.withLock { task } }
+        set { lock.withLock { task = newValue } }
     }
 }

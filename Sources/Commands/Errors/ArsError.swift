@@ -106,7 +106,7 @@ public enum ErrorReport {
     public static func normalize(_ error: any Error) -> ArsError {
         if let error = error as? ArsError { return error }
         if error is CancellationError {
-            return ArsError(.remote, code: "interrupted", "interrupted")
+            return ArsError(.remote, code: "interrupted", "interrupted", hint: "nothing more was sent; a change already accepted by the server stays (check with 'get')")
         }
         return ArsError(.internal, code: "internal", "\(error)", hint: "this is a bug in ars; please report it with the command you ran")
     }
