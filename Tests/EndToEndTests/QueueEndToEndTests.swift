@@ -70,6 +70,16 @@ struct QueueEndToEndTests {
         }
     }
 
+    @Test("control sequences in server strings never reach the terminal")
+    func sanitised() throws {
+        let id = try createTask("title\u{1B}]0;pwned\u{07}\u{1B}[2J after", dispatch: false)
+        let human = try sandbox.ars(["describe", "task/\(id)"]).stdout
+        #expect(!human.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+        #expect(human.contains(#"title\x1b]0;pwned\x07\x1b[2J after"#))
+        // JSON keeps the exact text, escaped.
+        #expect(try sandbox.ars(["get", "task/\(id)", "-o", "json"]).stdout.contains(#"title\u001b]0;pwned\u0007\u001b[2J after"#))
+    }
+
     @Test("HTTP errors say status, server code and message, and exit 3; a wrong key names its source only")
     func errors() throws {
         let missing = try sandbox.ars(["get", "task/t-does-not-exist"])
