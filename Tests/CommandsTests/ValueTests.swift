@@ -87,6 +87,19 @@ struct ValueTests {
         }
     }
 
+    @Test("a duplicate key after CR-only line breaks is an error, not a trap (found by scripts/fuzz)")
+    func yamlDuplicateKeyAfterCarriageReturns() {
+        // libyaml counts `\r` as a line break, so its line number lay past the `\n`-split lines.
+        for text in ["\r\r\ra: 1\ra: 2", "#\r\r\r\rx: 1\rx: 2\r"] {
+            do {
+                _ = try YAML.decodeAll(text)
+                Issue.record("expected an error for \(text.debugDescription)")
+            } catch {
+                #expect(error.message.contains("duplicate key"))
+            }
+        }
+    }
+
     @Test("multi-document YAML decodes every document")
     func yamlMultiDocument() throws {
         let documents = try YAML.decodeAll("kind: task\nname: a\n---\nkind: task\nname: b\n")

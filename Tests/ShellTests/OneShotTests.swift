@@ -154,3 +154,18 @@ struct ReferenceDocsTests {
         #expect(ReferenceDocs.splice(keys, named: "config-keys", into: committed) == committed, "docs/config.md is stale: run scripts/generate-docs")
     }
 }
+
+@Suite("Scripts as programs")
+struct ShebangTests {
+    @Test("a script that starts with #!/usr/bin/env -S ars run runs by itself, with --var")
+    func shebang() throws {
+        let sandbox = try Sandbox()
+        let path = sandbox.directory + "/closeout.ars"
+        try "#!/usr/bin/env -S ars run\nparam who = \"ops\"\necho hello ${who}\nassert who == \"commander\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        let result = try runProcess([path, "--var", "who=commander"], environment: sandbox.environment, directory: sandbox.directory)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.hasPrefix("hello commander\n"))
+        #expect(result.stdout.contains("all 1 assertions held"))
+    }
+}

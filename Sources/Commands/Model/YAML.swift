@@ -87,7 +87,8 @@ public enum YAML {
     private static func secondOccurrence(of key: String, in text: String, after mark: Mark) -> Position {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var seen = 0
-        for index in max(0, mark.line - 1)..<lines.count {
+        // Yams counts lines at `\r`, NEL, LS and PS too, so its line can lie past the last `\n` line.
+        for index in min(max(0, mark.line - 1), lines.count)..<lines.count {
             let line = lines[index]
             let trimmed = line.drop { $0 == " " || $0 == "-" }
             for prefix in [key + ":", "\"\(key)\":", "'\(key)':"] where trimmed.hasPrefix(prefix) {
