@@ -133,3 +133,12 @@ struct ValueTests {
         #expect(JSON.encode(.object(object), pretty: false) == #"{"a":2}"#)
     }
 }
+
+@Suite("Found by fuzzing")
+struct FuzzRegressionTests {
+    @Test("a base-60-looking scalar is text, not an overflowing number")
+    func base60() throws {
+        #expect(try YAML.decode("8:8:822222222222:8:8:8:8:8:88") == .string("8:8:822222222222:8:8:8:8:8:88"))
+        #expect(try YAML.decode("t: 1:30") == ["t": "1:30"])
+    }
+}

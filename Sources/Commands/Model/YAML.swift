@@ -136,6 +136,9 @@ public enum YAML {
 
     private static func scalarValue(_ scalar: Node.Scalar, node: Node) -> Value {
         guard scalar.style == .plain else { return .string(scalar.string) }
+        // YAML 1.1 base-60 numbers (`1:30` = 90) surprise people and overflow in Yams' parser
+        // (found by fuzzing); like YAML 1.2, read anything with a colon as text.
+        if scalar.string.contains(":") { return .string(scalar.string) }
         if node.null != nil { return .null }
         if let bool = node.bool { return .bool(bool) }
         if let int = node.int { return .int(int) }

@@ -16,6 +16,11 @@ public struct ScriptParser {
                 "source-cycle", "'source \(file)' includes a file that is already being sourced",
                 hint: "sourcing chain: " + chain.joined(separator: " → "), location: location)
         }
+        // Only regular files: `source /dev/zero` would otherwise read forever.
+        let type = (try? FileManager.default.attributesOfItem(atPath: absolute))?[.type] as? FileAttributeType
+        if let type, type != .typeRegular {
+            throw ArsError.invalidInput("script-unreadable", "\(file) is not a regular file", hint: "source and run take .ars files", location: location)
+        }
         guard let data = FileManager.default.contents(atPath: absolute) else {
             throw ArsError.invalidInput("script-unreadable", "cannot read \(file)", hint: "check the path (relative to the including file)", location: location)
         }
