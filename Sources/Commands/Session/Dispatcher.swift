@@ -47,7 +47,10 @@ public struct Dispatcher: Sendable {
         let format = invocation.outputFormat
         session.emit = { [self] item in print(item, format: format, streaming: true) }
         defer { session.emit = nil }
-        return (invocation, try await command.run(invocation, in: session))
+        let output = try await command.run(invocation, in: session)
+        // Secrets inside the result are known before anything prints, binds or is written.
+        for secret in SecretScanner.secrets(in: output.value) { session.registerSecret(secret) }
+        return (invocation, output)
     }
 
     /// Fills left-out positionals that declare a context default (e.g. the current task).
