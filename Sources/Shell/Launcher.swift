@@ -95,15 +95,8 @@ struct Launcher {
     /// One command given as separate words: `ars get task/t-42 -o json`.
     private func runWords(_ words: [String], wiring: Wiring, io: IOStreams) async -> Int32 {
         let session = wiring.makeSession(.oneShot, io: io)
-        let dispatcher = Dispatcher(session: session)
         let tokens = words.enumerated().map { Token($1, start: $0, end: $0 + 1, quoted: false) }
-        do {
-            let (invocation, output) = try await dispatcher.evaluate(tokens)
-            dispatcher.print(output, format: invocation.outputFormat)
-            return finish(session, wiring: wiring, status: output.exitRequest ?? output.status)
-        } catch {
-            return dispatcher.report(error)
-        }
+        return finish(session, wiring: wiring, status: await Dispatcher(session: session).run(tokens).status)
     }
 
     /// `ars __complete`: candidates, one per line, for the shell scripts and the tests.

@@ -12,25 +12,8 @@ struct PipedScript {
         // Later lines get an empty stdin: the script itself is not input to its commands.
         session.io.stdin = StringSource("")
         for (number, line) in lines.enumerated() {
-            let tokens: [Token]
-            do { tokens = try Tokenizer.tokenize(line) } catch {
-                var located = error
-                located.location = SourceLocation(file: "<stdin>", line: number + 1, column: error.location?.column ?? 1, lineText: line)
-                return dispatcher.report(located)
-            }
-            guard !tokens.isEmpty else { continue }
-            do {
-                let (invocation, output) = try await dispatcher.evaluate(tokens, line: line)
-                dispatcher.print(output, format: invocation.outputFormat)
-                if let exitStatus = output.exitRequest { return exitStatus }
-                if output.status != 0 { return output.status }
-            } catch {
-                var normalized = ErrorReport.normalize(error)
-                if normalized.location == nil || normalized.location?.file == nil {
-                    normalized.location = SourceLocation(file: "<stdin>", line: number + 1, column: normalized.location?.column ?? 1, lineText: line)
-                }
-                return dispatcher.report(normalized)
-            }
+            let outcome = await dispatcher.run(line: line, file: "<stdin>", lineNumber: number + 1)
+            if outcome.exitRequested || outcome.status != 0 { return outcome.status }
         }
         return 0
     }

@@ -30,25 +30,13 @@ struct REPL {
             case .line(let line):
                 editor.addHistory(line)
                 let before = StateFiles.Saved(context: session.context, recentIDs: session.recentIDs)
-                let tokens: [Token]
-                do { tokens = try Tokenizer.tokenize(line) } catch {
-                    lastStatus = dispatcher.report(error)
-                    continue
-                }
-                guard !tokens.isEmpty else { continue }
                 // The command runs as a task that Ctrl-C cancels (a transfer aborts at once).
-                let task = Task { try await dispatcher.evaluate(tokens, line: line) }
+                let task = Task { await dispatcher.run(line: line) }
                 interrupts.current = task
-                let outcome = await task.result
+                let outcome = await task.value
                 interrupts.current = nil
-                switch outcome {
-                case .success(let (invocation, output)):
-                    dispatcher.print(output, format: invocation.outputFormat)
-                    if let exitStatus = output.exitRequest { return exitStatus }
-                    lastStatus = output.status
-                case .failure(let error):
-                    lastStatus = dispatcher.report(error)
-                }
+                if outcome.exitRequested { return outcome.status }
+                lastStatus = outcome.status
                 do {
                     try stateFiles.save(StateFiles.Saved(context: session.context, recentIDs: session.recentIDs), previous: before)
                 } catch {
@@ -74,7 +62,7 @@ struct REPL {
 /// (While a line is being edited the terminal sends no SIGINT; the line editor handles ^C.)
 final class InterruptHandler: @unchecked Sendable {
     private let lock = NSLock()
-    private var task: Task<(Invocation, CommandOutput), any Error>?
+    private var task: Task<Dispatcher.Outcome, Never>?
     private let source: any DispatchSourceSignal
 
     init() {
@@ -90,7 +78,7 @@ final class InterruptHandler: @unchecked Sendable {
     }
 
     /// The running command, if any.
-    var current: Task<(Invocation, CommandOutput), any Error>? {
+    var current: Task<Dispatcher.Outcome, Never>? {
         get { lock.withLock { task } }
         set { lock.withLock { task = newValue } }
     }

@@ -42,9 +42,20 @@ struct QueueEndToEndTests {
     @Test("the default task comes from 'use task'; bare ids name their kind")
     func contextTask() throws {
         let id = try createTask("context default", dispatch: false)
+        #expect(try sandbox.ars(["get", id, "-o", "json"]).stdout.jsonField("id") == id, "a bare id names its kind")
+        // One HOME for the three runs, so the context set by 'use task' carries over.
         let home = sandbox.directory + "/ctx-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        #expect(try sandbox.ars(["get", id, "-o", "json"]).stdout.jsonField("id") == id)
+        let environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key]
+        let ars = [builtProducts.appendingPathComponent("ars").path, "--config", sandbox.configPath]
+        let missing = try runProcess(ars + ["dispatch"], environment: environment, directory: home)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("use task"), "without a context task the error says how to set one")
+        #expect(try runProcess(ars + ["use", "task", "task/\(id)"], environment: environment, directory: home).status == 0)
+        let dispatched = try runProcess(ars + ["dispatch", "-o", "json"], environment: environment, directory: home)
+        #expect(dispatched.status == 0, "stderr: \(dispatched.stderr)")
+        #expect(dispatched.stdout.jsonField("id") == id)
+        #expect(dispatched.stdout.jsonField("status") == "dispatched")
     }
 
     @Test("--raw discloses transport, config, base URL and auth source, never the key")

@@ -7,19 +7,41 @@ public struct Dispatcher: Sendable {
 
     public init(session: Session) { self.session = session }
 
-    /// Runs a line and prints its output; returns the exit status (0 for an empty line).
+    /// What running one line came to.
+    public struct Outcome: Sendable, Equatable {
+        /// 0, the command's check status, or the error's exit code.
+        public var status: Int32
+        /// True when the command was `exit` (the REPL or script should stop with `status`).
+        public var exitRequested: Bool
+    }
+
+    /// Tokenizes, runs and prints one line; returns the exit status (0 for an empty line).
     public func execute(line: String) async -> Int32 {
+        await run(line: line).status
+    }
+
+    /// Tokenizes, runs and prints one line. With `file`, errors without a file of their own are
+    /// reported at `file:lineNumber` (piped scripts).
+    public func run(line: String, file: String? = nil, lineNumber: Int = 1) async -> Outcome {
+        let tokens: [Token]
+        do { tokens = try Tokenizer.tokenize(line) } catch {
+            return Outcome(status: report(error, line: line, file: file, lineNumber: lineNumber), exitRequested: false)
+        }
+        guard !tokens.isEmpty else { return Outcome(status: 0, exitRequested: false) }
+        return await run(tokens, line: line, file: file, lineNumber: lineNumber)
+    }
+
+    /// Runs and prints tokens: the one place where a line's output or error reaches the streams.
+    public func run(_ tokens: [Token], line: String? = nil, file: String? = nil, lineNumber: Int = 1) async -> Outcome {
         do {
-            let tokens = try Tokenizer.tokenize(line)
-            guard !CommandParser.stripPastePrefix(tokens).isEmpty || tokens.isEmpty else {
+            guard !CommandParser.stripPastePrefix(tokens).isEmpty else {
                 throw ArsError.usage("empty-command", "no command after '\(tokens.map(\.text).joined(separator: " "))'", hint: "type 'help' to see the commands")
             }
-            guard !tokens.isEmpty else { return 0 }
             let (invocation, output) = try await evaluate(tokens, line: line)
             print(output, format: invocation.outputFormat)
-            return output.exitRequest ?? output.status
+            return Outcome(status: output.exitRequest ?? output.status, exitRequested: output.exitRequest != nil)
         } catch {
-            return report(error)
+            return Outcome(status: report(error, line: line, file: file, lineNumber: lineNumber), exitRequested: false)
         }
     }
 
@@ -77,5 +99,14 @@ public struct Dispatcher: Sendable {
         let normalized = ErrorReport.normalize(error)
         session.io.stderr.write(session.redact(ErrorReport.render(normalized, colour: session.usesColourOnStderr)))
         return normalized.exitCode
+    }
+
+    /// Reports an error of a line read from `file`, placing it there unless it names a file itself.
+    private func report(_ error: any Error, line: String?, file: String?, lineNumber: Int) -> Int32 {
+        var normalized = ErrorReport.normalize(error)
+        if let file, normalized.location?.file == nil {
+            normalized.location = SourceLocation(file: file, line: lineNumber, column: normalized.location?.column ?? 1, lineText: line)
+        }
+        return report(normalized)
     }
 }
