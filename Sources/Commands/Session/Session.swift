@@ -71,6 +71,10 @@ public final class Session: @unchecked Sendable {
     /// Makes the HTTP transport on first use (the shell wires libcurl; tests wire what they need).
     public var makeHTTPTransport: @Sendable () -> any HTTPTransport = { UnavailableTransport() }
     private var httpTransport: (any HTTPTransport)?
+    /// Makes the bridge to a node on first use (the shell wires trans/ssh/local from the
+    /// catalogue's `bridge`; tests wire what they need).
+    public var makeBridge: @Sendable (NodeSettings) -> any RemoteBridge = { _ in UnavailableBridge() }
+    private var bridges: [String: any RemoteBridge] = [:]
 
     public init(
         registry: CommandRegistry,
@@ -99,6 +103,7 @@ public final class Session: @unchecked Sendable {
             registry: registry, mode: .script, io: io, environment: environment, clock: clock,
             currentDirectory: currentDirectory, context: ShellContext(), configOverride: configOverride)
         child.makeHTTPTransport = { [self] in http }
+        child.makeBridge = { [self] node in bridge(for: node) }
         child.secrets = secrets
         child.recentIDs = recentIDs
         return child
@@ -148,6 +153,14 @@ public final class Session: @unchecked Sendable {
         let transport = makeHTTPTransport()
         httpTransport = transport
         return transport
+    }
+
+    /// The bridge to a node, created on first use and then reused for the session.
+    public func bridge(for node: NodeSettings) -> any RemoteBridge {
+        if let bridge = bridges[node.name] { return bridge }
+        let bridge = makeBridge(node)
+        bridges[node.name] = bridge
+        return bridge
     }
 
     // MARK: Messages
