@@ -88,6 +88,6 @@ let package = Package(
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Commands"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxCore"]),
     ]
 )
