@@ -1,23 +1,28 @@
+import Foundation
+
 /// The command line of `ars-sandbox`:
-/// `ars-sandbox --state DIR [--port 0] [--speed N] [--now RFC3339]`, API key in
+/// `ars-sandbox --state DIR [--port 0] [--speed N] [--now RFC3339] [--scenario DIR]`, API key in
 /// `ARS_SANDBOX_API_KEY`.
 public struct SandboxOptions: Sendable {
     /// The environment variable that carries the API key.
     public static let apiKeyVariable = "ARS_SANDBOX_API_KEY"
 
     public static let usage = """
-        usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339]
+        usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339] [--scenario DIR]
 
         A local AgentRun lane on 127.0.0.1: the queue REST API of docs/agentrun-api.md, state in
-        DIR/sandbox.sqlite, a simulated runner and fault injection.
+        DIR/sandbox.sqlite, a simulated runner and fault injection; and a Kubernetes API under /k8s
+        (state in DIR/kube.sqlite, kubeconfig written to DIR/kubeconfig) seeded from a scenario.
 
-          --state DIR      folder for sandbox.sqlite (created if missing; kept across restarts)
+          --state DIR      folder for the state (created if missing; kept across restarts)
           --port PORT      TCP port on 127.0.0.1; 0 (the default) picks a free one
           --speed N        sandbox seconds per real second (default 1; tests use 1000)
-          --now RFC3339    sandbox time at start (default: the real time)
+          --now RFC3339    sandbox time at start (default: the scenario's NOW, else the real time)
+          --scenario DIR   folder of `kubectl get -o json` documents for the cluster
+                           (default: the built-in scenario g14-healthy)
 
         The API key is read from ARS_SANDBOX_API_KEY. Once listening, stdout gets one line:
-        {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID}
+        {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID,"kubeconfig":"DIR/kubeconfig","now":"RFC3339"}
         SIGTERM or SIGINT stops the server cleanly.
         """
 
@@ -32,6 +37,8 @@ public struct SandboxOptions: Sendable {
     public var speed: Double
     /// The sandbox start instant in milliseconds since 1970, when `--now` was given.
     public var startMilliseconds: Int64?
+    /// The scenario folder of `--scenario`; nil for the built-in default.
+    public var scenarioDirectory: String?
     let apiKey: String
 
     /// Reads the arguments (without the program name) and the environment.
@@ -40,11 +47,12 @@ public struct SandboxOptions: Sendable {
         var port = 0
         var speed = 1.0
         var start: Int64?
+        var scenario: String?
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             if argument == "--help" || argument == "-h" { return .help }
             let (name, inline) = split(argument)
-            guard ["--state", "--port", "--speed", "--now"].contains(name) else {
+            guard ["--state", "--port", "--speed", "--now", "--scenario"].contains(name) else {
                 throw UsageError("unknown option \(argument)")
             }
             guard let value = inline ?? remaining.popFirst() else { throw UsageError("\(name) needs a value") }
@@ -62,6 +70,12 @@ public struct SandboxOptions: Sendable {
                     throw UsageError("--speed must be a number above 0 and at most 1000000 (got \(value))")
                 }
                 speed = number
+            case "--scenario":
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw UsageError("--scenario must name a folder of kubectl JSON documents (got \(value))")
+                }
+                scenario = value
             default:
                 guard let instant = Timestamp(rfc3339: value) else {
                     throw UsageError("--now must be an RFC 3339 time such as 2026-05-01T08:00:00Z (got \(value))")
@@ -73,7 +87,8 @@ public struct SandboxOptions: Sendable {
         guard let key = environment[apiKeyVariable], !key.isEmpty else {
             throw UsageError("\(apiKeyVariable) is not set; export the API key clients will send as Authorization: Bearer <key>")
         }
-        return .run(SandboxOptions(stateDirectory: state, port: port, speed: speed, startMilliseconds: start, apiKey: key))
+        return .run(
+            SandboxOptions(stateDirectory: state, port: port, speed: speed, startMilliseconds: start, scenarioDirectory: scenario, apiKey: key))
     }
 
     private static func split(_ argument: String) -> (String, String?) {

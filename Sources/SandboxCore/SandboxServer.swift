@@ -6,21 +6,44 @@ import ServiceLifecycle
 /// Runs the sandbox lane: the HTTP server on 127.0.0.1 and the simulated runner, until SIGTERM
 /// or SIGINT shuts both down gracefully.
 public enum SandboxServer {
-    /// Serves until a shutdown signal; throws when the state cannot be opened or the port bound.
-    public static func run(_ options: SandboxOptions) async throws {
+    /// Serves until a shutdown signal; throws when the state cannot be opened, the scenario not
+    /// loaded or the port bound. `hooks` reach the Kubernetes scenario (document rewrite, GitOps head).
+    public static func run(_ options: SandboxOptions, hooks: KubeHooks = KubeHooks()) async throws {
         var logger = Logger(label: "ars-sandbox") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .info
 
-        let notifier = ChangeNotifier()
-        let lane = try SandboxLane(
-            stateDirectory: URL(fileURLWithPath: options.stateDirectory, isDirectory: true),
-            origin: options.startMilliseconds.map(Timestamp.init(milliseconds:)), speed: options.speed, notifier: notifier)
-        let api = SandboxAPI(lane: lane, faults: FaultInjector(), notifier: notifier, apiKey: options.apiKey)
+        let scenario = try KubeScenario.load(
+            directory: options.scenarioDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }, rewrite: hooks.rewrite)
+        let state = URL(fileURLWithPath: options.stateDirectory, isDirectory: true)
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        // The clock starts at --now, else the scenario's NOW, else the real time — but never before
+        // anything already stored.
+        let requested =
+            options.startMilliseconds.map(Timestamp.init(milliseconds:)) ?? scenario.now
+            ?? Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let kubeStore = try KubeStore(path: state.appendingPathComponent("kube.sqlite").path, scenario: scenario, seedTime: requested)
+        let origin = max(requested, try kubeStore.lastClock ?? requested)
 
+        let notifier = ChangeNotifier()
+        let lane = try SandboxLane(stateDirectory: state, origin: origin, speed: options.speed, notifier: notifier)
+        let cluster = KubeCluster(store: kubeStore, hooks: hooks, clock: { await lane.now() })
+        let kube = KubeAPI(cluster: cluster, token: Kubeconfig.randomToken())
+        let kubeconfig = state.appendingPathComponent("kubeconfig").path
+        let api = SandboxAPI(lane: lane, faults: FaultInjector(), notifier: notifier, apiKey: options.apiKey, kube: kube)
+
+        let errorLogger = logger
         let app = Application(
             router: api.makeRouter(),
             configuration: .init(address: .hostname("127.0.0.1", port: options.port), serverName: nil),
-            onServerRunning: { channel in announce(port: channel.localAddress?.port ?? options.port) },
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? options.port
+                do {
+                    try Kubeconfig.write(to: kubeconfig, port: port, token: kube.token)
+                } catch {
+                    errorLogger.error("cannot write the kubeconfig: \(error)")
+                }
+                announce(port: port, kubeconfig: kubeconfig, now: await lane.now())
+            },
             logger: logger)
         let runner = RunnerService(lane: lane, notifier: notifier, logger: logger)
         // Shutdown runs in reverse order: the runner first (it releases long-polls), then the server.
@@ -31,14 +54,18 @@ public enum SandboxServer {
             try await group.run()
         } catch {
             await lane.close()
+            await cluster.close()
             throw error
         }
         await lane.close()
+        await cluster.close()
     }
 
     /// The one machine-readable line on stdout once the server listens.
-    private static func announce(port: Int) {
-        let line = #"{"event":"listening","url":"http://127.0.0.1:\#(port)","pid":\#(ProcessInfo.processInfo.processIdentifier)}"# + "\n"
+    private static func announce(port: Int, kubeconfig: String, now: Timestamp) {
+        let line =
+            #"{"event":"listening","url":"http://127.0.0.1:\#(port)","pid":\#(ProcessInfo.processInfo.processIdentifier)"#
+            + #","kubeconfig":\#(KubeJSON.string(kubeconfig).text),"now":"\#(now)"}"# + "\n"
         FileHandle.standardOutput.write(Data(line.utf8))
     }
 }

@@ -10,10 +10,14 @@ struct SandboxAPI: Sendable {
     let faults: FaultInjector
     let notifier: ChangeNotifier
     let apiKey: String
+    /// The Kubernetes API under `/k8s` (its own auth and error shapes), when the sandbox serves one.
+    var kube: KubeAPI? = nil
 
-    /// The router: envelope and request ids outermost, then auth, then injected faults.
+    /// The router: `/k8s` requests go to the Kubernetes API first; for the rest, envelope and
+    /// request ids outermost, then auth, then injected faults.
     func makeRouter() -> Router<SandboxRequestContext> {
         let router = Router(context: SandboxRequestContext.self)
+        if let kube { router.add(middleware: KubeMiddleware(api: kube)) }
         router.add(middleware: EnvelopeMiddleware())
         router.add(middleware: AuthMiddleware(apiKey: apiKey))
         router.add(middleware: FaultMiddleware(faults: faults))

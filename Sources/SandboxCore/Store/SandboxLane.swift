@@ -25,6 +25,11 @@ actor SandboxLane {
         self.notifier = notifier
     }
 
+    /// The current sandbox instant.
+    func now() -> Timestamp {
+        clock.now()
+    }
+
     /// Closes the database (after the server stopped).
     func close() {
         db.close()
