@@ -85,13 +85,15 @@ public enum ConfigSchema {
     ])
 
     static let bridge: SchemaType = .object([
-        SchemaField("kind", .choice(bridgeKinds), required: true, "How commands reach the node"),
-        SchemaField("command", .string, "`trans`: the bridge executable (default `trans`)"),
+        SchemaField("kind", .choice(bridgeKinds), required: true, "How commands reach the node: `trans` (the UniDesk bridge), `ssh`, or `local` (this machine)"),
+        SchemaField("command", .string, "The executable the bridge runs, a name looked up on `PATH` or a path: `trans` (default `trans`), `ssh` (default `ssh`), `local`: kubectl (default `kubectl`)"),
         SchemaField("host", .string, "`ssh`: host name or address"),
-        SchemaField("user", .string, "`ssh`: login user"),
+        SchemaField("user", .string, "`ssh`: login user (default: ssh's own choice)"),
         SchemaField("port", .int, "`ssh`: port (default 22)"),
-        SchemaField("identityFile", .string, "`ssh`: private key file"),
-        SchemaField("kubeconfig", .string, "`local`: kubeconfig for kubectl"),
+        SchemaField("identityFile", .string, "`ssh`: private key file (`~` allowed)"),
+        SchemaField("knownHostsFile", .string, "`ssh`: known_hosts file holding the node's host key (default: ssh's own); an unknown host key fails, it is never accepted blindly"),
+        SchemaField("kubeconfig", .string, "`local`: kubeconfig for kubectl (`~` allowed); `ssh`: kubeconfig path on the node"),
+        SchemaField("timeout", .int, "Seconds a node command may run when it names no timeout of its own (default 120)"),
     ])
 
     /// The whole catalogue.

@@ -110,6 +110,13 @@ public struct ConfigValidator {
                 "config-missing-key", "node '\(name)' uses the ssh bridge but has no bridge.host",
                 at: document.valuePositions["nodes.\(name).bridge"]!, hint: "add 'host:' under bridge"))
         }
+        for (name, node) in nodes {
+            if let timeout = node.lookup("bridge.timeout")?.intValue, timeout <= 0 {
+                problems.append(problem(
+                    "config-range", "nodes.\(name).bridge.timeout must be a positive number of seconds, got \(timeout)",
+                    at: document.valuePositions["nodes.\(name).bridge.timeout"] ?? YAML.Position(line: 1, column: 1), hint: "leave it out for the default (120)"))
+            }
+        }
     }
 
     private func article(_ word: String) -> String { "aeiou".contains(word.first ?? "x") ? "an" : "a" }

@@ -23,20 +23,59 @@ public struct NodeSettings: Sendable {
     public var bridge: BridgeSettings
     public var lanes: [LaneSettings]
 
+    public init(name: String, bridge: BridgeSettings, lanes: [LaneSettings] = []) {
+        self.name = name
+        self.bridge = bridge
+        self.lanes = lanes
+    }
+
     public func lane(_ name: String) -> LaneSettings? {
         lanes.first { $0.name == name } ?? lanes.first { $0.name.lowercased() == name.lowercased() }
     }
 }
 
+/// How commands reach a node (`nodes.<node>.bridge` in the catalogue).
 public struct BridgeSettings: Sendable {
     public enum Kind: String, Sendable { case trans, ssh, local }
     public var kind: Kind
+    /// The executable the bridge runs: `trans`, `ssh`, or kubectl for `local` (see `defaultCommand`).
     public var command: String
     public var host: String?
     public var user: String?
     public var port: Int?
     public var identityFile: String?
+    /// `ssh`: the known_hosts file that holds the node's host key.
+    public var knownHostsFile: String?
     public var kubeconfig: String?
+    /// Seconds a command may run when it names no timeout of its own (nil: the bridge's default).
+    public var timeout: Int?
+
+    /// The executable a bridge of this kind runs when the catalogue names none.
+    public static func defaultCommand(for kind: Kind) -> String {
+        switch kind {
+        case .trans: "trans"
+        case .ssh: "ssh"
+        case .local: "kubectl"
+        }
+    }
+}
+
+extension BridgeSettings {
+    /// Bridge settings built in code (tests, generated catalogues); `command` defaults by kind.
+    public init(
+        kind: Kind, command: String? = nil, host: String? = nil, user: String? = nil, port: Int? = nil,
+        identityFile: String? = nil, knownHostsFile: String? = nil, kubeconfig: String? = nil, timeout: Int? = nil
+    ) {
+        self.kind = kind
+        self.command = command ?? Self.defaultCommand(for: kind)
+        self.host = host
+        self.user = user
+        self.port = port
+        self.identityFile = identityFile
+        self.knownHostsFile = knownHostsFile
+        self.kubeconfig = kubeconfig
+        self.timeout = timeout
+    }
 }
 
 public struct LaneSettings: Sendable {
@@ -75,10 +114,11 @@ extension LaneCatalog {
                 name: nodeName,
                 bridge: BridgeSettings(
                     kind: bridge["kind"]?.stringValue.flatMap(BridgeSettings.Kind.init(rawValue:)) ?? .trans,
-                    command: bridge["command"]?.stringValue ?? "trans",
+                    command: bridge["command"]?.stringValue,
                     host: bridge["host"]?.stringValue, user: bridge["user"]?.stringValue,
                     port: bridge["port"]?.intValue, identityFile: bridge["identityFile"]?.stringValue,
-                    kubeconfig: bridge["kubeconfig"]?.stringValue),
+                    knownHostsFile: bridge["knownHostsFile"]?.stringValue,
+                    kubeconfig: bridge["kubeconfig"]?.stringValue, timeout: bridge["timeout"]?.intValue),
                 lanes: lanes)
         }
     }

@@ -95,7 +95,15 @@ public enum ShellQuote {
     /// One word, quoted only when it needs to be: `get`, `'a b'`, `'it'\''s'`, `''`.
     public static func quote(_ word: String) -> String {
         if !word.isEmpty, word.unicodeScalars.allSatisfy(isPlain) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        // Scalar by scalar, not by Character: a quote followed by a combining mark (`'\u{308}`) is
+        // one Character that is not equal to "'", yet the shell still reads its quote byte.
+        var quoted = String.UnicodeScalarView()
+        quoted.append("'")
+        for scalar in word.unicodeScalars {
+            if scalar == "'" { quoted.append(contentsOf: #"'\''"#.unicodeScalars) } else { quoted.append(scalar) }
+        }
+        quoted.append("'")
+        return String(quoted)
     }
 
     /// Words joined with spaces, each quoted.
