@@ -13,8 +13,8 @@ struct RunScriptCommand: Command {
             Option("evidence", "Write evidence.json and evidence.md into this folder", kind: .directory),
             Option("lang", "Language of evidence.md", kind: .choice(EvidenceReport.Language.allCases.map(\.rawValue)), default: "zh"),
             Option("junit", "Also write a JUnit XML report", kind: .file),
-            Option("record", "Save every transport exchange (redacted) to this file", kind: .file),
-            Option("replay", "Serve transport exchanges from a recording instead of the network", kind: .file),
+            Option("record", "Save every HTTP and node exchange (redacted) to this file", kind: .file),
+            Option("replay", "Serve HTTP and node exchanges from a recording instead of the lane", kind: .file),
         ],
         examples: [Example("run closeout.ars --var task=t-42 --evidence out/", "Run a closeout and keep its evidence")])
 
@@ -35,14 +35,19 @@ struct RunScriptCommand: Command {
             vars[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         let child = session.scriptSession()
-        var recorder: RecordingTransport?
+        var recorder: RecordingLog?
         if invocation.option("record") != nil {
-            let recording = RecordingTransport(wrapping: session.http)
-            recorder = recording
-            child.makeHTTPTransport = { recording }
+            // HTTP and node commands go into one log, in the order they finish.
+            let log = RecordingLog()
+            recorder = log
+            let transport = RecordingTransport(wrapping: session.http, into: log)
+            child.makeHTTPTransport = { transport }
+            child.makeBridge = { [session] node in RecordingBridge(wrapping: session.bridge(for: node), node: node.name, into: log) }
         } else if let file = invocation.option("replay") {
-            let replay = try ReplayTransport(file: path(file, in: session))
-            child.makeHTTPTransport = { replay }
+            let log = try ReplayLog(file: path(file, in: session))
+            let transport = ReplayTransport(replaying: log)
+            child.makeHTTPTransport = { transport }
+            child.makeBridge = { node in ReplayBridge(node: node.name, replaying: log) }
             child.isReplaying = true
         }
         let runner = ScriptRunner(session: child)
