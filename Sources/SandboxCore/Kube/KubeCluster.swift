@@ -217,6 +217,7 @@ actor KubeCluster {
         -> KubeJSON
     {
         var object = new
+        Self.dropEmptyMetadata(&object)
         object[path: ["metadata", "resourceVersion"]] = old[path: ["metadata", "resourceVersion"]]
         object[path: ["metadata", "managedFields"]] = nil
         if resource.statusSubresource && !asController { object["status"] = old["status"] }
@@ -371,8 +372,10 @@ actor KubeCluster {
 
     // MARK: - Writing
 
-    /// Stores the object under the next resourceVersion.
+    /// Stores the object under the next resourceVersion. Empty metadata maps and lists are
+    /// dropped, as the apiserver's `omitempty` fields are.
     func write(_ object: inout KubeJSON, at now: Timestamp) throws {
+        Self.dropEmptyMetadata(&object)
         object[path: ["metadata", "resourceVersion"]] = .string(try store.nextResourceVersion())
         try store.insert(object)
         try store.noteClock(now)
@@ -418,6 +421,14 @@ actor KubeCluster {
     }
 
     // MARK: - Helpers
+
+    static func dropEmptyMetadata(_ object: inout KubeJSON) {
+        for field in ["labels", "annotations", "ownerReferences", "finalizers"] {
+            if let value = object[path: ["metadata", field]], value.objectValue?.isEmpty == true || value.arrayValue?.isEmpty == true || value.isNull {
+                object[path: ["metadata", field]] = nil
+            }
+        }
+    }
 
     static func labels(of object: KubeJSON) -> [String: String] {
         var labels: [String: String] = [:]

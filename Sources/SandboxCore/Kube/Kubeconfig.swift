@@ -33,7 +33,7 @@ enum Kubeconfig {
         users:
         - name: sandbox
           user:
-            token: \(token)
+            token: "\(token)"
         contexts:
         - name: sandbox
           context:
