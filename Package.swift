@@ -50,6 +50,16 @@ let package = Package(
             dependencies: ["Commands"],
             path: "Sources/Plugins/Queue"
         ),
+        .target(
+            name: "ControlPlanePlugin",
+            dependencies: ["Commands"],
+            path: "Sources/Plugins/ControlPlane"
+        ),
+        .target(
+            name: "WorktreePlugin",
+            dependencies: ["Commands"],
+            path: "Sources/Plugins/Worktree"
+        ),
 
         // MARK: - Adapters (C libraries behind the protocols in Commands)
         .target(
@@ -60,7 +70,7 @@ let package = Package(
         // MARK: - The `ars` executable
         .executableTarget(
             name: "Shell",
-            dependencies: ["Commands", "LegacyPlugin", "QueuePlugin", "Transport", "CEditLine"]
+            dependencies: ["Commands", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "CEditLine"]
         ),
 
         // MARK: - The sandbox lane (`ars-sandbox`): plays the remote AgentRun server, so it
@@ -86,8 +96,9 @@ let package = Package(
         .testTarget(name: "CommandsTests", dependencies: ["Commands"], exclude: ["Golden"]),
         .testTarget(name: "LegacyPluginTests", dependencies: ["LegacyPlugin", "Commands"]),
         .testTarget(name: "QueuePluginTests", dependencies: ["QueuePlugin", "Commands"]),
+        .testTarget(name: "ControlPlanePluginTests", dependencies: ["ControlPlanePlugin", "Commands"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "Commands", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Commands"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxCore"]),
     ]

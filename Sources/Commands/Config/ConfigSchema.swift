@@ -66,7 +66,9 @@ public enum ConfigSchema {
             SchemaField("path", .string, "Path of the lane's desired state inside the GitOps branch"),
         ]), "The lane's GitOps desired state"),
         SchemaField("argoApp", .string, "Argo CD Application as `namespace/name` (`argocd/agentrun-g14-v01`)"),
-        SchemaField("pipelineRunPrefix", .string, "Name prefix of the lane's PipelineRuns (`agentrun-v01-ci-`)"),
+        SchemaField("pipelineRunPrefix", .string, "Name prefix of the lane's PipelineRuns (`agentrun-v01-ci-`); `cleanup-runs` touches only these"),
+        SchemaField("pipeline", .string, "Tekton Pipeline the lane's runs use (default: the prefix without its trailing `-`, `agentrun-v01-ci`)"),
+        SchemaField("pipelineGitUrl", .string, "`git-url` parameter for a new PipelineRun when no earlier run can serve as its template"),
         SchemaField("manager", .object([
             SchemaField("deployment", .string, required: true, "Name of the manager Deployment"),
         ]), "The lane's manager workload"),
@@ -80,6 +82,7 @@ public enum ConfigSchema {
         SchemaField("gitMirror", .object([
             SchemaField("baseUrl", .url, "Read URL of the git mirror"),
             SchemaField("cacheDir", .string, "Mirror cache folder on the node"),
+            SchemaField("repository", .string, "The lane's repository inside the cache (default: from source.remote, `github.com/pikasTech/agentrun.git`)"),
         ]), "The node's git mirror"),
         SchemaField("yamlOnly", .bool, "True for lanes whose deployment truth lives only in this catalogue (plan/apply/secret-sync/restart/expose)"),
     ])

@@ -86,6 +86,19 @@ extension Value {
     /// Wraps an optional string: nil becomes `.null`.
     public static func optional(_ string: String?) -> Value { string.map(Value.string) ?? .null }
 
+    /// Wraps an optional flag: nil becomes `.null`.
+    public static func optional(_ bool: Bool?) -> Value { bool.map(Value.bool) ?? .null }
+
+    /// Wraps an optional number: nil becomes `.null`.
+    public static func optional(_ int: Int?) -> Value { int.map(Value.int) ?? .null }
+
+    /// A copy of this object with `key` set (added at the end when new); other values unchanged.
+    public func setting(_ key: String, _ newValue: Value) -> Value {
+        guard var object = objectValue else { return self }
+        object[key] = newValue
+        return .object(object)
+    }
+
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }

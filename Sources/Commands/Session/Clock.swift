@@ -17,3 +17,18 @@ public struct FixedClock: WallClock {
     public init(_ instant: Date) { self.instant = instant }
     public func now() -> Date { instant }
 }
+
+/// A clock that starts at a given instant and runs at `rate` times real time: the sandbox lane's
+/// clock, pinned to its scenario's reference time.
+public struct OffsetClock: WallClock {
+    public let start: Date
+    public let rate: Double
+    private let began = Date()
+
+    public init(start: Date, rate: Double = 1) {
+        self.start = start
+        self.rate = rate
+    }
+
+    public func now() -> Date { start.addingTimeInterval(Date().timeIntervalSince(began) * rate) }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// One bridge exchange as a command keeps it for `--full` and `--raw`.
+public struct NodeExchange: Sendable {
+    /// How a person would type it: `trans G14:k3s kubectl get pods -n agentrun-v01 -o json`.
+    public var display: String
+    public var exitStatus: Int32
+    public var duration: Double
+    public var stdout: String
+    public var stderr: String
+
+    /// The last `lines` lines of a text, for tails.
+    public static func tail(_ text: String, lines: Int) -> String {
+        let all = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let trimmed = all.last == "" ? all.dropLast() : all[...]
+        return trimmed.suffix(lines).joined(separator: "\n")
+    }
+}
+
+/// What plugins use to talk to a node: kubectl with JSON output and shell scripts in folders,
+/// through the session's bridge, with every exchange kept for `--full`.
+public final class NodeClient: @unchecked Sendable {
+    public let node: NodeSettings
+    public let bridge: any RemoteBridge
+    private var log: [NodeExchange] = []
+    private let lock = NSLock()
+
+    public init(session: Session, node: NodeSettings) {
+        self.node = node
+        self.bridge = session.bridge(for: node)
+    }
+
+    /// The session's node for a lane.
+    public convenience init(session: Session, lane: LaneSettings) throws(ArsError) {
+        guard let node = try session.config().catalog.node(lane.node) else {
+            throw ArsError(.internal, code: "unknown-node", "the catalogue lost node \(lane.node)")
+        }
+        self.init(session: session, node: node)
+    }
+
+    /// Every exchange so far, in the order they finished.
+    public var exchanges: [NodeExchange] { lock.withLock { log } }
+
+    /// Runs a command and keeps the exchange. A non-zero exit is returned, not thrown.
+    public func run(_ command: RemoteCommand) async throws -> RemoteResult {
+        let result = try await bridge.run(command)
+        let exchange = NodeExchange(
+            display: command.display(node: node.name), exitStatus: result.exitStatus, duration: result.duration,
+            stdout: result.stdoutText, stderr: result.stderrText)
+        lock.withLock { log.append(exchange) }
+        return result
+    }
+
+    /// Runs a shell script in a folder on the node.
+    public func script(_ text: String, in directory: String) async throws -> RemoteResult {
+        try await run(.script(text, in: directory))
+    }
+
+    /// `kubectl ARGUMENTS -o json`, decoded. A missing named object is nil (kubectl's
+    /// `NotFound`); any other failure is a remote error carrying kubectl's own message.
+    public func kubectlJSON(_ arguments: [String]) async throws -> Value? {
+        let command = RemoteCommand.kubectl(arguments + ["-o", "json"])
+        let result = try await run(command)
+        guard result.succeeded else {
+            if result.stderrText.contains("(NotFound)") { return nil }
+            throw Self.failure(command, result, node: node.name)
+        }
+        do {
+            return try JSON.decode(result.stdoutText)
+        } catch {
+            throw ArsError(
+                .remote, code: "kubectl-output", "\(command.display(node: node.name)) printed something that is not JSON (\(error.message) at \(error.line):\(error.column))",
+                hint: "run the command by hand to see what the node answers")
+        }
+    }
+
+    /// The items of a `kubectl get KIND … -o json` list.
+    public func kubectlList(_ arguments: [String]) async throws -> [Value] {
+        try await kubectlJSON(arguments)?["items"]?.arrayValue ?? []
+    }
+
+    /// Runs kubectl for a write and requires success.
+    @discardableResult
+    public func kubectlWrite(_ arguments: [String], stdin: Data? = nil) async throws -> RemoteResult {
+        let command = RemoteCommand.kubectl(arguments, stdin: stdin)
+        let result = try await run(command)
+        guard result.succeeded else { throw Self.failure(command, result, node: node.name) }
+        return result
+    }
+
+    /// The error for a remote command that exited non-zero: its own last stderr line, and the
+    /// command to rerun by hand.
+    public static func failure(_ command: RemoteCommand, _ result: RemoteResult, node: String) -> ArsError {
+        let message = NodeExchange.tail(result.stderrText.isEmpty ? result.stdoutText : result.stderrText, lines: 3)
+        return ArsError(
+            .remote, code: "remote-command-failed",
+            "\(command.display(node: node)) exited \(result.exitStatus)" + (message.isEmpty ? "" : ": \(message)"),
+            hint: "the node answered with an error; rerun the command by hand to investigate")
+    }
+}

@@ -1,0 +1,57 @@
+import Commands
+import Foundation
+
+/// `kubectl …`: a read-only kubectl on the current lane's node, through its bridge — the
+/// runbook's `trans G14:k3s kubectl get pods -n agentrun-v01`, typed as `kubectl get pods -n
+/// agentrun-v01`. Writes are refused: they go through the control-plane commands' gates.
+struct KubectlCommand: Command {
+    /// Verbs that only read.
+    static let readVerbs: Set<String> = ["get", "describe", "logs", "top", "explain", "api-resources", "api-versions", "version", "events", "cluster-info"]
+    /// kubectl's global flags that take a value as the next word.
+    static let valuedFlags: Set<String> = ["-n", "--namespace", "-l", "--selector", "-o", "--output", "--context", "--cluster", "--user", "--field-selector", "-c", "--container"]
+
+    let signature = CommandSignature(
+        "kubectl", summary: "Read-only kubectl on the current node (get, describe, logs, …) through its bridge",
+        discussion: "Runs on the node of the current lane (see 'context'; change it with 'use node'). Only reading verbs are allowed: \(readVerbs.sorted().joined(separator: ", ")). Writes go through the control-plane commands, which need --confirm. With -o json the result is the decoded document, so scripts can bind it: let pods = kubectl get pods -n agentrun-v01 -o json.",
+        positionals: [Positional("args", "kubectl's own arguments", variadic: true)],
+        examples: [Example("kubectl -n agentrun-ci get pipelineruns.tekton.dev", "The lane's CI runs")],
+        isPassthrough: true)
+
+    /// The verb: the first word that is neither a flag nor a flag's value.
+    static func verb(_ words: [String]) -> String? {
+        var skipNext = false
+        for word in words {
+            if skipNext { skipNext = false; continue }
+            if word.hasPrefix("-") {
+                skipNext = valuedFlags.contains(word)
+                continue
+            }
+            return word
+        }
+        return nil
+    }
+
+    func validate(_ invocation: Invocation, in session: Session) throws {
+        let words = invocation.argumentList("args")
+        guard let verb = Self.verb(words) else {
+            throw ArsError.usage("missing-argument", "kubectl needs a verb, e.g. kubectl get pods -n agentrun-v01")
+        }
+        guard Self.readVerbs.contains(verb) else {
+            throw ArsError(
+                .refused, code: "write-refused", "kubectl \(verb) is refused here: ars passes only reading verbs (\(Self.readVerbs.sorted().joined(separator: ", ")))",
+                hint: "cluster writes go through control-plane commands (trigger-current, refresh, cleanup-runs, cleanup-released-pvs) with --dry-run and --confirm")
+        }
+    }
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        let lane = try session.lane()
+        let node = try NodeClient(session: session, lane: lane)
+        let command = RemoteCommand.kubectl(invocation.argumentList("args"))
+        let result = try await node.run(command)
+        guard result.succeeded else { throw NodeClient.failure(command, result, node: lane.node) }
+        let value = (try? JSON.decode(result.stdoutText)) ?? .string(result.stdoutText)
+        var blocks: [HumanBlock] = [.text(result.stdoutText.hasSuffix("\n") ? String(result.stdoutText.dropLast()) : result.stdoutText)]
+        if !result.stderrText.isEmpty { blocks.append(.warning(NodeExchange.tail(result.stderrText, lines: 5))) }
+        return CommandOutput(value, human: blocks)
+    }
+}

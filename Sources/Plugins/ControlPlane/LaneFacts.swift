@@ -1,0 +1,68 @@
+import Commands
+import Foundation
+
+/// What the control plane needs to know about a lane, read from its catalogue entry. A missing
+/// key is a usage error that names it; nothing is guessed except documented defaults.
+struct LaneFacts: Sendable {
+    let lane: LaneSettings
+    let worktree: SourceWorktree
+    let gitopsBranch: String
+    let argoNamespace: String
+    let argoName: String
+    let ciNamespace: String
+    /// `agentrun-v01-ci-`.
+    let runPrefix: String
+    /// The Tekton Pipeline (`pipeline`, default: the prefix without its trailing dash).
+    let pipeline: String
+    let managerDeployment: String
+    let mirrorCacheDir: String?
+    /// The lane's repository inside the mirror cache, when the catalogue names it.
+    let mirrorRepository: String?
+    /// `git-url` for a new PipelineRun when no earlier run of the pipeline can serve as template.
+    let pipelineGitURL: String?
+
+    init(_ lane: LaneSettings) throws(ArsError) {
+        func need(_ key: String) throws(ArsError) -> String {
+            guard let value = lane.raw.lookup(key)?.stringValue, !value.isEmpty else {
+                throw ArsError.usage(
+                    "lane-key-missing", "lane \(lane.qualifiedName) has no '\(key)' in the catalogue",
+                    hint: "add it to the lane (see docs/config.md), or pick another lane with --node/--lane")
+            }
+            return value
+        }
+        self.lane = lane
+        worktree = try SourceWorktree(lane: lane)
+        gitopsBranch = try need("gitops.branch")
+        let app = try need("argoApp").split(separator: "/", maxSplits: 1).map(String.init)
+        guard app.count == 2 else {
+            throw ArsError.usage("lane-key-invalid", "argoApp of lane \(lane.qualifiedName) must be namespace/name (got '\(app.joined(separator: "/"))')")
+        }
+        argoNamespace = app[0]
+        argoName = app[1]
+        guard let ci = lane.ciNamespace, !ci.isEmpty else {
+            throw ArsError.usage("lane-key-missing", "lane \(lane.qualifiedName) has no 'ciNamespace' in the catalogue", hint: "add ciNamespace: agentrun-ci to the lane")
+        }
+        ciNamespace = ci
+        runPrefix = try need("pipelineRunPrefix")
+        pipeline = lane.raw["pipeline"]?.stringValue ?? (runPrefix.hasSuffix("-") ? String(runPrefix.dropLast()) : runPrefix)
+        managerDeployment = try need("manager.deployment")
+        mirrorCacheDir = lane.raw.lookup("gitMirror.cacheDir")?.stringValue
+        mirrorRepository = lane.raw.lookup("gitMirror.repository")?.stringValue
+        pipelineGitURL = lane.raw["pipelineGitUrl"]?.stringValue
+    }
+
+    /// The commit-pinned run name for a commit: `agentrun-v01-ci-3f9c2ab`.
+    func runName(for commit: String) -> String { runPrefix + Kube.short(commit) }
+
+    /// `--node G14 --lane v01`, for commands ars prints for the user to run.
+    var laneFlags: String { "--node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name))" }
+}
+
+/// `--node`/`--lane` plus the facts, for every control-plane command.
+extension LaneFacts {
+    static func resolve(_ invocation: Invocation, in session: Session) throws(ArsError) -> (LaneFacts, NodeClient) {
+        let lane = try session.lane(node: invocation.option("node"), lane: invocation.option("lane"))
+        let facts = try LaneFacts(lane)
+        return (facts, try NodeClient(session: session, lane: lane))
+    }
+}

@@ -1,0 +1,60 @@
+import Commands
+import Foundation
+
+/// `control-plane status`: the lane's whole CI/CD picture, read-only.
+struct StatusCommand: Command {
+    let signature = CommandSignature(
+        "control-plane status", summary: "Source commit, PipelineRun, GitOps, Argo CD, workload and git mirror of a lane (read-only)",
+        discussion: """
+            Observes the fixed source worktree (commit, origin heads), the PipelineRun for that commit, the GitOps branch's latest commit, the Argo CD Application (sync revision, sync and health), the manager Deployment and Pods, the manager's source commit and the git-mirror cache, and says whether Argo's revision is the GitOps latest. The three stages (source, runtime, git-mirror) run concurrently and report agentrun.control-plane.status.progress events on stderr.
+            With --pipeline-run NAME or --source-commit SHA it reports that target as succeeded, historically-succeeded, running, failed, missing or source-mismatch, with what was checked.
+            """,
+        options: [
+            .node, .lane,
+            Option.flag("full", "Add the stdout/stderr tails of every remote command"),
+            Option.flag("raw", "Add the git-mirror cache's raw output"),
+            Option("pipeline-run", "Report on this PipelineRun", valueName: "NAME"),
+            Option("source-commit", "Report on the PipelineRun of this commit", valueName: "SHA"),
+        ],
+        examples: [
+            Example("control-plane status", "The compact commander view of the default lane"),
+            Example("control-plane status --pipeline-run agentrun-v01-ci-3f9c2ab", "Did this run succeed?"),
+            Example("control-plane status --node D601 --lane v02 --full", "With remote output tails"),
+        ])
+
+    func validate(_ invocation: Invocation, in session: Session) throws {
+        if invocation.option("pipeline-run") != nil && invocation.option("source-commit") != nil {
+            throw ArsError.usage("bad-value", "--pipeline-run and --source-commit exclude each other", hint: "ask about one target at a time")
+        }
+        if let sha = invocation.option("source-commit"), sha.count < 7 || sha.count > 40 || !sha.allSatisfy(\.isHexDigit) {
+            throw ArsError.usage("bad-value", "--source-commit needs a commit id of 7 to 40 hex digits (got '\(sha)')")
+        }
+    }
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        let (facts, node) = try LaneFacts.resolve(invocation, in: session)
+        let probes = StatusProbes(facts: facts, node: node)
+        let progress = ProgressEvents(session: session)
+        async let source = progress.stage("source") { try await probes.source() }
+        async let runtime = progress.stage("runtime") { try await probes.runtime() }
+        async let mirror = progress.stage("git-mirror") { try await probes.mirror() }
+        let observed = try await StatusReport(
+            facts: facts, source: source, runtime: runtime, mirror: mirror, now: session.clock.now())
+        let managerCommit = try await observed.managerShortCommit.asyncFlatMap { try await probes.resolve(short: $0) }
+        var report = observed
+        report.managerCommit = managerCommit
+        report.stageMilliseconds = ["source", "runtime", "git-mirror"].compactMap { stage in progress.milliseconds(of: stage).map { (stage, $0) } }
+        let target: StatusReport.Target? =
+            if let name = invocation.option("pipeline-run") { .pipelineRun(name) }
+            else if let sha = invocation.option("source-commit") { .sourceCommit(sha) }
+            else { nil }
+        return report.output(target: target, full: invocation.flag("full") ? node.exchanges : nil, raw: invocation.flag("raw"))
+    }
+}
+
+extension Optional where Wrapped: Sendable {
+    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,161 @@
+import Commands
+import Foundation
+
+/// The three stages `control-plane status` observes, each through the node bridge. They run
+/// concurrently and report progress events on stderr as they start and finish.
+struct StatusProbes: Sendable {
+    let facts: LaneFacts
+    let node: NodeClient
+
+    // MARK: source
+
+    struct Source: Sendable {
+        let preflight: SourceWorktree.Preflight
+        /// HEAD of the fixed worktree.
+        let commit: String?
+        /// `origin`'s current heads, read with `git ls-remote` (nothing fetched, nothing written).
+        let originHead: String?
+        let gitopsLatest: String?
+        let stderr: String
+    }
+
+    func source() async throws -> Source {
+        let preflight = try await facts.worktree.preflight(node)
+        guard preflight.exists else {
+            return Source(preflight: preflight, commit: nil, originHead: nil, gitopsLatest: nil, stderr: preflight.stderr)
+        }
+        let script = "git rev-parse HEAD; git ls-remote origin " + ShellQuote.join(["refs/heads/\(facts.worktree.branch)", "refs/heads/\(facts.gitopsBranch)"])
+        let result = try await node.script(script, in: facts.worktree.path)
+        let lines = result.stdoutText.split(separator: "\n").map(String.init)
+        var heads: [String: String] = [:]
+        for line in lines.dropFirst() {
+            let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
+            if parts.count == 2 { heads[parts[1]] = parts[0] }
+        }
+        let commit = lines.first.flatMap { $0.count == 40 ? $0 : nil }
+        return Source(
+            preflight: preflight, commit: commit, originHead: heads["refs/heads/\(facts.worktree.branch)"],
+            gitopsLatest: heads["refs/heads/\(facts.gitopsBranch)"], stderr: result.stderrText)
+    }
+
+    // MARK: runtime
+
+    struct Runtime: Sendable {
+        let runs: [PipelineRun]
+        let application: Value?
+        let deployment: Value?
+        let pods: [Pod]
+    }
+
+    func runtime() async throws -> Runtime {
+        async let runs = node.kubectlList(["-n", facts.ciNamespace, "get", "pipelineruns.tekton.dev", "-l", "tekton.dev/pipeline=\(facts.pipeline)"])
+        async let application = node.kubectlJSON(["-n", facts.argoNamespace, "get", "applications.argoproj.io", facts.argoName])
+        async let deployment = node.kubectlJSON(["-n", facts.lane.namespace, "get", "deployment", facts.managerDeployment])
+        async let pods = node.kubectlList(["-n", facts.lane.namespace, "get", "pods"])
+        return Runtime(
+            runs: try await runs.map(PipelineRun.init).filter { $0.name.hasPrefix(facts.runPrefix) },
+            application: try await application, deployment: try await deployment, pods: try await pods.map(Pod.init))
+    }
+
+    // MARK: git-mirror
+
+    struct Mirror: Sendable {
+        struct Repository: Sendable {
+            var path: String
+            var heads: [String: String] = [:]
+            var fetched: String?
+        }
+        let cacheDir: String
+        let repositories: [Repository]
+        let raw: String
+        let exitStatus: Int32
+        let stderr: String
+    }
+
+    /// Lists the bare repositories of the mirror cache with their branch heads and last fetch.
+    static let mirrorScript = """
+        find . -maxdepth 5 -type d -name '*.git' -prune | LC_ALL=C sort | while read -r repo; do
+          printf 'repo %s\\n' "${repo#./}"
+          git --git-dir="$repo" for-each-ref --format='head %(refname:short) %(objectname)' refs/heads
+          if [ -f "$repo/FETCH_HEAD" ]; then printf 'fetched %s\\n' "$(date -u -r "$repo/FETCH_HEAD" +%Y-%m-%dT%H:%M:%SZ)"; fi
+        done
+        """
+
+    func mirror() async throws -> Mirror? {
+        guard let cacheDir = facts.mirrorCacheDir else { return nil }
+        let result = try await node.script(Self.mirrorScript, in: cacheDir)
+        var repositories: [Mirror.Repository] = []
+        for line in result.stdoutText.split(separator: "\n") {
+            let words = line.split(separator: " ", maxSplits: 2).map(String.init)
+            switch words.first {
+            case "repo" where words.count >= 2: repositories.append(Mirror.Repository(path: words.dropFirst().joined(separator: " ")))
+            case "head" where words.count == 3 && !repositories.isEmpty: repositories[repositories.count - 1].heads[words[1]] = words[2]
+            case "fetched" where words.count == 2 && !repositories.isEmpty: repositories[repositories.count - 1].fetched = words[1]
+            default: break
+            }
+        }
+        return Mirror(cacheDir: cacheDir, repositories: repositories, raw: result.stdoutText, exitStatus: result.exitStatus, stderr: result.stderrText)
+    }
+
+    /// The mirror repository of the lane's source remote: `git@github.com:pikasTech/agentrun.git`
+    /// → `…/github.com/pikasTech/agentrun.git`, else the one with the same base name.
+    static func mirrorRepository(for remote: String, in mirror: Mirror) -> Mirror.Repository? {
+        var path = remote
+        if let scheme = path.range(of: "://") { path = String(path[scheme.upperBound...]) }
+        if let at = path.firstIndex(of: "@"), !path[..<at].contains("/") { path = String(path[path.index(after: at)...]) }
+        path = path.replacingOccurrences(of: ":", with: "/")
+        if !path.hasSuffix(".git") { path += ".git" }
+        let base = (path as NSString).lastPathComponent
+        return mirror.repositories.first { $0.path == path || $0.path.hasSuffix("/" + path) }
+            ?? mirror.repositories.first { ($0.path as NSString).lastPathComponent == base }
+    }
+
+    /// Resolves a short commit (from an image tag) to the full id in the worktree's history.
+    func resolve(short: String) async throws -> String? {
+        guard short.count >= 7, short.allSatisfy(\.isHexDigit) else { return nil }
+        let result = try await node.script("git rev-parse --verify -q " + ShellQuote.quote(short + "^{commit}"), in: facts.worktree.path)
+        let text = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.succeeded && text.count == 40 ? text : nil
+    }
+}
+
+/// Progress events on stderr: `{"event":"agentrun.control-plane.status.progress","stage":"source","phase":"done","elapsedMs":41}`.
+final class ProgressEvents: @unchecked Sendable {
+    static let name = "agentrun.control-plane.status.progress"
+    private let session: Session
+    private let start = ContinuousClock.now
+    private let lock = NSLock()
+    private(set) var timings: [(stage: String, milliseconds: Int)] = []
+
+    init(session: Session) { self.session = session }
+
+    /// Runs one stage between a `started` and a `done` (or `failed`) event.
+    func stage<T: Sendable>(_ stage: String, _ body: () async throws -> T) async throws -> T {
+        emit(stage, "started", nil)
+        let began = ContinuousClock.now
+        do {
+            let value = try await body()
+            let elapsed = Self.milliseconds(ContinuousClock.now - began)
+            lock.withLock { timings.append((stage, elapsed)) }
+            emit(stage, "done", elapsed)
+            return value
+        } catch {
+            emit(stage, "failed", Self.milliseconds(ContinuousClock.now - began))
+            throw error
+        }
+    }
+
+    func milliseconds(of stage: String) -> Int? { lock.withLock { timings.first { $0.stage == stage }?.milliseconds } }
+
+    private func emit(_ stage: String, _ phase: String, _ elapsed: Int?) {
+        let event = Value.object([
+            "event": .string(Self.name), "stage": .string(stage), "phase": .string(phase),
+            "elapsedMs": elapsed.map { .int($0) },
+        ])
+        lock.withLock { session.progress(JSON.encode(event, pretty: false)) }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+}
