@@ -66,11 +66,15 @@ let package = Package(
             name: "Transport",
             dependencies: ["Commands", "CCurl"]
         ),
+        .target(
+            name: "Bridges",
+            dependencies: ["Commands"]
+        ),
 
         // MARK: - The `ars` executable
         .executableTarget(
             name: "Shell",
-            dependencies: ["Commands", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "CEditLine"]
+            dependencies: ["Commands", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "Bridges", "CEditLine"]
         ),
 
         // MARK: - The sandbox lane (`ars-sandbox`): plays the remote AgentRun server, so it
@@ -100,6 +104,7 @@ let package = Package(
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "Commands", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Commands"]),
+        .testTarget(name: "BridgesTests", dependencies: ["Bridges", "Commands", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxCore"]),
     ]
 )

@@ -185,6 +185,7 @@ struct Wiring {
         let session = Session(registry: registry, mode: mode, io: io, environment: environment, clock: clock, context: context, configOverride: configPath)
         session.recentIDs = saved.recentIDs
         session.makeHTTPTransport = { [environment] in Transports.http(environment: environment) }
+        session.makeBridge = { [environment] node in Transports.bridge(for: node, environment: environment) }
         return session
     }
 }

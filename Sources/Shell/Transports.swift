@@ -1,3 +1,4 @@
+import Bridges
 import Commands
 import Transport
 
@@ -12,6 +13,12 @@ enum Transports {
         } catch {
             return FailedTransport(error: ErrorReport.normalize(error))
         }
+    }
+
+    /// The node bridge the catalogue names (`trans`, `ssh` or `local`), with executables looked
+    /// up on the session's `PATH` and children given the session's environment.
+    static func bridge(for node: NodeSettings, environment: [String: String]) -> any RemoteBridge {
+        Bridges.make(for: node, environment: environment)
     }
 }
 
