@@ -129,8 +129,9 @@ struct TimeoutTests {
         let error = await arsError {
             _ = try await bridge.run(.script("echo started >&2; sleep 120 & sleep 120; wait", in: folder.path, timeout: 0.5))
         }
-        // Long before the command would have ended (bounds are generous: tests share a busy machine).
-        #expect(elapsed(since: start) < 10)
+        // Long before the command would have ended. The bound is generous on purpose: other suites
+        // block Swift's cooperative pool (two threads on a two-core machine) for seconds at a time.
+        #expect(elapsed(since: start) < 30)
         #expect(error?.code == "bridge-timeout")
         #expect(error?.kind == .remote)
         #expect(error?.message.contains("within 0.5 s") == true)
@@ -145,7 +146,7 @@ struct TimeoutTests {
         let start = ContinuousClock.now
         let error = await arsError { _ = try await bridge.run(.script("trap '' TERM; sleep 120 & wait; sleep 120", in: folder.path, timeout: 0.3)) }
         #expect(error?.code == "bridge-timeout")
-        #expect(elapsed(since: start) < 10)
+        #expect(elapsed(since: start) < 30)
     }
 
     @Test("the catalogue's timeout is the default when the command names none")
@@ -168,7 +169,7 @@ struct TimeoutTests {
         let start = ContinuousClock.now
         task.cancel()
         let outcome = await task.result
-        #expect(elapsed(since: start) < 10)
+        #expect(elapsed(since: start) < 30)
         switch outcome {
         case .failure(let error): #expect(error is CancellationError, "got \(error)")
         case .success(let result): Issue.record("the command finished instead: \(result)")

@@ -117,16 +117,16 @@ struct SSHBridgeTests {
         let server = try await SSHServer.running()
         let bridge = SSHBridge(node: server.node(), environment: server.environment, terminationGrace: 0.5)
         let start = ContinuousClock.now
-        let error = await arsError { _ = try await bridge.run(.script("sleep 25", in: "/", timeout: 1)) }
+        let error = await arsError { _ = try await bridge.run(.script("sleep 60", in: "/", timeout: 1)) }
         #expect(error?.code == "bridge-timeout")
-        #expect(elapsed(since: start) < 10)
+        #expect(elapsed(since: start) < 30)  // the remote sleep would take 60 s
 
-        let task = Task { try await bridge.run(.script("sleep 25", in: "/")) }
+        let task = Task { try await bridge.run(.script("sleep 60", in: "/")) }
         try await Task.sleep(for: .milliseconds(300))
         let cancelled = ContinuousClock.now
         task.cancel()
         let outcome = await task.result
-        #expect(elapsed(since: cancelled) < 10)
+        #expect(elapsed(since: cancelled) < 30)
         guard case .failure(let failure) = outcome else { Issue.record("ssh finished instead of being cancelled"); return }
         #expect(failure is CancellationError)
     }
