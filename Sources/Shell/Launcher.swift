@@ -20,6 +20,7 @@ struct Launcher {
         var configPath: String?
         var commandLine: String?
         var sandbox = false
+        var scenario: String?
     }
 
     func run() async -> Int32 {
@@ -44,6 +45,10 @@ struct Launcher {
                 options.configPath = String(first.dropFirst("--config=".count))
             case "--sandbox":
                 options.sandbox = true
+            case "--scenario":
+                guard let path = rest.first else { return usage(io, "'--scenario' needs a folder of kubectl -o json documents") }
+                options.scenario = path
+                rest = rest.dropFirst()
             case "-c":
                 guard let line = rest.first else { return usage(io, "'-c' needs a command line, e.g. ars -c 'context'") }
                 options.commandLine = line
@@ -51,6 +56,9 @@ struct Launcher {
             default:
                 return usage(io, "unknown option '\(first)' for ars; command options go after the command (ars context -o json)")
             }
+        }
+        if options.scenario != nil && !options.sandbox {
+            return usage(io, "--scenario chooses the sandbox's cluster; use it with --sandbox")
         }
         if options.sandbox && options.configPath != nil {
             return usage(io, "--sandbox brings its own lane catalogue; leave out --config")
@@ -63,7 +71,9 @@ struct Launcher {
         var sandbox: SandboxLane?
         if options.sandbox {
             do {
-                let lane = try SandboxLane(environment: wiring.environment, stateFiles: wiring.stateFiles.sandbox)
+                let lane = try SandboxLane(
+                    environment: wiring.environment, stateFiles: wiring.stateFiles.sandbox,
+                    scenario: options.scenario.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
                 sandbox = lane
                 wiring = wiring.using(lane)
             } catch {
@@ -153,6 +163,8 @@ struct Wiring {
     var environment: [String: String]
     var configPath: String?
     var stateFiles: StateFiles
+    /// The clock when no `ARS_NOW` pins one: the sandbox's scenario clock, else the real one.
+    var clock: any WallClock = SystemClock()
 
     init(environment: [String: String], configPath: String?) {
         self.environment = environment
@@ -167,6 +179,7 @@ struct Wiring {
         wiring.environment[SandboxLane.keyVariable] = sandbox.apiKey
         wiring.configPath = sandbox.configPath
         wiring.stateFiles = StateFiles(directory: sandbox.stateDirectory)
+        if let clock = sandbox.clock(environment: environment) { wiring.clock = clock }
         return wiring
     }
 
@@ -181,7 +194,7 @@ struct Wiring {
         // Scripts never inherit the interactive context, so they replay the same.
         let saved = stateFiles.load()
         let context = mode == .script ? ShellContext() : saved.context
-        let clock: any WallClock = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)).map { FixedClock($0) } ?? SystemClock()
+        let clock: any WallClock = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)).map { FixedClock($0) } ?? self.clock
         let session = Session(registry: registry, mode: mode, io: io, environment: environment, clock: clock, context: context, configOverride: configPath)
         session.recentIDs = saved.recentIDs
         session.makeHTTPTransport = { [environment] in Transports.http(environment: environment) }

@@ -12,10 +12,20 @@ struct KubectlCommand: Command {
 
     let signature = CommandSignature(
         "kubectl", summary: "Read-only kubectl on the current node (get, describe, logs, …) through its bridge",
-        discussion: "Runs on the node of the current lane (see 'context'; change it with 'use node'). Only reading verbs are allowed: \(readVerbs.sorted().joined(separator: ", ")). Writes go through the control-plane commands, which need --confirm. With -o json the result is the decoded document, so scripts can bind it: let pods = kubectl get pods -n agentrun-v01 -o json.",
+        discussion: "Runs on the node given by a leading --node NODE, else the current lane's node (see 'context'). Only reading verbs are allowed: \(readVerbs.sorted().joined(separator: ", ")). Writes go through the control-plane commands, which need --confirm. With -o json the result is the decoded document, so scripts can bind it: let pods = kubectl get pods -n agentrun-v01 -o json.",
         positionals: [Positional("args", "kubectl's own arguments", variadic: true)],
-        examples: [Example("kubectl -n agentrun-ci get pipelineruns.tekton.dev", "The lane's CI runs")],
+        examples: [
+            Example("kubectl -n agentrun-ci get pipelineruns.tekton.dev", "The current lane's CI runs"),
+            Example("kubectl --node G14 -n agentrun-v01 get pods", "Pods on another node"),
+        ],
         isPassthrough: true)
+
+    /// A leading `--node NODE` (ars's, not kubectl's) and the words for kubectl.
+    static func split(_ words: [String]) -> (node: String?, rest: [String]) {
+        if words.first == "--node", words.count >= 2 { return (words[1], Array(words.dropFirst(2))) }
+        if let first = words.first, first.hasPrefix("--node=") { return (String(first.dropFirst("--node=".count)), Array(words.dropFirst())) }
+        return (nil, words)
+    }
 
     /// The verb: the first word that is neither a flag nor a flag's value.
     static func verb(_ words: [String]) -> String? {
@@ -32,7 +42,7 @@ struct KubectlCommand: Command {
     }
 
     func validate(_ invocation: Invocation, in session: Session) throws {
-        let words = invocation.argumentList("args")
+        let words = Self.split(invocation.argumentList("args")).rest
         guard let verb = Self.verb(words) else {
             throw ArsError.usage("missing-argument", "kubectl needs a verb, e.g. kubectl get pods -n agentrun-v01")
         }
@@ -44,9 +54,10 @@ struct KubectlCommand: Command {
     }
 
     func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let lane = try session.lane()
+        let (nodeName, words) = Self.split(invocation.argumentList("args"))
+        let lane = try session.lane(node: nodeName)
         let node = try NodeClient(session: session, lane: lane)
-        let command = RemoteCommand.kubectl(invocation.argumentList("args"))
+        let command = RemoteCommand.kubectl(words)
         let result = try await node.run(command)
         guard result.succeeded else { throw NodeClient.failure(command, result, node: lane.node) }
         let value = (try? JSON.decode(result.stdoutText)) ?? .string(result.stdoutText)

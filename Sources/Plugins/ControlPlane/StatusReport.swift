@@ -133,7 +133,7 @@ struct StatusReport: Sendable {
             targetVerdict = verdict
             value = value.setting("target", verdict)
             if let name = verdict.lookup("pipelineRun.name")?.stringValue {
-                next.insert("trans \(facts.lane.node):k3s kubectl -n \(facts.ciNamespace) describe pipelineruns.tekton.dev \(name)", at: 0)
+                next.insert("kubectl --node \(ShellQuote.quote(facts.lane.node)) -n \(facts.ciNamespace) describe pipelineruns.tekton.dev \(name)", at: 0)
             }
         }
         if let exchanges {
@@ -213,7 +213,7 @@ struct StatusReport: Sendable {
                      source.preflight.ok ? "clean, \(source.preflight.branchDescription)" : source.preflight.failures.map { "\($0.name): \($0.found)" }.joined(separator: "; ")])
         rows.append(["source = origin/\(facts.worktree.branch)", mark(source.commit.flatMap { c in source.originHead.map { $0 == c } }),
                      "\(Kube.short(source.commit)) vs \(Kube.short(source.originHead))"])
-        rows.append(["run for source", mark(sourceRun.map { $0.state == .succeeded }), sourceRun.map { "\($0.name) \($0.state.rawValue)" } ?? "none"])
+        rows.append(["run for source", sourceRun?.state == .running ? "…" : mark(sourceRun.map { $0.state == .succeeded } ?? false), sourceRun.map { "\($0.name) \($0.state.rawValue)" } ?? "none"])
         rows.append(["argo revision = gitops latest", mark(argoMatchesGitops),
                      "\(Kube.short(argoRevision)) vs \(Kube.short(source.gitopsLatest))" + (refreshPending ? " (refresh pending)" : "")])
         rows.append(["manager = source commit", mark(managerMatchesSource), "\(managerShortCommit ?? "?") vs \(Kube.short(source.commit))"])
@@ -248,7 +248,7 @@ struct StatusReport: Sendable {
             if source.originHead != nil && source.originHead != commit { commands.append("control-plane trigger-current \(flags) --dry-run") }
         }
         if argoMatchesGitops == false && !refreshPending { commands.append("control-plane refresh \(flags) --dry-run") }
-        commands.append("trans \(facts.lane.node):k3s kubectl -n \(facts.lane.namespace) get pods")
+        commands.append("kubectl --node \(ShellQuote.quote(facts.lane.node)) -n \(facts.lane.namespace) get pods")
         commands.append("control-plane status \(flags) --full")
         var seen = Set<String>()
         return commands.filter { seen.insert($0).inserted }
