@@ -6,7 +6,7 @@ import Testing
 /// ShellQuote's promise, checked by running a real shell: any words, quoted and joined, reach
 /// the command byte for byte — directly, through the local bridge's folder script, through the
 /// fake trans and through a real sshd.
-@Suite("Quoting round-trips")
+@Suite("Quoting round-trips", .serialized)  // thousands of processes: one test at a time, to spare the machine
 struct QuotingTests {
     static let edgeCases: [[String]] = [
         [""], ["", ""], ["'"], ["''"], ["\""], ["\\"], ["$HOME"], ["$(echo hi)"], ["`id`"], ["a b", "c\td"],
