@@ -27,6 +27,29 @@ struct KubectlCommand: Command {
         return (nil, words)
     }
 
+    /// Whether the words name Secrets (`secret`, `secrets/x`, `pods,secrets`, `get all` does not).
+    static func readsSecrets(_ words: [String]) -> Bool {
+        words.contains { word in
+            word.lowercased().split(separator: ",").contains { part in
+                let resource = part.split(separator: "/").first.map(String.init) ?? ""
+                return ["secret", "secrets"].contains(resource) || resource.hasPrefix("secrets.") || resource.hasPrefix("secret.")
+            }
+        }
+    }
+
+    /// The words without `-o FORMAT`, `--output FORMAT`, `-oFORMAT` or `--output=FORMAT`.
+    static func withoutOutputFlags(_ words: [String]) -> [String] {
+        var kept: [String] = []
+        var skipNext = false
+        for word in words {
+            if skipNext { skipNext = false; continue }
+            if word == "-o" || word == "--output" { skipNext = true; continue }
+            if word.hasPrefix("--output=") || (word.hasPrefix("-o") && word.count > 2 && !word.hasPrefix("--")) { continue }
+            kept.append(word)
+        }
+        return kept
+    }
+
     /// The verb: the first word that is neither a flag nor a flag's value.
     static func verb(_ words: [String]) -> String? {
         var skipNext = false
@@ -57,6 +80,13 @@ struct KubectlCommand: Command {
         let (nodeName, words) = Self.split(invocation.argumentList("args"))
         let lane = try session.lane(node: nodeName)
         let node = try NodeClient(session: session, lane: lane)
+        if Self.readsSecrets(words) {
+            // Whatever format was asked for, learn the secret values first (from JSON, where
+            // they can be found) so every rendering of them is redacted.
+            if let document = try? await node.kubectlJSON(Self.withoutOutputFlags(words)) {
+                for secret in SecretScanner.secrets(in: document) { session.registerSecret(secret) }
+            }
+        }
         let command = RemoteCommand.kubectl(words)
         let result = try await node.run(command)
         guard result.succeeded else { throw NodeClient.failure(command, result, node: lane.node) }
