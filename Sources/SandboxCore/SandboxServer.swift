@@ -27,7 +27,7 @@ public enum SandboxServer {
         let notifier = ChangeNotifier()
         let lane = try SandboxLane(stateDirectory: state, origin: origin, speed: options.speed, notifier: notifier)
         let cluster = KubeCluster(store: kubeStore, hooks: hooks, clock: { await lane.now() })
-        let kube = KubeAPI(cluster: cluster, token: Kubeconfig.randomToken())
+        let kube = KubeAPI(cluster: cluster, token: Kubeconfig.randomToken(), notifier: notifier)
         let kubeconfig = state.appendingPathComponent("kubeconfig").path
         let api = SandboxAPI(lane: lane, faults: FaultInjector(), notifier: notifier, apiKey: options.apiKey, kube: kube)
 

@@ -1,5 +1,12 @@
 import Foundation
+@testable import SandboxCore
 import Testing
+
+/// The Kubernetes tests that drive the real kubectl, one at a time: every kubectl call is two Go
+/// processes (the gcloud dispatcher and the client it picks), and in parallel they would load the
+/// machine enough to upset the timing-sensitive tests elsewhere.
+@Suite("Kubernetes API through kubectl", .serialized, .enabled(if: KubeSandbox.kubectl != nil, "needs kubectl on PATH"))
+struct KubeTests {}
 
 /// A real `ars-sandbox` for the Kubernetes tests, started as `ars --sandbox` starts it, with the
 /// fields of its listening line, and the real `kubectl` pointed at its generated kubeconfig.
@@ -104,7 +111,9 @@ actor KubeSandbox {
     }
 
     /// A raw request to the listener.
-    nonisolated func raw(_ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil) async throws -> HTTPExchange {
+    nonisolated func raw(_ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil) async throws
+        -> HTTPExchange
+    {
         try await RawHTTP.send(port: port, method: method, path: path, headers: headers, body: body.map { Data($0.utf8) })
     }
 
@@ -165,7 +174,8 @@ struct KubectlResult: Sendable {
         done.wait()
         process.waitUntilExit()
         return KubectlResult(
-            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self), stderr: String(decoding: errorData, as: UTF8.self))
+            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+            stderr: String(decoding: errorData, as: UTF8.self))
     }
 }
 
@@ -198,4 +208,98 @@ func pipelineRunManifest(name: String? = nil, generateName: String? = "agentrun-
                     storage: 1Gi
 
         """
+}
+
+// MARK: - Expectations through the scenario's git rewrite
+
+extension KubeSandbox {
+    /// Invented → real commit ids, when the sandbox built git repositories for its scenario
+    /// (`<state>/git/scenario-commits.json`); empty otherwise.
+    nonisolated var commitMap: [String: String] {
+        let manifest = stateDirectory.appendingPathComponent("git/scenario-commits.json")
+        guard let data = try? Data(contentsOf: manifest), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let commits = object["commits"] as? [String: String]
+        else { return [:] }
+        return commits
+    }
+
+    /// `text` as the sandbox serves it: invented commit ids replaced by the real ones.
+    nonisolated func real(_ text: String) -> String {
+        KubeExpectations.rewrite(text, map: commitMap)
+    }
+
+    /// What `kubectl … -o json` prints for a fixture file on this sandbox: the fixture's text
+    /// after the rewrite, a list's items in the server's order (namespace, then name).
+    nonisolated func expected(fixture text: String) throws -> String {
+        try KubeExpectations.expected(text, map: commitMap)
+    }
+}
+
+enum KubeExpectations {
+    /// Every maximal run of hex digits that is 7 or 40 long and a key of `map` replaced by its value.
+    static func rewrite(_ text: String, map: [String: String]) -> String {
+        guard !map.isEmpty else { return text }
+        func isHex(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (97...102).contains(byte) || (65...70).contains(byte) }
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            guard isHex(bytes[index]) else {
+                output.append(bytes[index])
+                index += 1
+                continue
+            }
+            var end = index
+            while end < bytes.count, isHex(bytes[end]) { end += 1 }
+            let run = String(decoding: bytes[index..<end], as: UTF8.self)
+            output += Array(((run.count == 7 || run.count == 40) ? map[run] ?? run : run).utf8)
+            index = end
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// kubectl's `-o json` text of a value: Go's `json.MarshalIndent` with four spaces, sorted
+    /// keys, Go's string escapes, and a final newline.
+    static func kubectlText(_ value: KubeJSON) -> String {
+        var output = ""
+        write(value, indent: "", to: &output)
+        return output + "\n"
+    }
+
+    private static func write(_ value: KubeJSON, indent: String, to output: inout String) {
+        let inner = indent + "    "
+        switch value {
+        case .object(let members) where !members.isEmpty:
+            output += "{\n"
+            for (index, key) in members.keys.sorted(by: KubeJSON.goOrder).enumerated() {
+                output += inner + KubeJSON.string(key).text + ": "
+                write(members[key]!, indent: inner, to: &output)
+                output += index == members.count - 1 ? "\n" : ",\n"
+            }
+            output += indent + "}"
+        case .array(let items) where !items.isEmpty:
+            output += "[\n"
+            for (index, item) in items.enumerated() {
+                output += inner
+                write(item, indent: inner, to: &output)
+                output += index == items.count - 1 ? "\n" : ",\n"
+            }
+            output += indent + "]"
+        default:
+            output += value.text
+        }
+    }
+
+    static func expected(_ fixture: String, map: [String: String]) throws -> String {
+        var document = try KubeJSON(parsing: rewrite(fixture, map: map))
+        if document.string("kind") == "List", let items = document["items"]?.arrayValue {
+            document["items"] = .array(
+                items.sorted {
+                    let left = ($0.string("metadata", "namespace") ?? "") + "\u{0}" + ($0.string("metadata", "name") ?? "")
+                    let right = ($1.string("metadata", "namespace") ?? "") + "\u{0}" + ($1.string("metadata", "name") ?? "")
+                    return KubeJSON.goOrder(left, right)
+                })
+        }
+        return kubectlText(document)
+    }
 }

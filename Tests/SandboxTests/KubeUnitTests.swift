@@ -21,6 +21,19 @@ struct KubeUnitTests {
         }
     }
 
+    @Test("the tests' kubectl-format renderer reproduces every fixture file byte for byte")
+    func kubectlFormat() throws {
+        for file in try FileManager.default.contentsOfDirectory(atPath: KubeSandbox.scenarioFolder.path) where file.hasSuffix(".json") {
+            let text = try String(contentsOf: KubeSandbox.scenarioFolder.appendingPathComponent(file), encoding: .utf8)
+            #expect(KubeExpectations.kubectlText(try KubeJSON(parsing: text)) == text, "\(file)")
+            #expect(try KubeExpectations.expected(text, map: [:]) == text, "\(file): already in the server's order")
+        }
+        let map = ["3f9c2ab": "0000000", "7d346009055cb34f86c9e460807a08bc29d43416": String(repeating: "1", count: 40)]
+        #expect(
+            KubeExpectations.rewrite("ci-3f9c2ab a3f9c2ab 3f9c2abc 7d346009055cb34f86c9e460807a08bc29d43416", map: map)
+                == "ci-0000000 a3f9c2ab 3f9c2abc " + String(repeating: "1", count: 40))
+    }
+
     @Test(
         "JSON errors name line and column",
         arguments: [
@@ -91,8 +104,9 @@ struct KubeUnitTests {
             #expect(throws: KubeStatus.self, "\(bad)") { try KubeLabelSelector(parsing: bad) }
         }
         let pods = KubeCatalog.pods
-        #expect(try KubeFieldSelector(parsing: "metadata.name=a,metadata.namespace!=b", resource: pods).matches(
-            KubeJSON(parsing: #"{"metadata":{"name":"a","namespace":"c"}}"#)))
+        #expect(
+            try KubeFieldSelector(parsing: "metadata.name=a,metadata.namespace!=b", resource: pods).matches(
+                KubeJSON(parsing: #"{"metadata":{"name":"a","namespace":"c"}}"#)))
         #expect(throws: KubeStatus.self) { try KubeFieldSelector(parsing: "spec.replicas=1", resource: KubeCatalog.statefulSets) }
     }
 
@@ -108,10 +122,12 @@ struct KubeUnitTests {
         #expect(uid.count == 36 && uid.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12] && uid == KubeIdentity.uid("x"))
     }
 
-    @Test("ages read as kubectl prints them", arguments: [
-        (0, "0s"), (119, "119s"), (120, "2m"), (125, "2m5s"), (600, "10m"), (10_799, "179m"), (10_800, "3h"), (11_400, "3h10m"),
-        (28_800, "8h"), (172_799, "47h"), (172_800, "2d"), (180_000, "2d2h"), (691_200, "8d"), (63_072_000, "2y"), (63_158_400, "2y1d"),
-    ])
+    @Test(
+        "ages read as kubectl prints them",
+        arguments: [
+            (0, "0s"), (119, "119s"), (120, "2m"), (125, "2m5s"), (600, "10m"), (10_799, "179m"), (10_800, "3h"), (11_400, "3h10m"),
+            (28_800, "8h"), (172_799, "47h"), (172_800, "2d"), (180_000, "2d2h"), (691_200, "8d"), (63_072_000, "2y"), (63_158_400, "2y1d"),
+        ])
     func ages(seconds: Int64, text: String) {
         #expect(KubeTable.humanDuration(seconds) == text)
     }
@@ -127,7 +143,9 @@ struct KubeUnitTests {
         #expect(apps.count == 1)
         #expect(apps.first?.string("metadata", "resourceVersion") == "14943054")
         #expect(scenario.objects.count == 38, "18 files, 39 items, the Application twice")
-        let rewritten = try KubeScenario.load(directory: nil, rewrite: { $0.replacingOccurrences(of: "7d346009055cb34f86c9e460807a08bc29d43416", with: String(repeating: "f", count: 40)) })
+        let rewritten = try KubeScenario.load(
+            directory: nil,
+            rewrite: { $0.replacingOccurrences(of: "7d346009055cb34f86c9e460807a08bc29d43416", with: String(repeating: "f", count: 40)) })
         let app = try #require(rewritten.objects.first { $0.string("kind") == "Application" })
         #expect(app.string("status", "sync", "revision") == String(repeating: "f", count: 40), "the rewrite runs before parsing")
     }

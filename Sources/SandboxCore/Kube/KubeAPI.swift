@@ -13,6 +13,9 @@ struct KubeAPI: Sendable {
 
     let cluster: KubeCluster
     let token: String
+    /// The lane's notifier: writes here signal it, watches wait on it (clock advances signal it
+    /// too) and end when it shuts down.
+    var notifier: ChangeNotifier? = nil
 
     /// Whether the request is one for this API (anything under `/k8s`).
     static func handles(_ path: String) -> Bool {
@@ -50,23 +53,44 @@ struct KubeAPI: Sendable {
         if method == .get, let document = try discovery(segments, request: request) { return document }
 
         let (resource, namespace, name, subresource) = try target(segments)
+        if subresource == "log", resource == KubeCatalog.pods, method == .get, let name {
+            // The sandbox's pods write nothing: an existing pod has an empty log.
+            _ = try await cluster.get(resource, namespace: namespace, name: name)
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer()))
+        }
         if let subresource, subresource != "status" {
             throw KubeStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(subresource))")
         }
         let dryRun = query["dryRun"] == "All"
+        let response = try await change(
+            request, method: method, resource: resource, namespace: namespace, name: name, query: query, dryRun: dryRun)
+        if method != .get, !dryRun, let notifier { await notifier.signal() }
+        return response
+    }
+
+    /// The object verbs.
+    private func change(
+        _ request: Request, method: HTTPRequest.Method, resource: KubeResource, namespace: String?, name: String?, query: [String: String],
+        dryRun: Bool
+    ) async throws -> Response {
         switch (method, name) {
         case (.get, nil):
-            if query["watch"] == "true" || query["watch"] == "1" { throw KubeStatus.methodNotAllowed("watch", resource) }
+            if query["watch"] == "true" || query["watch"] == "1" {
+                return try await watch(request, resource: resource, namespace: namespace, query: query)
+            }
             let labels = try KubeLabelSelector(parsing: query["labelSelector"] ?? "")
             let fields = try KubeFieldSelector(parsing: query["fieldSelector"] ?? "", resource: resource)
             let list = try await cluster.list(resource, namespace: namespace, labels: labels, fields: fields)
-            if Self.wantsTable(request) { return Self.reply(try await cluster.table(resource, list: list, request: Self.tableOptions(query))) }
+            if Self.wantsTable(request) { return Self.reply(await cluster.table(resource, list: list, request: Self.tableOptions(query))) }
             return Self.reply(list)
         case (.get, let name?):
             let object = try await cluster.get(resource, namespace: namespace, name: name)
             if Self.wantsTable(request) {
-                let list = KubeJSON.object(["metadata": .object(["resourceVersion": object[path: ["metadata", "resourceVersion"]] ?? .string("")]), "items": .array([object])])
-                return Self.reply(try await cluster.table(resource, list: list, request: Self.tableOptions(query)))
+                let list = KubeJSON.object([
+                    "metadata": .object(["resourceVersion": object[path: ["metadata", "resourceVersion"]] ?? .string("")]),
+                    "items": .array([object]),
+                ])
+                return Self.reply(await cluster.table(resource, list: list, request: Self.tableOptions(query)))
             }
             return Self.reply(object)
         case (.post, nil):
@@ -80,10 +104,13 @@ struct KubeAPI: Sendable {
             let contentType = request.headers[.contentType] ?? ""
             guard let format = KubePatch.Format(contentType: contentType) else { throw KubeStatus.unsupportedMediaType(contentType) }
             let body = try await Self.body(request)
-            return Self.reply(try await cluster.patch(resource, namespace: namespace, name: name, format: format, patch: body, dryRun: dryRun))
+            return Self.reply(
+                try await cluster.patch(resource, namespace: namespace, name: name, format: format, patch: body, dryRun: dryRun))
         case (.delete, let name?):
             let options = try await Self.optionalBody(request)
-            let propagation = options?.string("propagationPolicy") ?? query["propagationPolicy"] ?? (options?["orphanDependents"]?.boolValue == true ? "Orphan" : nil)
+            let propagation =
+                options?.string("propagationPolicy") ?? query["propagationPolicy"]
+                ?? (options?["orphanDependents"]?.boolValue == true ? "Orphan" : nil)
             let dry = dryRun || (options?["dryRun"]?.arrayValue?.contains(.string("All")) ?? false)
             return Self.reply(try await cluster.delete(resource, namespace: namespace, name: name, propagation: propagation, dryRun: dry))
         case (.delete, nil):
@@ -91,17 +118,81 @@ struct KubeAPI: Sendable {
             let fields = try KubeFieldSelector(parsing: query["fieldSelector"] ?? "", resource: resource)
             let options = try await Self.optionalBody(request)
             let propagation = options?.string("propagationPolicy") ?? query["propagationPolicy"]
-            return Self.reply(try await cluster.deleteCollection(resource, namespace: namespace, labels: labels, fields: fields, propagation: propagation, dryRun: dryRun))
+            return Self.reply(
+                try await cluster.deleteCollection(
+                    resource, namespace: namespace, labels: labels, fields: fields, propagation: propagation, dryRun: dryRun))
         default:
             throw KubeStatus.methodNotAllowed(method.rawValue.lowercased(), resource)
         }
+    }
+
+    /// `?watch=true`: a stream of `{"type": ADDED|MODIFIED|DELETED, "object": …}` lines (objects
+    /// as one-row Tables when kubectl prints for people), from `resourceVersion` on (or every
+    /// current object first), until `timeoutSeconds` (default 30 min), the client leaves, or the
+    /// sandbox shuts down.
+    private func watch(_ request: Request, resource: KubeResource, namespace: String?, query: [String: String]) async throws -> Response {
+        let labels = try KubeLabelSelector(parsing: query["labelSelector"] ?? "")
+        let fields = try KubeFieldSelector(parsing: query["fieldSelector"] ?? "", resource: resource)
+        var start: Int64?
+        if let text = query["resourceVersion"], !text.isEmpty, text != "0" {
+            guard let value = Int64(text) else { throw KubeStatus.badRequest("invalid resourceVersion \"\(text)\"") }
+            start = value
+        }
+        let first = try await cluster.watch(resource, namespace: namespace, labels: labels, fields: fields, after: start)
+        let seconds = min(max(Int(query["timeoutSeconds"] ?? "") ?? 1800, 1), 3600)
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let table = Self.wantsTable(request) ? Self.tableOptions(query) : nil
+        let (cluster, notifier) = (self.cluster, self.notifier)
+        let body = ResponseBody { writer in
+            var batch = first
+            while true {
+                for event in batch.events {
+                    try await writer.write(
+                        await Self.watchEvent(event.type, event.object, resource: resource, table: table, cluster: cluster))
+                }
+                if ContinuousClock.now >= deadline { break }
+                if let notifier {
+                    if await notifier.isShutDown { break }
+                    await notifier.wait(after: await notifier.generation, timeout: .milliseconds(100))
+                } else {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                do {
+                    batch = try await cluster.watch(resource, namespace: namespace, labels: labels, fields: fields, after: batch.last)
+                } catch let status as KubeStatus {
+                    try await writer.write(
+                        ByteBuffer(string: KubeJSON.object(["type": .string("ERROR"), "object": status.document]).text + "\n"))
+                    break
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
+    private static func watchEvent(
+        _ type: String, _ object: KubeJSON, resource: KubeResource, table: KubeTableOptions?, cluster: KubeCluster
+    ) async
+        -> ByteBuffer
+    {
+        var shown = object
+        if let table {
+            let list = KubeJSON.object([
+                "metadata": .object(["resourceVersion": object[path: ["metadata", "resourceVersion"]] ?? .string("")]),
+                "items": .array([object]),
+            ])
+            shown = await cluster.table(resource, list: list, request: table)
+        }
+        return ByteBuffer(string: KubeJSON.object(["type": .string(type), "object": shown]).text + "\n")
     }
 
     /// Discovery, version, health and OpenAPI documents; nil when the path is not one of them.
     private func discovery(_ segments: [String], request: Request) throws -> Response? {
         switch segments {
         case ["version"]: return Self.reply(KubeCatalog.version)
-        case ["healthz"], ["livez"], ["readyz"]: return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+        case ["healthz"], ["livez"], ["readyz"]:
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
         case ["api"]: return Self.reply(KubeCatalog.coreVersions(serverAddress: request.head.authority ?? "127.0.0.1"))
         case ["apis"]: return Self.reply(KubeCatalog.groupList)
         case ["openapi", "v2"]: return KubeOpenAPI.v2(request)
@@ -137,11 +228,14 @@ struct KubeAPI: Sendable {
             throw KubeStatus.noRoute
         }
         var namespace: String?
-        if rest.count >= 3, rest.first == "namespaces", KubeCatalog.resource(group: group, version: version, plural: rest[rest.startIndex + 2]) != nil {
+        if rest.count >= 3, rest.first == "namespaces",
+            KubeCatalog.resource(group: group, version: version, plural: rest[rest.startIndex + 2]) != nil
+        {
             namespace = rest[rest.startIndex + 1]
             rest = rest.dropFirst(2)
         }
-        guard let plural = rest.first, let resource = KubeCatalog.resource(group: group, version: version, plural: plural), rest.count <= 3 else {
+        guard let plural = rest.first, let resource = KubeCatalog.resource(group: group, version: version, plural: plural), rest.count <= 3
+        else {
             throw KubeStatus.noRoute
         }
         if namespace != nil && !resource.namespaced { throw KubeStatus.noRoute }
@@ -181,8 +275,12 @@ struct KubeAPI: Sendable {
         }
         let bytes = Array(buffer.readableBytesView)
         guard bytes.contains(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) else { return nil }
-        if bytes.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) != UInt8(ascii: "{") && bytes.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) != UInt8(ascii: "[") {
-            throw KubeStatus(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json")
+        if bytes.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) != UInt8(ascii: "{")
+            && bytes.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) != UInt8(ascii: "[")
+        {
+            throw KubeStatus(
+                code: 415, reason: "UnsupportedMediaType",
+                message: "the body of the request was in an unknown format - accepted media types include: application/json")
         }
         do {
             return try KubeJSON(parsing: bytes)

@@ -63,6 +63,24 @@ actor KubeCluster {
         ])
     }
 
+    /// One poll of a watch: the events for objects of `resource` after resourceVersion `after`
+    /// (nil: every matching object as `ADDED`), and the resourceVersion to poll from next.
+    /// Throws 410 Gone when `after` is older than the change log.
+    func watch(_ resource: KubeResource, namespace: String?, labels: KubeLabelSelector, fields: KubeFieldSelector, after: Int64?)
+        async throws -> (events: [(type: String, object: KubeJSON)], last: Int64)
+    {
+        _ = try await begin()
+        let current = Int64(try store.currentResourceVersion()) ?? 0
+        let matches = { (object: KubeJSON) in labels.matches(Self.labels(of: object)) && fields.matches(object) }
+        guard let after else {
+            return (try store.list(resource, namespace: namespace).filter(matches).map { ("ADDED", $0) }, current)
+        }
+        guard after >= (try store.oldestWatchable()) else {
+            throw KubeStatus(code: 410, reason: "Expired", message: "too old resource version: \(after) (\(try store.oldestWatchable()))")
+        }
+        return (try store.changes(after: after, resource, namespace: namespace).filter { matches($0.object) }, max(current, after))
+    }
+
     func require(_ resource: KubeResource, namespace: String?, name: String) throws -> KubeJSON {
         guard let object = try store.fetch(resource, namespace: resource.namespaced ? namespace : nil, name: name) else {
             throw KubeStatus.notFound(resource, name)
@@ -93,7 +111,8 @@ actor KubeCluster {
             }
             object = try admit(object, resource, at: now)
             if dryRun {
-                object[path: ["metadata", "uid"]] = .string(KubeIdentity.uid("dry-run/\(KubeScenario.objectKey(object))/\(now.milliseconds)"))
+                object[path: ["metadata", "uid"]] = .string(
+                    KubeIdentity.uid("dry-run/\(KubeScenario.objectKey(object))/\(now.milliseconds)"))
                 return object
             }
             object[path: ["metadata", "uid"]] = .string(
@@ -131,7 +150,10 @@ actor KubeCluster {
         } else {
             object[path: ["metadata", "namespace"]] = nil
         }
-        for field in ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "generation", "selfLink"] {
+        for field in [
+            "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "generation",
+            "selfLink",
+        ] {
             object[path: ["metadata", field]] = nil
         }
         return object
@@ -176,12 +198,14 @@ actor KubeCluster {
             let old = try require(resource, namespace: namespace, name: name)
             var object = try checkedBody(body, for: resource, namespace: namespace)
             guard object.string("metadata", "name") == name else {
-                throw KubeStatus.badRequest("the name of the object (\(object.string("metadata", "name") ?? "")) does not match the name on the URL (\(name))")
+                throw KubeStatus.badRequest(
+                    "the name of the object (\(object.string("metadata", "name") ?? "")) does not match the name on the URL (\(name))")
             }
             if let expected = body[path: ["metadata", "resourceVersion"]]?.stringValue, !expected.isEmpty,
                 expected != old.string("metadata", "resourceVersion")
             {
-                throw KubeStatus.conflict(resource, name, "the object has been modified; please apply your changes to the latest version and try again")
+                throw KubeStatus.conflict(
+                    resource, name, "the object has been modified; please apply your changes to the latest version and try again")
             }
             object[path: ["metadata", "generation"]] = old[path: ["metadata", "generation"]]
             return try update(resource, old: old, new: object, at: now, asController: false, dryRun: dryRun)
@@ -197,8 +221,11 @@ actor KubeCluster {
             let old = try require(resource, namespace: namespace, name: name)
             var object = try KubePatch.apply(format, patch: patch, to: old)
             guard object.objectValue != nil else { throw KubeStatus.badRequest("the patched object is not a JSON object") }
-            if let expected = object[path: ["metadata", "resourceVersion"]]?.stringValue, expected != old.string("metadata", "resourceVersion") {
-                throw KubeStatus.conflict(resource, name, "the object has been modified; please apply your changes to the latest version and try again")
+            if let expected = object[path: ["metadata", "resourceVersion"]]?.stringValue,
+                expected != old.string("metadata", "resourceVersion")
+            {
+                throw KubeStatus.conflict(
+                    resource, name, "the object has been modified; please apply your changes to the latest version and try again")
             }
             for field in ["name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp"] {
                 object[path: ["metadata", field]] = old[path: ["metadata", field]]
@@ -270,11 +297,14 @@ actor KubeCluster {
 
     /// DELETE on a collection: every matching object, as one delete each; answers the list of them.
     func deleteCollection(
-        _ resource: KubeResource, namespace: String?, labels: KubeLabelSelector, fields: KubeFieldSelector, propagation: String?, dryRun: Bool
+        _ resource: KubeResource, namespace: String?, labels: KubeLabelSelector, fields: KubeFieldSelector, propagation: String?,
+        dryRun: Bool
     ) async throws -> KubeJSON {
         let now = try await begin()
         return try store.transaction {
-            let matching = try store.list(resource, namespace: namespace).filter { labels.matches(Self.labels(of: $0)) && fields.matches($0) }
+            let matching = try store.list(resource, namespace: namespace).filter {
+                labels.matches(Self.labels(of: $0)) && fields.matches($0)
+            }
             if !dryRun {
                 for object in matching {
                     guard let uid = object.string("metadata", "uid"), let current = try store.fetch(uid: uid) else { continue }
@@ -331,7 +361,11 @@ actor KubeCluster {
     func remove(_ objects: [KubeJSON], at now: Timestamp) throws {
         let uids = Set(objects.compactMap { $0.string("metadata", "uid") })
         for object in objects {
-            try store.delete(uid: object.string("metadata", "uid") ?? "")
+            guard let uid = object.string("metadata", "uid"), try store.exists(uid: uid) else { continue }
+            var last = object
+            last[path: ["metadata", "resourceVersion"]] = .string(try store.nextResourceVersion())
+            try store.delete(uid: uid)
+            try store.recordChange("DELETED", last)
         }
         for claim in objects where claim.string("kind") == "PersistentVolumeClaim" {
             let claimUID = claim.string("metadata", "uid")
@@ -376,8 +410,10 @@ actor KubeCluster {
     /// dropped, as the apiserver's `omitempty` fields are.
     func write(_ object: inout KubeJSON, at now: Timestamp) throws {
         Self.dropEmptyMetadata(&object)
+        let existed = try store.exists(uid: object.string("metadata", "uid") ?? "")
         object[path: ["metadata", "resourceVersion"]] = .string(try store.nextResourceVersion())
         try store.insert(object)
+        try store.recordChange(existed ? "MODIFIED" : "ADDED", object)
         try store.noteClock(now)
     }
 
@@ -424,7 +460,9 @@ actor KubeCluster {
 
     static func dropEmptyMetadata(_ object: inout KubeJSON) {
         for field in ["labels", "annotations", "ownerReferences", "finalizers"] {
-            if let value = object[path: ["metadata", field]], value.objectValue?.isEmpty == true || value.arrayValue?.isEmpty == true || value.isNull {
+            if let value = object[path: ["metadata", field]],
+                value.objectValue?.isEmpty == true || value.arrayValue?.isEmpty == true || value.isNull
+            {
                 object[path: ["metadata", field]] = nil
             }
         }

@@ -88,7 +88,8 @@ enum KubeJSON: Sendable, Equatable {
 
     // MARK: - Writing
 
-    /// Compact JSON with sorted keys; `<`, `>`, `&` escaped as Go's encoder does.
+    /// Compact JSON with sorted keys, strings escaped as Go's encoder does (`<`, `>`, `&`,
+    /// U+2028, U+2029 as `\u…`; `\b`, `\f` short since Go 1.22).
     var text: String {
         var output = ""
         write(to: &output)
@@ -134,6 +135,8 @@ enum KubeJSON: Sendable, Equatable {
             case "\n": output += "\\n"
             case "\r": output += "\\r"
             case "\t": output += "\\t"
+            case "\u{08}": output += "\\b"
+            case "\u{0C}": output += "\\f"
             case "<", ">", "&", "\u{2028}", "\u{2029}":
                 output += "\\u" + hex4(scalar.value)
             default:

@@ -53,10 +53,14 @@ enum KubeOpenAPI {
         for resource in resources {
             let collection =
                 resource.namespaced
-                ? "\(resource.groupVersionPath)/namespaces/{namespace}/\(resource.plural)" : "\(resource.groupVersionPath)/\(resource.plural)"
-            let gvk = KubeJSON.object(["group": .string(resource.group), "version": .string(resource.version), "kind": .string(resource.kind)])
+                ? "\(resource.groupVersionPath)/namespaces/{namespace}/\(resource.plural)"
+                : "\(resource.groupVersionPath)/\(resource.plural)"
+            let gvk = KubeJSON.object([
+                "group": .string(resource.group), "version": .string(resource.version), "kind": .string(resource.kind),
+            ])
             let fieldValidation = KubeJSON.object([
-                "name": .string("fieldValidation"), "in": .string("query"), "schema": .object(["type": .string("string"), "uniqueItems": .bool(true)]),
+                "name": .string("fieldValidation"), "in": .string("query"),
+                "schema": .object(["type": .string("string"), "uniqueItems": .bool(true)]),
             ])
             func operation(_ id: String, _ action: String) -> KubeJSON {
                 .object([
@@ -67,7 +71,9 @@ enum KubeOpenAPI {
             }
             let name = "\(resource.kind)\(resource.group.isEmpty ? "" : "." + resource.group)"
             paths[collection] = .object(["post": operation("create\(name)", "post")])
-            paths[collection + "/{name}"] = .object(["patch": operation("patch\(name)", "patch"), "put": operation("replace\(name)", "put")])
+            paths[collection + "/{name}"] = .object([
+                "patch": operation("patch\(name)", "patch"), "put": operation("replace\(name)", "put"),
+            ])
         }
         return .object([
             "openapi": .string("3.0.0"), "info": .object(["title": .string("Kubernetes"), "version": .string("v1.32.5+k3s1")]),

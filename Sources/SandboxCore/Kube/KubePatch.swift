@@ -82,11 +82,15 @@ enum KubePatch {
         case "remove":
             return try remove(at: pointer, in: document, path: path).document
         case "replace":
-            guard let value = operation["value"] else { throw KubeStatus.badRequest("JSON patch operation \(index) (replace) needs \"value\"") }
+            guard let value = operation["value"] else {
+                throw KubeStatus.badRequest("JSON patch operation \(index) (replace) needs \"value\"")
+            }
             let removed = try remove(at: pointer, in: document, path: path).document
             return try add(value, at: pointer, in: removed, path: path)
         case "move", "copy":
-            guard let from = operation["from"]?.stringValue else { throw KubeStatus.badRequest("JSON patch operation \(index) (\(op)) needs \"from\"") }
+            guard let from = operation["from"]?.stringValue else {
+                throw KubeStatus.badRequest("JSON patch operation \(index) (\(op)) needs \"from\"")
+            }
             let source = try pointerTokens(from)
             guard let value = value(at: source, in: document) else { throw KubeStatus.unprocessable("JSON patch: \(from) does not exist") }
             let base = op == "move" ? try remove(at: source, in: document, path: from).document : document
@@ -160,7 +164,9 @@ enum KubePatch {
         }
     }
 
-    private static func remove(at pointer: [String], in document: KubeJSON, path: String) throws(KubeStatus) -> (document: KubeJSON, removed: KubeJSON) {
+    private static func remove(at pointer: [String], in document: KubeJSON, path: String) throws(KubeStatus) -> (
+        document: KubeJSON, removed: KubeJSON
+    ) {
         guard let token = pointer.first else { throw KubeStatus.unprocessable("JSON patch: cannot remove the whole document") }
         let rest = Array(pointer.dropFirst())
         switch document {

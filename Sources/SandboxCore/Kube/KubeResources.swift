@@ -56,10 +56,12 @@ enum KubeCatalog {
             group: "", version: "v1", plural: "persistentvolumeclaims", singular: "persistentvolumeclaim", kind: "PersistentVolumeClaim",
             namespaced: true, shortNames: ["pvc"], statusSubresource: true),
         KubeResource(
-            group: "", version: "v1", plural: "persistentvolumes", singular: "persistentvolume", kind: "PersistentVolume", namespaced: false,
+            group: "", version: "v1", plural: "persistentvolumes", singular: "persistentvolume", kind: "PersistentVolume",
+            namespaced: false,
             shortNames: ["pv"], statusSubresource: true),
         KubeResource(
-            group: "", version: "v1", plural: "pods", singular: "pod", kind: "Pod", namespaced: true, shortNames: ["po"], categories: ["all"],
+            group: "", version: "v1", plural: "pods", singular: "pod", kind: "Pod", namespaced: true, shortNames: ["po"],
+            categories: ["all"],
             statusSubresource: true),
         KubeResource(group: "", version: "v1", plural: "secrets", singular: "secret", kind: "Secret", namespaced: true),
         KubeResource(
@@ -70,7 +72,8 @@ enum KubeCatalog {
             categories: ["all"], statusSubresource: true),
         // apps/v1
         KubeResource(
-            group: "apps", version: "v1", plural: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true, shortNames: ["ds"],
+            group: "apps", version: "v1", plural: "daemonsets", singular: "daemonset", kind: "DaemonSet", namespaced: true,
+            shortNames: ["ds"],
             categories: ["all"], hasGeneration: true, statusSubresource: true),
         KubeResource(
             group: "apps", version: "v1", plural: "deployments", singular: "deployment", kind: "Deployment", namespaced: true,
@@ -107,7 +110,8 @@ enum KubeCatalog {
             categories: ["tekton", "tekton-pipelines"], hasGeneration: true),
         // argoproj.io/v1alpha1 (Argo CD CRDs; no status subresource)
         KubeResource(
-            group: "argoproj.io", version: "v1alpha1", plural: "applications", singular: "application", kind: "Application", namespaced: true,
+            group: "argoproj.io", version: "v1alpha1", plural: "applications", singular: "application", kind: "Application",
+            namespaced: true,
             shortNames: ["app", "apps"], hasGeneration: true),
         KubeResource(
             group: "argoproj.io", version: "v1alpha1", plural: "appprojects", singular: "appproject", kind: "AppProject", namespaced: true,
@@ -161,7 +165,10 @@ enum KubeCatalog {
 
     /// `/apis`.
     static var groupList: KubeJSON {
-        .object(["kind": .string("APIGroupList"), "apiVersion": .string("v1"), "groups": .array(groups.map { groupDocument($0.group, $0.version) })])
+        .object([
+            "kind": .string("APIGroupList"), "apiVersion": .string("v1"),
+            "groups": .array(groups.map { groupDocument($0.group, $0.version) }),
+        ])
     }
 
     /// `/apis/<group>`, nil for a group the sandbox does not serve.

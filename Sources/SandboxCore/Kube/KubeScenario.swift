@@ -54,7 +54,8 @@ public struct KubeScenario: Sendable {
         return names.filter { name in
             var isDirectory: ObjCBool = false
             return name.lowercased().hasSuffix(".json")
-                && FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory) && !isDirectory.boolValue
+                && FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && !isDirectory.boolValue
         }.sorted()
     }
 
@@ -69,7 +70,8 @@ public struct KubeScenario: Sendable {
             do {
                 document = try KubeJSON(parsing: rewrite(text))
             } catch {
-                throw KubeScenarioError(message: "\(folder.appendingPathComponent(name).path):\(error.line):\(error.column): \(error.message)")
+                throw KubeScenarioError(
+                    message: "\(folder.appendingPathComponent(name).path):\(error.line):\(error.column): \(error.message)")
             }
             for (index, item) in try items(of: document, file: name).enumerated() {
                 let object = try normalized(item, file: name, index: index)

@@ -93,7 +93,9 @@ struct KubeLabelSelector: Sendable {
             for (keyword, op) in [("notin", Operator.notIn), ("in", .isIn)] where rest.hasPrefix(keyword) {
                 let list = String(rest.dropFirst(keyword.count)).trimmingSpaces
                 guard list.hasPrefix("("), list.hasSuffix(")") else { throw invalid(text, "found '\(list)', expected: '('") }
-                let values = list.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+                let values = list.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false).map {
+                    String($0).trimmingSpaces
+                }
                 try checkKey(words[0], in: text)
                 for value in values { try checkValue(value, in: text) }
                 return Requirement(key: words[0], op: op, values: values)
@@ -152,10 +154,13 @@ struct KubeFieldSelector: Sendable {
             var supported = ["metadata.name", "metadata.namespace"]
             switch resource.kind {
             case "Pod":
-                supported += ["status.phase", "spec.nodeName", "spec.serviceAccountName", "spec.restartPolicy", "spec.schedulerName", "status.podIP"]
+                supported += [
+                    "status.phase", "spec.nodeName", "spec.serviceAccountName", "spec.restartPolicy", "spec.schedulerName", "status.podIP",
+                ]
             case "Event":
                 supported += [
-                    "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion",
+                    "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+                    "involvedObject.apiVersion",
                     "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type",
                 ]
             case "Secret":

@@ -141,7 +141,8 @@ extension KubeCluster {
         if old == nil {
             let plan = KubeSimulation.Plan(base: now.milliseconds, tasks: try plannedTasks(for: new))
             try store.setTimer(
-                uid: uid, purpose: KubeSimulation.runTimer, due: now.adding(milliseconds: KubeSimulation.startDelay), step: 0, detail: plan.text)
+                uid: uid, purpose: KubeSimulation.runTimer, due: now.adding(milliseconds: KubeSimulation.startDelay), step: 0,
+                detail: plan.text)
             return
         }
         let wanted = new.string("spec", "status") ?? ""
@@ -149,7 +150,8 @@ extension KubeCluster {
             try store.setTimer(uid: uid, purpose: KubeSimulation.cancelTimer, due: now)
         }
         // A pending run that is released starts now.
-        if old?.string("spec", "status") == "PipelineRunPending", wanted != "PipelineRunPending", KubeSimulation.succeeded(new) == "Unknown",
+        if old?.string("spec", "status") == "PipelineRunPending", wanted != "PipelineRunPending",
+            KubeSimulation.succeeded(new) == "Unknown",
             new[path: ["status", "startTime"]] == nil
         {
             let plan = KubeSimulation.Plan(base: now.milliseconds - KubeSimulation.startDelay, tasks: try plannedTasks(for: new))
@@ -164,7 +166,8 @@ extension KubeCluster {
         func tasks(_ spec: KubeJSON?) -> [KubeSimulation.Plan.Task]? {
             guard let items = spec?["tasks"]?.arrayValue, !items.isEmpty else { return nil }
             return items.map {
-                KubeSimulation.Plan.Task(name: $0.string("name") ?? "run", taskRef: $0.string("taskRef", "name") ?? $0.string("name") ?? "run")
+                KubeSimulation.Plan.Task(
+                    name: $0.string("name") ?? "run", taskRef: $0.string("taskRef", "name") ?? $0.string("name") ?? "run")
             }
         }
         if let own = tasks(run[path: ["spec", "pipelineSpec"]]) { return own }
@@ -179,12 +182,15 @@ extension KubeCluster {
             $0.string("spec", "pipelineRef", "name") == pipeline && $0[path: ["status", "pipelineSpec"]] != nil
                 && $0.string("metadata", "uid") != run.string("metadata", "uid")
         }
-        let newest = siblings.max { ($0.string("metadata", "creationTimestamp") ?? "") < ($1.string("metadata", "creationTimestamp") ?? "") }
+        let newest = siblings.max {
+            ($0.string("metadata", "creationTimestamp") ?? "") < ($1.string("metadata", "creationTimestamp") ?? "")
+        }
         return newest?[path: ["status", "pipelineSpec"]]
     }
 
     private func stepRun(_ timer: KubeStore.Timer) throws {
-        guard let plan = KubeSimulation.Plan(text: timer.detail), let run = try store.fetch(uid: timer.uid), !KubeSimulation.isDone(run) else {
+        guard let plan = KubeSimulation.Plan(text: timer.detail), let run = try store.fetch(uid: timer.uid), !KubeSimulation.isDone(run)
+        else {
             try store.removeTimer(uid: timer.uid, purpose: timer.purpose)
             return
         }
@@ -207,7 +213,8 @@ extension KubeCluster {
         var started = run
         if wanted == "PipelineRunPending" {
             started[path: ["status", "conditions"]] = .array([
-                KubeSimulation.succeededCondition("Unknown", reason: "PipelineRunPending", message: "PipelineRun \"\(name)\" is pending", at: now)
+                KubeSimulation.succeededCondition(
+                    "Unknown", reason: "PipelineRunPending", message: "PipelineRun \"\(name)\" is pending", at: now)
             ])
             try update(KubeCatalog.pipelineRuns, old: run, new: started, at: now, asController: true)
             try store.removeTimer(uid: uid, purpose: KubeSimulation.runTimer)
@@ -245,7 +252,8 @@ extension KubeCluster {
             updated[path: ["status", "completionTime"]] = .string(KubeTime.format(now))
             let message = KubeSimulation.progressMessage(completed: plan.tasks.count, failed: fails ? 1 : 0, incomplete: 0)
             updated[path: ["status", "conditions"]] = .array([
-                KubeSimulation.succeededCondition(fails ? "False" : "True", reason: fails ? "Failed" : "Succeeded", message: message, at: now)
+                KubeSimulation.succeededCondition(
+                    fails ? "False" : "True", reason: fails ? "Failed" : "Succeeded", message: message, at: now)
             ])
             try update(KubeCatalog.pipelineRuns, old: run, new: updated, at: now, asController: true)
             try removeAffinityAssistants(run, at: now)
@@ -281,19 +289,22 @@ extension KubeCluster {
         ])
         try update(KubeCatalog.pipelineRuns, old: run, new: cancelled, at: now, asController: true)
         let namespace = run.string("metadata", "namespace")
-        for taskRun in try store.list(KubeCatalog.taskRuns, namespace: namespace) where Self.labels(of: taskRun)["tekton.dev/pipelineRun"] == name {
+        for taskRun in try store.list(KubeCatalog.taskRuns, namespace: namespace)
+        where Self.labels(of: taskRun)["tekton.dev/pipelineRun"] == name {
             guard !KubeSimulation.isDone(taskRun) else { continue }
             var stopped = taskRun
             stopped[path: ["status", "completionTime"]] = .string(KubeTime.format(now))
             stopped[path: ["status", "conditions"]] = .array([
                 KubeSimulation.succeededCondition(
                     "False", reason: "TaskRunCancelled",
-                    message: "TaskRun \"\(taskRun.string("metadata", "name") ?? "")\" was cancelled. PipelineRun \"\(name)\" was cancelled", at: now)
+                    message: "TaskRun \"\(taskRun.string("metadata", "name") ?? "")\" was cancelled. PipelineRun \"\(name)\" was cancelled",
+                    at: now)
             ])
             try update(KubeCatalog.taskRuns, old: taskRun, new: stopped, at: now, asController: true)
         }
         let active = try store.list(KubeCatalog.pods, namespace: namespace).filter { pod in
-            Self.labels(of: pod)["tekton.dev/pipelineRun"] == name && !["Succeeded", "Failed"].contains(pod.string("status", "phase") ?? "")
+            Self.labels(of: pod)["tekton.dev/pipelineRun"] == name
+                && !["Succeeded", "Failed"].contains(pod.string("status", "phase") ?? "")
                 && Self.labels(of: pod)["app.kubernetes.io/component"] != "affinity-assistant"
         }
         try remove(active, at: now)
@@ -385,7 +396,8 @@ extension KubeCluster {
                         "accessModes": accessModes, "capacity": .object(["storage": storage]),
                         "claimRef": .object([
                             "apiVersion": .string("v1"), "kind": .string("PersistentVolumeClaim"), "name": .string(claimName),
-                            "namespace": .string(namespace), "resourceVersion": claim[path: ["metadata", "resourceVersion"]] ?? .string(""),
+                            "namespace": .string(namespace),
+                            "resourceVersion": claim[path: ["metadata", "resourceVersion"]] ?? .string(""),
                             "uid": .string(claimUID),
                         ]),
                         "hostPath": .object([
@@ -406,7 +418,8 @@ extension KubeCluster {
                                 ])
                             ])
                         ]),
-                        "persistentVolumeReclaimPolicy": .string("Delete"), "storageClassName": spec["storageClassName"] ?? .string("local-path"),
+                        "persistentVolumeReclaimPolicy": .string("Delete"),
+                        "storageClassName": spec["storageClassName"] ?? .string("local-path"),
                         "volumeMode": .string("Filesystem"),
                     ]),
                     "status": .object(["lastPhaseTransitionTime": .string(KubeTime.format(now)), "phase": .string("Bound")]),
@@ -468,7 +481,8 @@ extension KubeCluster {
         try make(
             pod(
                 name: "\(name)-0", namespace: namespace, labels: podLabels, annotations: [:], owner: set, container: "affinity-assistant",
-                image: image, volumes: [.object(["name": .string("workspace-0"), "persistentVolumeClaim": .object(["claimName": .string(claim)])])],
+                image: image,
+                volumes: [.object(["name": .string("workspace-0"), "persistentVolumeClaim": .object(["claimName": .string(claim)])])],
                 restartPolicy: "Always", node: node, at: now, generateName: "\(name)-"),
             at: now)
     }
@@ -503,7 +517,9 @@ extension KubeCluster {
         ]
         if let pipeline = run.string("spec", "pipelineRef", "name") { labels["tekton.dev/pipeline"] = .string(pipeline) }
         var annotations: [String: KubeJSON] = [:]
-        if let first = claims.first { annotations["pipeline.tekton.dev/affinity-assistant"] = .string(affinityAssistantName(run, workspace: first.0)) }
+        if let first = claims.first {
+            annotations["pipeline.tekton.dev/affinity-assistant"] = .string(affinityAssistantName(run, workspace: first.0))
+        }
         let taskRun = try make(
             .object([
                 "apiVersion": .string("tekton.dev/v1"), "kind": .string("TaskRun"),
@@ -515,11 +531,13 @@ extension KubeCluster {
                     "serviceAccountName": .string(run.string("spec", "taskRunTemplate", "serviceAccountName") ?? "default"),
                     "taskRef": .object(["kind": .string("Task"), "name": .string(task.taskRef)]),
                     "timeout": .string(run.string("spec", "timeouts", "pipeline") ?? KubeSimulation.defaultTimeout),
-                    "workspaces": .array(claims.map { .object(["name": .string($0.0), "persistentVolumeClaim": .object(["claimName": .string($0.1)])]) }),
+                    "workspaces": .array(
+                        claims.map { .object(["name": .string($0.0), "persistentVolumeClaim": .object(["claimName": .string($0.1)])]) }),
                 ]),
                 "status": .object([
                     "conditions": .array([
-                        KubeSimulation.succeededCondition("Unknown", reason: "Running", message: "Not all Steps in the Task have finished executing", at: now)
+                        KubeSimulation.succeededCondition(
+                            "Unknown", reason: "Running", message: "Not all Steps in the Task have finished executing", at: now)
                     ]),
                     "podName": .string("\(name)-pod"), "startTime": .string(KubeTime.format(now)),
                 ]),
@@ -529,12 +547,17 @@ extension KubeCluster {
         podLabels["tekton.dev/taskRunUID"] = taskRun[path: ["metadata", "uid"]]
         annotations["tekton.dev/ready"] = .string("READY")
         let volumes: [KubeJSON] = claims.map { claim in
-            .object(["name": .string("ws-" + KubeIdentity.suffix("\(name)/\(claim.0)")), "persistentVolumeClaim": .object(["claimName": .string(claim.1)])])
+            .object([
+                "name": .string("ws-" + KubeIdentity.suffix("\(name)/\(claim.0)")),
+                "persistentVolumeClaim": .object(["claimName": .string(claim.1)]),
+            ])
         }
         try make(
             pod(
-                name: "\(name)-pod", namespace: namespace, labels: podLabels, annotations: annotations, owner: taskRun, container: "step-\(task.name)",
-                image: "docker.io/library/busybox:1.36", volumes: volumes, restartPolicy: "Never", node: try node(), at: now, generateName: nil),
+                name: "\(name)-pod", namespace: namespace, labels: podLabels, annotations: annotations, owner: taskRun,
+                container: "step-\(task.name)",
+                image: "docker.io/library/busybox:1.36", volumes: volumes, restartPolicy: "Never", node: try node(), at: now,
+                generateName: nil),
             at: now)
     }
 
@@ -557,15 +580,19 @@ extension KubeCluster {
             var done = pod
             done[path: ["status", "phase"]] = .string(succeeded ? "Succeeded" : "Failed")
             done[path: ["status", "conditions"]] = .array(
-                podConditions(ready: false, reason: "PodCompleted", started: KubeTime.parse(pod.string("status", "startTime")) ?? now, at: now))
-            let started = pod[path: ["status", "containerStatuses"]]?.arrayValue?.first?[path: ["state", "running", "startedAt"]] ?? .string(KubeTime.format(now))
+                podConditions(
+                    ready: false, reason: "PodCompleted", started: KubeTime.parse(pod.string("status", "startTime")) ?? now, at: now))
+            let started =
+                pod[path: ["status", "containerStatuses"]]?.arrayValue?.first?[path: ["state", "running", "startedAt"]]
+                ?? .string(KubeTime.format(now))
             if var status = pod[path: ["status", "containerStatuses"]]?.arrayValue?.first {
                 status["ready"] = .bool(false)
                 status["started"] = .bool(false)
                 status["state"] = .object([
                     "terminated": .object([
                         "containerID": status["containerID"] ?? .string(""), "exitCode": .int(succeeded ? 0 : 1),
-                        "finishedAt": .string(KubeTime.format(now)), "reason": .string(succeeded ? "Completed" : "Error"), "startedAt": started,
+                        "finishedAt": .string(KubeTime.format(now)), "reason": .string(succeeded ? "Completed" : "Error"),
+                        "startedAt": started,
                     ])
                 ])
                 done[path: ["status", "containerStatuses"]] = .array([status])
@@ -594,19 +621,23 @@ extension KubeCluster {
 
     private func pod(
         name: String, namespace: String, labels: [String: KubeJSON], annotations: [String: KubeJSON], owner: KubeJSON, container: String,
-        image: String, volumes: [KubeJSON], restartPolicy: String, node: (name: String, ip: String), at now: Timestamp, generateName: String?
+        image: String, volumes: [KubeJSON], restartPolicy: String, node: (name: String, ip: String), at now: Timestamp,
+        generateName: String?
     ) -> KubeJSON {
         let ip = podIP("\(namespace)/\(name)")
         let containerID = "containerd://" + SHA256.hex("container/\(namespace)/\(name)/\(now.milliseconds)")
         var metadata: [String: KubeJSON] = [
-            "name": .string(name), "namespace": .string(namespace), "labels": .object(labels), "ownerReferences": .array([ownerReference(owner)]),
+            "name": .string(name), "namespace": .string(namespace), "labels": .object(labels),
+            "ownerReferences": .array([ownerReference(owner)]),
         ]
         if !annotations.isEmpty { metadata["annotations"] = .object(annotations) }
         if let generateName { metadata["generateName"] = .string(generateName) }
         return .object([
             "apiVersion": .string("v1"), "kind": .string("Pod"), "metadata": .object(metadata),
             "spec": .object([
-                "containers": .array([.object(["name": .string(container), "image": .string(image), "imagePullPolicy": .string("IfNotPresent")])]),
+                "containers": .array([
+                    .object(["name": .string(container), "image": .string(image), "imagePullPolicy": .string("IfNotPresent")])
+                ]),
                 "nodeName": .string(node.name), "restartPolicy": .string(restartPolicy), "serviceAccountName": .string("default"),
                 "serviceAccount": .string("default"), "volumes": .array(volumes),
             ]),
@@ -643,7 +674,9 @@ extension KubeCluster {
     /// and a new GitOps head compared (and, under automated sync, synced).
     private func refresh(uid: String, at now: Timestamp) throws {
         try store.removeTimer(uid: uid, purpose: KubeSimulation.refreshTimer)
-        guard let app = try store.fetch(uid: uid), app.string("metadata", "annotations", KubeSimulation.refreshAnnotation) != nil else { return }
+        guard let app = try store.fetch(uid: uid), app.string("metadata", "annotations", KubeSimulation.refreshAnnotation) != nil else {
+            return
+        }
         var updated = app
         var annotations = app[path: ["metadata", "annotations"]]?.objectValue ?? [:]
         annotations.removeValue(forKey: KubeSimulation.refreshAnnotation)

@@ -32,7 +32,9 @@ struct KubeStatus: Error, Sendable {
     }
 
     static func alreadyExists(_ resource: KubeResource, _ name: String) -> KubeStatus {
-        KubeStatus(code: 409, reason: "AlreadyExists", message: "\(qualified(resource, name)) already exists", details: details(resource, name: name))
+        KubeStatus(
+            code: 409, reason: "AlreadyExists", message: "\(qualified(resource, name)) already exists",
+            details: details(resource, name: name))
     }
 
     static func conflict(_ resource: KubeResource, _ name: String, _ why: String) -> KubeStatus {
@@ -65,11 +67,16 @@ struct KubeStatus: Error, Sendable {
 
     static func methodNotAllowed(_ verb: String, _ resource: KubeResource) -> KubeStatus {
         KubeStatus(
-            code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource (\(verb) \(resource.qualifiedPlural))")
+            code: 405, reason: "MethodNotAllowed",
+            message: "the server does not allow this method on the requested resource (\(verb) \(resource.qualifiedPlural))")
     }
 
     static func unsupportedMediaType(_ contentType: String) -> KubeStatus {
-        KubeStatus(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got \(contentType))")
+        KubeStatus(
+            code: 415, reason: "UnsupportedMediaType",
+            message:
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got \(contentType))"
+        )
     }
 
     static func `internal`(_ message: String) -> KubeStatus {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The cluster's persistence: `<state>/kube.sqlite`, one row per object (its JSON document beside
-/// the columns lookups use), the global resourceVersion counter, the simulation's timers, and the
-/// identity of the scenario the objects were seeded from.
+/// the columns lookups use), the global resourceVersion counter, the log of changes watches
+/// replay, the simulation's timers, and the identity of the scenario the objects were seeded from.
 ///
 /// Confined to its owner (`KubeCluster`); values always travel as bound parameters.
 final class KubeStore {
@@ -24,6 +24,14 @@ final class KubeStore {
             name TEXT NOT NULL,
             doc TEXT NOT NULL,
             UNIQUE (api_version, kind, namespace, name)
+        );
+        CREATE TABLE IF NOT EXISTS changes (
+            rv INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            api_version TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            doc TEXT NOT NULL
         );
         CREATE TABLE IF NOT EXISTS timers (
             uid TEXT NOT NULL,
@@ -68,7 +76,7 @@ final class KubeStore {
     // MARK: - Seeding
 
     private func seed(_ scenario: KubeScenario, at seedTime: Timestamp) throws {
-        for table in ["objects", "timers", "meta"] { try connection.query("DELETE FROM \(table)") }
+        for table in ["objects", "changes", "timers", "meta"] { try connection.query("DELETE FROM \(table)") }
         var objects = scenario.objects
         var highest: Int64 = 0
         for object in objects { highest = max(highest, object[path: ["metadata", "resourceVersion"]]?.integerValue ?? 0) }
@@ -86,12 +94,16 @@ final class KubeStore {
         objects += Self.impliedNamespaces(for: objects, seedStamp: seedStamp)
         for object in objects { try insert(object) }
         try setMeta("resourceVersion", String(counter))
+        try setMeta("seededResourceVersion", String(counter))
         try setMeta("scenario", scenario.identity)
         try setMeta("format", Self.format)
         try setMeta("seededAt", String(seedTime.milliseconds))
         for object in objects where object.string("kind") == "Application" {
-            if object[path: ["metadata", "annotations", KubeSimulation.refreshAnnotation]] != nil, let uid = object.string("metadata", "uid") {
-                try setTimer(uid: uid, purpose: KubeSimulation.refreshTimer, due: seedTime.adding(milliseconds: KubeSimulation.refreshDelay))
+            if object[path: ["metadata", "annotations", KubeSimulation.refreshAnnotation]] != nil,
+                let uid = object.string("metadata", "uid")
+            {
+                try setTimer(
+                    uid: uid, purpose: KubeSimulation.refreshTimer, due: seedTime.adding(milliseconds: KubeSimulation.refreshDelay))
             }
         }
     }
@@ -172,6 +184,46 @@ final class KubeStore {
             ])
     }
 
+    func exists(uid: String) throws -> Bool {
+        try !connection.query("SELECT 1 AS found FROM objects WHERE uid = ?", [.text(uid)]).isEmpty
+    }
+
+    // MARK: - Changes (for watches)
+
+    /// How many changes the log keeps; a watch from before them starts over (410 Gone).
+    static let changeRetention: Int64 = 20_000
+
+    /// Appends a change (`ADDED`, `MODIFIED`, `DELETED`) under the object's resourceVersion.
+    func recordChange(_ type: String, _ object: KubeJSON) throws {
+        guard let rv = object[path: ["metadata", "resourceVersion"]]?.integerValue else { return }
+        try connection.query(
+            "INSERT OR REPLACE INTO changes (rv, type, api_version, kind, namespace, doc) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .integer(rv), .text(type), .text(object.string("apiVersion") ?? ""), .text(object.string("kind") ?? ""),
+                .text(object.string("metadata", "namespace") ?? ""), .text(object.text),
+            ])
+        if rv % 1000 == 0 { try connection.query("DELETE FROM changes WHERE rv <= ?", [.integer(rv - Self.changeRetention)]) }
+    }
+
+    /// Changes to objects of `resource` (in `namespace` when given) after resourceVersion `after`, oldest first.
+    func changes(after: Int64, _ resource: KubeResource, namespace: String?) throws -> [(type: String, object: KubeJSON)] {
+        var sql = "SELECT type, doc FROM changes WHERE rv > ? AND api_version = ? AND kind = ?"
+        var parameters: [SQLiteValue] = [.integer(after), .text(resource.apiVersion), .text(resource.kind)]
+        if let namespace {
+            sql += " AND namespace = ?"
+            parameters.append(.text(namespace))
+        }
+        return try connection.query(sql + " ORDER BY rv", parameters).map { row in (row["type"].text ?? "MODIFIED", try decode(row)) }
+    }
+
+    /// The oldest resourceVersion a watch can still start after: the seed, or just before the
+    /// oldest change the log still holds.
+    func oldestWatchable() throws -> Int64 {
+        let seeded = try meta("seededResourceVersion").flatMap(Int64.init) ?? 0
+        guard let oldest = try connection.query("SELECT min(rv) AS oldest FROM changes").first?["oldest"].integer else { return seeded }
+        return max(seeded, oldest - 1)
+    }
+
     func delete(uid: String) throws {
         try connection.query("DELETE FROM objects WHERE uid = ?", [.text(uid)])
         try connection.query("DELETE FROM timers WHERE uid = ?", [.text(uid)])
@@ -221,7 +273,8 @@ final class KubeStore {
     }
 
     private static func timer(_ row: SQLiteRow) -> Timer? {
-        guard let uid = row["uid"].text, let purpose = row["purpose"].text, let due = row["due"].integer, let step = row["step"].integer else {
+        guard let uid = row["uid"].text, let purpose = row["purpose"].text, let due = row["due"].integer, let step = row["step"].integer
+        else {
             return nil
         }
         return Timer(uid: uid, purpose: purpose, due: Timestamp(milliseconds: due), step: Int(step), detail: row["detail"].text ?? "")

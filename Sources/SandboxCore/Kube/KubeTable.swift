@@ -18,7 +18,8 @@ extension KubeCluster {
             case "None": break
             default:
                 row["object"] = .object([
-                    "kind": .string("PartialObjectMetadata"), "apiVersion": .string("meta.k8s.io/v1"), "metadata": object["metadata"] ?? .object([:]),
+                    "kind": .string("PartialObjectMetadata"), "apiVersion": .string("meta.k8s.io/v1"),
+                    "metadata": object["metadata"] ?? .object([:]),
                 ])
             }
             return .object(row)
@@ -41,7 +42,8 @@ enum KubeTable {
 
         var definition: KubeJSON {
             .object([
-                "name": .string(name), "type": .string(type), "format": .string(format), "description": .string(""), "priority": .int(priority),
+                "name": .string(name), "type": .string(type), "format": .string(format), "description": .string(""),
+                "priority": .int(priority),
             ])
         }
     }
@@ -71,7 +73,9 @@ enum KubeTable {
                 },
                 text("Status", podStatus),
                 integer("Restarts") { pod in
-                    (pod[path: ["status", "containerStatuses"]]?.arrayValue ?? []).reduce(0) { $0 + ($1["restartCount"]?.integerValue ?? 0) }
+                    (pod[path: ["status", "containerStatuses"]]?.arrayValue ?? []).reduce(0) {
+                        $0 + ($1["restartCount"]?.integerValue ?? 0)
+                    }
                 },
                 age,
                 text("IP", priority: 1) { $0.string("status", "podIP") ?? "<none>" },
@@ -81,12 +85,17 @@ enum KubeTable {
             ]
         case ("", "Service"):
             return [
-                name, text("Type") { $0.string("spec", "type") ?? "ClusterIP" }, text("Cluster-IP") { $0.string("spec", "clusterIP") ?? "<none>" },
+                name, text("Type") { $0.string("spec", "type") ?? "ClusterIP" },
+                text("Cluster-IP") { $0.string("spec", "clusterIP") ?? "<none>" },
                 text("External-IP") { service in
-                    let ingress = service[path: ["status", "loadBalancer", "ingress"]]?.arrayValue?.compactMap { $0.string("ip") ?? $0.string("hostname") } ?? []
+                    let ingress =
+                        service[path: ["status", "loadBalancer", "ingress"]]?.arrayValue?.compactMap {
+                            $0.string("ip") ?? $0.string("hostname")
+                        } ?? []
                     let external = service[path: ["spec", "externalIPs"]]?.arrayValue?.compactMap(\.stringValue) ?? []
                     let all = ingress + external
-                    return all.isEmpty ? (service.string("spec", "type") == "LoadBalancer" ? "<pending>" : "<none>") : all.joined(separator: ",")
+                    return all.isEmpty
+                        ? (service.string("spec", "type") == "LoadBalancer" ? "<pending>" : "<none>") : all.joined(separator: ",")
                 },
                 text("Port(s)") { service in
                     let ports = (service[path: ["spec", "ports"]]?.arrayValue ?? []).map { port -> String in
@@ -98,7 +107,9 @@ enum KubeTable {
                 },
                 age,
                 text("Selector", priority: 1) { service in
-                    let selector = (service[path: ["spec", "selector"]]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? "")" }
+                    let selector = (service[path: ["spec", "selector"]]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map {
+                        "\($0.key)=\($0.value.stringValue ?? "")"
+                    }
                     return selector.isEmpty ? "<none>" : selector.joined(separator: ",")
                 },
             ]
@@ -109,7 +120,9 @@ enum KubeTable {
                     var parts: [String] = []
                     for subset in endpoints["subsets"]?.arrayValue ?? [] {
                         for address in subset["addresses"]?.arrayValue ?? [] {
-                            for port in subset["ports"]?.arrayValue ?? [] { parts.append("\(address.string("ip") ?? ""):\(port["port"]?.integerValue ?? 0)") }
+                            for port in subset["ports"]?.arrayValue ?? [] {
+                                parts.append("\(address.string("ip") ?? ""):\(port["port"]?.integerValue ?? 0)")
+                            }
                         }
                     }
                     return parts.isEmpty ? "<none>" : parts.joined(separator: ",")
@@ -118,7 +131,8 @@ enum KubeTable {
             ]
         case ("", "PersistentVolumeClaim"):
             return [
-                name, text("Status") { $0.string("status", "phase") ?? "Pending" }, text("Volume") { $0.string("spec", "volumeName") ?? "" },
+                name, text("Status") { $0.string("status", "phase") ?? "Pending" },
+                text("Volume") { $0.string("spec", "volumeName") ?? "" },
                 text("Capacity") { $0.string("status", "capacity", "storage") ?? "" },
                 text("Access Modes") { accessModes($0[path: ["status", "accessModes"]]) },
                 text("StorageClass") { $0.string("spec", "storageClassName") ?? "<unset>" },
@@ -146,11 +160,14 @@ enum KubeTable {
                 integer("Data") { Int64(($0["data"]?.objectValue?.count ?? 0) + ($0["stringData"]?.objectValue?.count ?? 0)) }, age,
             ]
         case ("", "ConfigMap"):
-            return [name, integer("Data") { Int64(($0["data"]?.objectValue?.count ?? 0) + ($0["binaryData"]?.objectValue?.count ?? 0)) }, age]
+            return [
+                name, integer("Data") { Int64(($0["data"]?.objectValue?.count ?? 0) + ($0["binaryData"]?.objectValue?.count ?? 0)) }, age,
+            ]
         case ("apps", "Deployment"):
             return [
                 name, text("Ready") { "\(number($0, "status", "readyReplicas"))/\(number($0, "spec", "replicas"))" },
-                integer("Up-to-date") { number($0, "status", "updatedReplicas") }, integer("Available") { number($0, "status", "availableReplicas") }, age,
+                integer("Up-to-date") { number($0, "status", "updatedReplicas") },
+                integer("Available") { number($0, "status", "availableReplicas") }, age,
             ]
         case ("apps", "ReplicaSet"):
             return [
@@ -183,20 +200,25 @@ enum KubeTable {
                     return ports.isEmpty ? "<unset>" : ports.joined(separator: ",")
                 },
                 text("Endpoints") { slice in
-                    let addresses = (slice["endpoints"]?.arrayValue ?? []).flatMap { $0["addresses"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+                    let addresses = (slice["endpoints"]?.arrayValue ?? []).flatMap {
+                        $0["addresses"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                    }
                     return addresses.isEmpty ? "<unset>" : addresses.joined(separator: ",")
                 },
                 age,
             ]
         case ("tekton.dev", "PipelineRun"), ("tekton.dev", "TaskRun"):
             return [
-                name, text("Succeeded") { KubeSimulation.condition($0)?.string("status") }, text("Reason") { KubeSimulation.condition($0)?.string("reason") },
+                name, text("Succeeded") { KubeSimulation.condition($0)?.string("status") },
+                text("Reason") { KubeSimulation.condition($0)?.string("reason") },
                 date("StartTime") { $0.string("status", "startTime") }, date("CompletionTime") { $0.string("status", "completionTime") },
             ]
         case ("argoproj.io", "Application"):
             return [
-                name, text("Sync Status") { $0.string("status", "sync", "status") }, text("Health Status") { $0.string("status", "health", "status") },
-                text("Revision", priority: 10) { $0.string("status", "sync", "revision") }, text("Project", priority: 10) { $0.string("spec", "project") },
+                name, text("Sync Status") { $0.string("status", "sync", "status") },
+                text("Health Status") { $0.string("status", "health", "status") },
+                text("Revision", priority: 10) { $0.string("status", "sync", "revision") },
+                text("Project", priority: 10) { $0.string("spec", "project") },
             ]
         default:
             return [name, age]
@@ -228,10 +250,14 @@ enum KubeTable {
             }
         }
         if reason == "Completed", running {
-            let ready = (pod[path: ["status", "conditions"]]?.arrayValue ?? []).contains { $0.string("type") == "Ready" && $0.string("status") == "True" }
+            let ready = (pod[path: ["status", "conditions"]]?.arrayValue ?? []).contains {
+                $0.string("type") == "Ready" && $0.string("status") == "True"
+            }
             reason = ready ? "Running" : "NotReady"
         }
-        if pod[path: ["metadata", "deletionTimestamp"]] != nil { reason = pod.string("status", "reason") == "NodeLost" ? "Unknown" : "Terminating" }
+        if pod[path: ["metadata", "deletionTimestamp"]] != nil {
+            reason = pod.string("status", "reason") == "NodeLost" ? "Unknown" : "Terminating"
+        }
         return reason
     }
 
