@@ -131,6 +131,50 @@ extension KubeTests {
             }
         }
 
+        @Test("kubectl apply (twice) and replace keep the object's identity; a pending run waits until it is released")
+        func applyReplacePending() async throws {
+            try await withKubeSandbox { sandbox in
+                let map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: agentrun-v01}\ndata: {a: \"1\"}\n"
+                #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: map).stdout == "configmap/settings created\n")
+                let created = try sandbox.json(["-n", "agentrun-v01", "get", "cm", "settings"])
+                #expect(
+                    try sandbox.kubectl(["apply", "-f", "-"], stdin: map.replacingOccurrences(of: "\"1\"", with: "\"2\"")).stdout
+                        == "configmap/settings configured\n")
+                #expect(try sandbox.kubectl(["replace", "-f", "-"], stdin: map).stdout == "configmap/settings replaced\n")
+                let replaced = try sandbox.json(["-n", "agentrun-v01", "get", "cm", "settings"])
+                #expect(replaced["metadata"]["uid"] == created["metadata"]["uid"])
+                #expect(replaced["metadata"]["creationTimestamp"] == created["metadata"]["creationTimestamp"])
+                #expect(replaced["data"]["a"].string == "1")
+
+                let run = pipelineRunManifest(name: "applied", generateName: nil)
+                #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: run).status == 0)
+                try await sandbox.advance(seconds: 2)
+                #expect(try sandbox.kubectl(["apply", "-f", "-"], stdin: run).status == 0)
+                #expect(
+                    try sandbox.json(["-n", "agentrun-ci", "get", "pr", "applied"])["metadata"]["generation"].int == 1,
+                    "the webhook's defaults come back: no spec change")
+
+                let held =
+                    "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: held, namespace: agentrun-ci}\nspec:\n  status: PipelineRunPending\n  pipelineRef: {name: agentrun-v01-ci}\n"
+                #expect(try sandbox.kubectl(["create", "-f", "-"], stdin: held).status == 0)
+                try await sandbox.advance(seconds: 5)
+                let pending = try sandbox.json(["-n", "agentrun-ci", "get", "pr", "held"])
+                #expect(Self.succeeded(pending)["reason"].string == "PipelineRunPending")
+                #expect(pending["status"]["startTime"] == .missing)
+                #expect(
+                    try sandbox.kubectl([
+                        "-n", "agentrun-ci", "patch", "pr", "held", "--type", "json", "-p", #"[{"op":"remove","path":"/spec/status"}]"#,
+                    ]).status == 0)
+                try await sandbox.advance(seconds: 1)
+                let released = try sandbox.json(["-n", "agentrun-ci", "get", "pr", "held"])
+                #expect(Self.succeeded(released)["reason"].string == "Running")
+                #expect(
+                    try sandbox.names(["-n", "agentrun-ci", "get", "pods", "-l", "tekton.dev/pipelineRun=held"]) == [
+                        "held-fetch-source-pod"
+                    ])
+            }
+        }
+
         @Test("kubectl patch --type merge spec.status=Cancelled cancels a running run (generation 2, False/Cancelled)")
         func cancel() async throws {
             try await withKubeSandbox { sandbox in

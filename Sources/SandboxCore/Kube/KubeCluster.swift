@@ -207,7 +207,9 @@ actor KubeCluster {
                 throw KubeStatus.conflict(
                     resource, name, "the object has been modified; please apply your changes to the latest version and try again")
             }
-            object[path: ["metadata", "generation"]] = old[path: ["metadata", "generation"]]
+            for field in ["name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp"] {
+                object[path: ["metadata", field]] = old[path: ["metadata", field]]
+            }
             return try update(resource, old: old, new: object, at: now, asController: false, dryRun: dryRun)
         }
     }
@@ -247,7 +249,11 @@ actor KubeCluster {
         Self.dropEmptyMetadata(&object)
         object[path: ["metadata", "resourceVersion"]] = old[path: ["metadata", "resourceVersion"]]
         object[path: ["metadata", "managedFields"]] = nil
-        if resource.statusSubresource && !asController { object["status"] = old["status"] }
+        if !asController {
+            if resource.statusSubresource { object["status"] = old["status"] }
+            // Tekton's mutating webhook runs on updates too.
+            if resource.kind == "PipelineRun" { object = KubeSimulation.tektonDefaults(object) }
+        }
         if object == old { return old }
         if resource.hasGeneration {
             if Self.withoutMetadata(object, resource) != Self.withoutMetadata(old, resource) {
