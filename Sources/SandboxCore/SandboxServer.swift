@@ -12,10 +12,17 @@ public enum SandboxServer {
         var logger = Logger(label: "ars-sandbox") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .info
 
-        let scenario = try KubeScenario.load(
-            directory: options.scenarioDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) }, rewrite: hooks.rewrite)
         let state = URL(fileURLWithPath: options.stateDirectory, isDirectory: true)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        // Real git repositories for the scenario (origin, the fixed worktree, the git-mirror
+        // cache); the scenario's invented commit ids are rewritten to their real ones.
+        let scenarioDirectory = try options.scenarioDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? KubeScenario.defaultDirectory
+        let repositories = try ScenarioRepositories.prepare(
+            directory: state.appendingPathComponent("git").path, documents: try KubeScenario.documents(in: scenarioDirectory))
+        let hooks = KubeHooks(
+            rewrite: { hooks.rewrite(repositories.rewrite($0)) },
+            gitopsHead: { hooks.gitopsHead() ?? repositories.gitopsHead() })
+        let scenario = try KubeScenario.load(directory: scenarioDirectory, rewrite: hooks.rewrite)
         // The clock starts at --now, else the scenario's NOW, else the real time — but never before
         // anything already stored.
         let requested =
@@ -42,7 +49,7 @@ public enum SandboxServer {
                 } catch {
                     errorLogger.error("cannot write the kubeconfig: \(error)")
                 }
-                announce(port: port, kubeconfig: kubeconfig, now: await lane.now())
+                announce(port: port, kubeconfig: kubeconfig, now: await lane.now(), repositories: repositories)
             },
             logger: logger)
         let runner = RunnerService(lane: lane, notifier: notifier, logger: logger)
@@ -61,11 +68,14 @@ public enum SandboxServer {
         await cluster.close()
     }
 
-    /// The one machine-readable line on stdout once the server listens.
-    private static func announce(port: Int, kubeconfig: String, now: Timestamp) {
+    /// The one machine-readable line on stdout once the server listens: the queue API's URL, the
+    /// kubeconfig for the cluster, the sandbox time, and where the git repositories are.
+    private static func announce(port: Int, kubeconfig: String, now: Timestamp, repositories: ScenarioRepositories) {
+        let git = [("origin", repositories.originPath), ("worktree", repositories.worktreePath), ("mirror", repositories.mirrorPath)]
+            .map { #""\#($0.0)":\#(KubeJSON.string($0.1).text)"# }.joined(separator: ",")
         let line =
             #"{"event":"listening","url":"http://127.0.0.1:\#(port)","pid":\#(ProcessInfo.processInfo.processIdentifier)"#
-            + #","kubeconfig":\#(KubeJSON.string(kubeconfig).text),"now":"\#(now)"}"# + "\n"
+            + #","kubeconfig":\#(KubeJSON.string(kubeconfig).text),"now":"\#(now)","git":{\#(git)}}"# + "\n"
         FileHandle.standardOutput.write(Data(line.utf8))
     }
 }

@@ -121,7 +121,7 @@ struct CompletionScriptTests {
             COMP_WORDS=(ars context --output ''); COMP_CWORD=3; _ars; echo "${COMPREPLY[*]}"
             """
         let result = try runProcess(["/bin/bash", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
-        #expect(result.stdout == "lane node task\ncodex completion config context\nhuman json yaml\n", "stderr: \(result.stderr)")
+        #expect(result.stdout == "lane node task\ncodex completion config context control-plane\nhuman json yaml\n", "stderr: \(result.stderr)")
     }
 
     @Test("fish: complete -C answers from the generated script")
@@ -134,7 +134,7 @@ struct CompletionScriptTests {
         let script = "ars completion fish | source; complete -C 'ars use '; complete -C 'ars use node '; complete -C 'ars con'"
         let result = try runProcess(["/usr/bin/fish", "--no-config", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
         let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").first.map(String.init) ?? "" }
-        #expect(lines == ["lane", "node", "task", "D601", "G14", "config", "context"], "stderr: \(result.stderr)")
+        #expect(lines == ["lane", "node", "task", "D601", "G14", "config", "context", "control-plane"], "stderr: \(result.stderr)")
     }
 }
 

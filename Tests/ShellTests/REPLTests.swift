@@ -19,7 +19,7 @@ struct REPLTests {
 
         // Tab completes a partial command; Enter runs it.
         // (capture trims trailing blanks, so the space Tab adds is proven by typing after it).
-        try tmux.type("cont")
+        try tmux.type("conte")
         try tmux.send(keys: "Tab")
         try tmux.waitFor("ars G14/v01 › context")
         try tmux.type("-o json")
