@@ -379,6 +379,19 @@ final class ClusterLane: @unchecked Sendable {
         }
     }
 
+    @Test func theSandboxClustersTokenNeverShows() throws {
+        let lane = try ClusterLane()
+        // kubectl prints request URLs (which carry the token) at -v=6.
+        let verbose = try lane.ars(["kubectl", "-v=6", "-n", "agentrun-v01", "get", "pods"])
+        #expect(verbose.status == 0, "\(verbose.stderr)")
+        // The kubeconfig of that start (each start makes a new token) is still on disk.
+        let kubeconfig = try String(contentsOfFile: lane.serverState + "/kubeconfig", encoding: .utf8)
+        let token = try #require(kubeconfig.components(separatedBy: "/k8s/").dropFirst().first?.prefix { $0.isLetter || $0.isNumber })
+        #expect(token.count >= 16)
+        #expect(verbose.stderr.contains("/k8s/[REDACTED]/"), "\(verbose.stderr)")
+        #expect(!verbose.stdout.contains(token) && !verbose.stderr.contains(token))
+    }
+
     @Test func everyCommandInEveryOutputFormat() throws {
         let lane = try ClusterLane()
         let commands: [[String]] = [
