@@ -127,4 +127,26 @@ struct SandboxREPLTests {
         #expect(try tmux.waitForExit())
         #expect(try tmux.exitStatus() == 0)
     }
+
+    @Test("the control plane in the REPL: Tab completes, status shows the picture with progress, a write without --confirm is refused")
+    func controlPlane() throws {
+        let sandbox = try Sandbox(config: false)
+        let environment = sandbox.environment.filter { $0.key != "LANG" }.merging(["ARS_SANDBOX_SPEED": "1000"]) { $1 }
+        let tmux = try TmuxSession(command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)' --sandbox"], environment: environment)
+        defer { tmux.kill() }
+        try tmux.waitFor("ars local/sandbox ›")
+        try tmux.type("control-plane st")
+        try tmux.send(keys: "Tab")
+        try tmux.waitFor("ars local/sandbox › control-plane status")
+        try tmux.send(keys: "Enter")
+        // Progress reads as logfmt on a terminal; the summary and the alignment table follow.
+        try tmux.waitFor("agentrun.control-plane.status.progress stage=runtime phase=done")
+        try tmux.waitFor("argo revision = gitops latest   ✓")
+        try tmux.waitFor("= gitops latest · manager 1/1 ready")
+        try tmux.type("control-plane cleanup-runs")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor("needs --confirm; nothing was done")
+        try tmux.send(keys: "C-d")
+        #expect(try tmux.waitForExit())
+    }
 }

@@ -119,7 +119,8 @@ struct StatusProbes: Sendable {
     }
 }
 
-/// Progress events on stderr: `{"event":"agentrun.control-plane.status.progress","stage":"source","phase":"done","elapsedMs":41}`.
+/// Progress events on stderr: `{"event":"agentrun.control-plane.status.progress","stage":"source","phase":"done","elapsedMs":41}`
+/// (logfmt on a terminal).
 final class ProgressEvents: @unchecked Sendable {
     static let name = "agentrun.control-plane.status.progress"
     private let session: Session
@@ -152,7 +153,11 @@ final class ProgressEvents: @unchecked Sendable {
             "event": .string(Self.name), "stage": .string(stage), "phase": .string(phase),
             "elapsedMs": elapsed.map { .int($0) },
         ])
-        lock.withLock { session.progress(JSON.encode(event, pretty: false)) }
+        // One JSON object per line for programs; the same event as logfmt on a terminal.
+        let line = session.io.stderr.isTerminal
+            ? "\(Self.name) stage=\(stage) phase=\(phase)" + (elapsed.map { " elapsedMs=\($0)" } ?? "")
+            : JSON.encode(event, pretty: false)
+        lock.withLock { session.progress(line) }
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
