@@ -105,13 +105,19 @@ struct REPLTests {
 
 @Suite("REPL on the sandbox lane")
 struct SandboxREPLTests {
+    /// `ars --sandbox` in tmux, at the prompt.
+    func startSandboxREPL(speed: Int) throws -> TmuxSession {
+        let sandbox = try Sandbox(config: false)
+        let environment = sandbox.environment.filter { $0.key != "LANG" }.merging(["ARS_SANDBOX_SPEED": String(speed)]) { $1 }
+        let tmux = try TmuxSession(command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)' --sandbox"], environment: environment)
+        try tmux.waitFor("ars local/sandbox ›")
+        return tmux
+    }
+
     @Test("Ctrl-C cancels a running command (a long follow) and the shell goes on")
     func interruptFollow() throws {
-        let sandbox = try Sandbox(config: false)
-        let environment = sandbox.environment.filter { $0.key != "LANG" }.merging(["ARS_SANDBOX_SPEED": "50"]) { $1 }
-        let tmux = try TmuxSession(command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)' --sandbox"], environment: environment)
+        let tmux = try startSandboxREPL(speed: 50)
         defer { tmux.kill() }
-        try tmux.waitFor("ars local/sandbox ›")
         try tmux.type("create task --aipod Artificer --prompt '@sandbox turns-ms=86400000' --dispatch")
         try tmux.send(keys: "Enter")
         try tmux.waitFor("created and dispatched")
@@ -130,11 +136,8 @@ struct SandboxREPLTests {
 
     @Test("the control plane in the REPL: Tab completes, status shows the picture with progress, a write without --confirm is refused")
     func controlPlane() throws {
-        let sandbox = try Sandbox(config: false)
-        let environment = sandbox.environment.filter { $0.key != "LANG" }.merging(["ARS_SANDBOX_SPEED": "1000"]) { $1 }
-        let tmux = try TmuxSession(command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)' --sandbox"], environment: environment)
+        let tmux = try startSandboxREPL(speed: 1000)
         defer { tmux.kill() }
-        try tmux.waitFor("ars local/sandbox ›")
         try tmux.type("control-plane st")
         try tmux.send(keys: "Tab")
         try tmux.waitFor("ars local/sandbox › control-plane status")
