@@ -117,4 +117,38 @@ import Testing
         #expect(runs["agentrun-v01-ci-e6f1b38"]?.reason == "PipelineRunTimeout")
         #expect(runs["agentrun-v01-ci-8d41e07"]?.duration(now: Self.now).map { Int($0.rounded()) } == 11 * 60 + 32)
     }
+
+    /// A copy of a list's items with one object's metadata.resourceVersion changed.
+    static func bumped(_ file: String, name: String) throws -> [Value] {
+        try items(file).map { item in
+            guard item.lookup("metadata.name")?.stringValue == name, case .object(var root) = item, case .object(var metadata) = root["metadata"]! else { return item }
+            metadata["resourceVersion"] = "99999999"
+            root["metadata"] = .object(metadata)
+            return .object(root)
+        }
+    }
+
+    @Test func thePlanIdIgnoresChurnButNotChangesToWhatItDeletes() throws {
+        func decide(runs: [Value], pods: [Value]) throws -> RunCleanupDecision {
+            RunCleanupDecision(
+                runs: runs.map(PipelineRun.init), pods: pods.map(Pod.init), claims: try Self.items("agentrun-ci-pvcs.json").map(Claim.init),
+                prefix: "agentrun-v01-ci-", now: Self.now, minAgeMinutes: 30, limit: 200)
+        }
+        let runs = try Self.items("agentrun-ci-pipelineruns.json")
+        let pods = try Self.items("agentrun-ci-pods.json")
+        let base = try decide(runs: runs, pods: pods).planID
+        // The running run and its pods write status all the time: same plan.
+        #expect(try decide(runs: Self.bumped("agentrun-ci-pipelineruns.json", name: "agentrun-v01-ci-3f9c2ab"), pods: pods).planID == base)
+        #expect(try decide(runs: runs, pods: Self.bumped("agentrun-ci-pods.json", name: "agentrun-v01-ci-3f9c2ab-swift-test-pod")).planID == base)
+        // A candidate that changed since the dry run: another plan.
+        #expect(try decide(runs: Self.bumped("agentrun-ci-pipelineruns.json", name: "agentrun-v01-ci-c07be19"), pods: pods).planID != base)
+        // The active mount ends (the pod completed): the protection changed, so does the plan.
+        let finished = pods.map { pod -> Value in
+            guard pod.lookup("metadata.name") == "agentrun-v01-ci-3f9c2ab-swift-test-pod", case .object(var root) = pod, case .object(var status) = root["status"]! else { return pod }
+            status["phase"] = "Succeeded"
+            root["status"] = .object(status)
+            return .object(root)
+        }
+        #expect(try decide(runs: runs, pods: finished).planID != base)
+    }
 }

@@ -55,6 +55,18 @@ struct RunCleanupDecision: Sendable {
     }
 }
 
+extension RunCleanupDecision {
+    /// What the plan rests on: the exact versions of what it deletes, and why each other run
+    /// stays. Running runs and pods change version all the time; their protections do not.
+    var planID: String {
+        WriteGate.planID(
+            observed: candidates.flatMap { [$0.run.object.fingerprint] + $0.claims.map(\.object.fingerprint) }
+                + protected.map { "protected \($0.run.name) \($0.reasons.joined(separator: ",")) \($0.mountedBy.joined(separator: ","))" }
+                + deferred.map { "deferred \($0.run.name)" },
+            decided: candidates.map(\.run.name))
+    }
+}
+
 /// Which PersistentVolumes the secondary reclaim may delete: Released, claimed from the lane's
 /// CI namespace, storage class `local-path`, reclaim policy `Delete`. Nothing else, ever.
 struct VolumeCleanupDecision: Sendable {
@@ -160,9 +172,7 @@ struct CleanupRunsCommand: Command {
         let candidateVolumes = decision.candidates.flatMap(\.claims).compactMap { claim in volumes.first { $0.name == claim.volumeName } }
         let estimates = try await DiskEstimate.measure(candidateVolumes, node: node)
         let command = "control-plane cleanup-runs \(facts.laneFlags) --min-age-minutes \(minAge) --limit \(limit)"
-        let planID = WriteGate.planID(
-            observed: runs.filter { $0.name.hasPrefix(facts.runPrefix) }.map(\.object.fingerprint) + pods.map(\.object.fingerprint) + claims.map(\.object.fingerprint),
-            decided: decision.candidates.map(\.run.name))
+        let planID = decision.planID
         try WriteGate.check(mode, planID: planID, command: command)
 
         var plan = PlanReport(
@@ -276,7 +286,9 @@ struct CleanupReleasedVolumesCommand: Command {
         let decision = VolumeCleanupDecision(volumes: volumes, ciNamespace: facts.ciNamespace, limit: limit)
         let estimates = try await DiskEstimate.measure(decision.candidates, node: node)
         let command = "control-plane cleanup-released-pvs \(facts.laneFlags) --limit \(limit)"
-        let planID = WriteGate.planID(observed: volumes.map(\.object.fingerprint), decided: decision.candidates.map(\.name))
+        let planID = WriteGate.planID(
+            observed: decision.candidates.map(\.object.fingerprint) + decision.deferred.map { "deferred \($0.name)" },
+            decided: decision.candidates.map(\.name))
         try WriteGate.check(mode, planID: planID, command: command)
         let totalBytes = decision.candidates.compactMap { estimates[$0.name]?.bytes }.reduce(0, +)
 

@@ -81,7 +81,7 @@ struct TriggerCurrentCommand: Command {
             }
             if head != target { done.append("fast-forwarded \(worktree.path) to \(Kube.short(target))") }
             if existing != nil {
-                try await node.kubectlWrite(["-n", facts.ciNamespace, "delete", "pipelineruns.tekton.dev", name, "--wait=false"])
+                try await node.kubectlWrite(["-n", facts.ciNamespace, "delete", "pipelineruns.tekton.dev", name])
                 done.append("deleted failed PipelineRun \(facts.ciNamespace)/\(name)")
             }
             try await node.kubectlWrite(["create", "-f", "-"], stdin: Data(JSON.encode(manifest).utf8))
@@ -156,7 +156,11 @@ struct RefreshCommand: Command {
             throw ArsError(.remote, code: "not-found", "Argo CD Application \(facts.argoNamespace)/\(facts.argoName) does not exist on \(facts.lane.node)", hint: "check argoApp of lane \(facts.lane.qualifiedName) in the catalogue")
         }
         let object = KubeObject(value: app)
-        let planID = WriteGate.planID(observed: [object.fingerprint], decided: ["refresh=hard"])
+        // Argo CD rewrites the Application's status (and version) on every reconcile; the plan
+        // rests on which Application it is and the revision it shows.
+        let planID = WriteGate.planID(
+            observed: ["\(object.kind)/\(object.namespace ?? "")/\(object.name) uid=\(object.uid)", "revision=\(app.lookup("status.sync.revision")?.stringValue ?? "")"],
+            decided: ["refresh=hard"])
         try WriteGate.check(mode, planID: planID, command: command)
         let pending = object.annotation(Self.annotation)
         var plan = PlanReport(

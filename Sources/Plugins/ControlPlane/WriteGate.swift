@@ -36,8 +36,10 @@ enum WriteGate {
         invocation.flag("confirm") ? .confirm(plan: invocation.option("plan")) : .dryRun
     }
 
-    /// A plan id: the first 12 hex digits of the SHA-256 of what the plan was decided from
-    /// (resource versions, commits) and what it decided.
+    /// A plan id: the first 12 hex digits of the SHA-256 of what the plan rests on (the
+    /// resourceVersions of the objects it changes, the commits it read, the reasons it keeps
+    /// other objects) and what it decided. Versions of objects that merely churn (a running
+    /// pod's status) are left out, so an unchanged plan keeps its id.
     static func planID(observed: [String], decided: [String]) -> String {
         let text = "observed\n" + observed.sorted().joined(separator: "\n") + "\ndecided\n" + decided.joined(separator: "\n")
         return String(SHA256.hex(text).prefix(12))
