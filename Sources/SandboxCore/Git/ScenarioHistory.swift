@@ -288,8 +288,11 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
         return "\(namespace): \(verb) \(tagPrefix)\(real)\n"
     }
 
-    /// A `git fast-import` stream writing `commits` (files per commit, cumulative) onto `branch`, marks 1….
-    static func fastImportStream(branch: String, commits: [(date: String, message: String, files: [(path: String, content: String)])]) -> String {
+    /// A `git fast-import` stream writing `commits` (files per commit, cumulative) onto `branch`, marks 1…;
+    /// the first commit continues `parent` when given (else it is a root).
+    static func fastImportStream(
+        branch: String, from parent: String? = nil, commits: [(date: String, message: String, files: [(path: String, content: String)])]
+    ) -> String {
         var stream = ""
         func data(_ text: String) {
             stream += "data \(text.utf8.count)\n" + text + "\n"
@@ -301,6 +304,7 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
             stream += "author \(author) <\(email)> \(seconds) +0000\n"
             stream += "committer \(author) <\(email)> \(seconds) +0000\n"
             data(commit.message)
+            if index == 0, let parent { stream += "from \(parent)\n" }
             for file in commit.files {
                 stream += "M 100644 inline \(file.path)\n"
                 data(file.content)

@@ -43,6 +43,11 @@ public struct ScenarioRepositories: Sendable {
     public let gitopsCommits: [String]
     /// True when this call built the repositories, false when it reopened them.
     public let freshlyBuilt: Bool
+    /// The Tekton pipeline whose successful runs promote into the GitOps branch (`agentrun-v01-ci`
+    /// for the run prefix `agentrun-v01-ci-`).
+    public let pipeline: String
+    /// The history the repositories were built from (namespace, pinned images, tag prefix).
+    let history: ScenarioHistory
 
     /// The mirror's path inside the cache folder when none is given.
     public static let defaultMirrorRepository = "github.com/pikasTech/agentrun.git"
@@ -172,6 +177,10 @@ public struct ScenarioRepositories: Sendable {
         sourceCommits = manifest.sourceCommits
         gitopsCommits = manifest.gitopsCommits
         self.freshlyBuilt = freshlyBuilt
+        history = manifest.history
+        var pipeline = manifest.history.pipelineRunPrefix
+        while pipeline.hasSuffix("-") { pipeline.removeLast() }
+        self.pipeline = pipeline
     }
 
     private static func build(layout: Layout, history: ScenarioHistory) throws -> ScenarioRepositories {
@@ -237,8 +246,8 @@ public struct ScenarioRepositories: Sendable {
     }
 
     /// Runs `git fast-import` on `stream` and returns the real ids of marks 1…`count`.
-    private static func fastImport(git: GitProcess, gitDir: String, stream: String, count: Int, origin: String) throws -> [String] {
-        let marks = origin + "/ars-fast-import.marks"
+    static func fastImport(git: GitProcess, gitDir: String, stream: String, count: Int, origin: String) throws -> [String] {
+        let marks = origin + "/ars-fast-import-\(UUID().uuidString).marks"
         defer { try? FileManager.default.removeItem(atPath: marks) }
         try git.run([gitDir, "fast-import", "--quiet", "--done", "--export-marks=\(marks)"], input: stream)
         guard let text = try? String(contentsOfFile: marks, encoding: .utf8) else {
