@@ -19,9 +19,34 @@ public enum SandboxServer {
         let scenarioDirectory = try options.scenarioDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? KubeScenario.defaultDirectory
         let repositories = try ScenarioRepositories.prepare(
             directory: state.appendingPathComponent("git").path, documents: try KubeScenario.documents(in: scenarioDirectory))
+        let gitLogger = logger
         let hooks = KubeHooks(
             rewrite: { hooks.rewrite(repositories.rewrite($0)) },
-            gitopsHead: { hooks.gitopsHead() ?? repositories.gitopsHead() })
+            gitopsHead: { hooks.gitopsHead() ?? repositories.gitopsHead() },
+            promote: { promotion in
+                if let head = hooks.promote(promotion) { return head }
+                guard promotion.pipeline == repositories.pipeline else { return nil }
+                do {
+                    return try repositories.promote(
+                        commit: promotion.revision, pipelineRun: "\(promotion.namespace)/\(promotion.pipelineRun)", uid: promotion.uid,
+                        at: promotion.completedAt)
+                } catch {
+                    gitLogger.error("cannot promote \(promotion.pipelineRun) into \(repositories.gitopsBranch): \(error)")
+                    return nil
+                }
+            },
+            gitopsImages: { revision in
+                let images = hooks.gitopsImages(revision)
+                return images.isEmpty ? repositories.desiredImages(at: revision) : images
+            },
+            fetchMirror: { date in
+                hooks.fetchMirror(date)
+                do {
+                    try repositories.fetchMirror(at: date)
+                } catch {
+                    gitLogger.error("the git-mirror cannot fetch from origin: \(error)")
+                }
+            })
         let scenario = try KubeScenario.load(directory: scenarioDirectory, rewrite: hooks.rewrite)
         // The clock starts at --now, else the scenario's NOW, else the real time — but never before
         // anything already stored.
@@ -34,6 +59,7 @@ public enum SandboxServer {
         let notifier = ChangeNotifier()
         let lane = try SandboxLane(stateDirectory: state, origin: origin, speed: options.speed, notifier: notifier)
         let cluster = KubeCluster(store: kubeStore, hooks: hooks, clock: { await lane.now() })
+        try await cluster.startControllers()
         let kube = KubeAPI(cluster: cluster, token: Kubeconfig.randomToken(), notifier: notifier)
         let kubeconfig = state.appendingPathComponent("kubeconfig").path
         let api = SandboxAPI(lane: lane, faults: FaultInjector(), notifier: notifier, apiKey: options.apiKey, kube: kube)

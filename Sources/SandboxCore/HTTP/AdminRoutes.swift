@@ -15,7 +15,10 @@ extension SandboxAPI {
             guard (1...31_536_000_000).contains(body.advanceMs) else {
                 throw APIError.badRequest(field: "advanceMs", "advanceMs must be from 1 to 31536000000 (one year)")
             }
-            return try reply(ClockReading(now: try await lane.advanceClock(by: body.advanceMs)), context)
+            let now = try await lane.advanceClock(by: body.advanceMs)
+            // The cluster's controllers catch up too, so git (promotions, the mirror) is current.
+            try await kube?.cluster.catchUp()
+            return try reply(ClockReading(now: now), context)
         }
     }
 }

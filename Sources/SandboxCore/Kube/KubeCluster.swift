@@ -1,17 +1,56 @@
 import Foundation
 
-/// Hooks the sandbox's wiring can fill in; both default to doing nothing.
+/// Hooks the sandbox's wiring can fill in; each defaults to doing nothing.
 public struct KubeHooks: Sendable {
     /// Rewrites the text of every scenario document before it is parsed (for example to replace
     /// invented commit ids with real ones).
     public var rewrite: @Sendable (String) -> String
-    /// The GitOps repository's current head revision, read when Argo CD refreshes an Application;
+    /// The GitOps repository's current head revision, read when Argo CD reconciles an Application;
     /// nil means "unknown", and the Application keeps its revision.
     public var gitopsHead: @Sendable () -> String?
+    /// CI's promotion: called once when a PipelineRun created through the API succeeds and is
+    /// pinned to a revision (its `git-revision` parameter). Answers the GitOps head after the
+    /// promotion, nil when nothing was promoted.
+    public var promote: @Sendable (KubePromotion) -> String?
+    /// The image tags the GitOps repository names at a revision (image name without tag → tag),
+    /// which Argo CD applies to the Deployments it manages when it syncs to that revision.
+    public var gitopsImages: @Sendable (String) -> [String: String]
+    /// One fetch of the git-mirror cache, at the given sandbox time.
+    public var fetchMirror: @Sendable (Date) -> Void
 
-    public init(rewrite: @escaping @Sendable (String) -> String = { $0 }, gitopsHead: @escaping @Sendable () -> String? = { nil }) {
+    public init(
+        rewrite: @escaping @Sendable (String) -> String = { $0 }, gitopsHead: @escaping @Sendable () -> String? = { nil },
+        promote: @escaping @Sendable (KubePromotion) -> String? = { _ in nil },
+        gitopsImages: @escaping @Sendable (String) -> [String: String] = { _ in [:] },
+        fetchMirror: @escaping @Sendable (Date) -> Void = { _ in }
+    ) {
         self.rewrite = rewrite
         self.gitopsHead = gitopsHead
+        self.promote = promote
+        self.gitopsImages = gitopsImages
+        self.fetchMirror = fetchMirror
+    }
+}
+
+/// A PipelineRun that succeeded, pinned to a source revision: what CI promotes.
+public struct KubePromotion: Sendable, Equatable {
+    public var namespace: String
+    public var pipelineRun: String
+    public var uid: String
+    /// `spec.pipelineRef.name` (else the `tekton.dev/pipeline` label).
+    public var pipeline: String
+    /// The run's `git-revision` parameter.
+    public var revision: String
+    /// The run's `completionTime` (sandbox time).
+    public var completedAt: Date
+
+    public init(namespace: String, pipelineRun: String, uid: String, pipeline: String, revision: String, completedAt: Date) {
+        self.namespace = namespace
+        self.pipelineRun = pipelineRun
+        self.uid = uid
+        self.pipeline = pipeline
+        self.revision = revision
+        self.completedAt = completedAt
     }
 }
 
@@ -240,11 +279,13 @@ actor KubeCluster {
 
     /// Writes `new` over `old` as the apiserver does: identity kept, status kept unless a
     /// controller writes it, generation bumped when anything but metadata (and a subresource
-    /// status) changed, nothing written when nothing changed.
+    /// status) changed, nothing written when nothing changed. `folded` counts earlier writes of the
+    /// same change that this one stands for (their generation bumps are kept).
     @discardableResult
-    func update(_ resource: KubeResource, old: KubeJSON, new: KubeJSON, at now: Timestamp, asController: Bool, dryRun: Bool = false) throws
-        -> KubeJSON
-    {
+    func update(
+        _ resource: KubeResource, old: KubeJSON, new: KubeJSON, at now: Timestamp, asController: Bool, dryRun: Bool = false,
+        folded: Int64 = 0
+    ) throws -> KubeJSON {
         var object = new
         Self.dropEmptyMetadata(&object)
         object[path: ["metadata", "resourceVersion"]] = old[path: ["metadata", "resourceVersion"]]
@@ -257,7 +298,7 @@ actor KubeCluster {
         if object == old { return old }
         if resource.hasGeneration {
             if Self.withoutMetadata(object, resource) != Self.withoutMetadata(old, resource) {
-                object[path: ["metadata", "generation"]] = .int((old[path: ["metadata", "generation"]]?.integerValue ?? 0) + 1)
+                object[path: ["metadata", "generation"]] = .int((old[path: ["metadata", "generation"]]?.integerValue ?? 0) + 1 + folded)
             } else {
                 object[path: ["metadata", "generation"]] = old[path: ["metadata", "generation"]]
             }
@@ -446,6 +487,7 @@ actor KubeCluster {
         switch resource.kind {
         case "PipelineRun": try pipelineRunWritten(old: old, new: new, at: now)
         case "Application": try applicationWritten(old: old, new: new, at: now)
+        case "Deployment": try deploymentWritten(old: old, new: new, at: now)
         default: break
         }
     }
@@ -458,8 +500,20 @@ actor KubeCluster {
         while let timer = try store.nextTimer(dueBy: now) {
             applied += 1
             guard applied < 10_000 else { throw KubeStatus.internal("the simulation did not settle") }
-            try fire(timer)
+            try fire(timer, now: now)
         }
+    }
+
+    /// Lets the simulation catch up with the sandbox clock (after `/admin/clock` moved it).
+    func catchUp() async throws {
+        _ = try await begin()
+    }
+
+    /// Starts the periodic controllers that are not running yet (a new state, or one from before
+    /// they existed): Argo CD's reconcile of each Application and the git-mirror's fetch.
+    func startControllers() async throws {
+        let now = max(await clock(), latest)
+        try store.transaction { try scheduleControllers(at: now) }
     }
 
     // MARK: - Helpers

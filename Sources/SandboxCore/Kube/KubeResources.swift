@@ -94,7 +94,7 @@ enum KubeCatalog {
         // discovery.k8s.io/v1
         KubeResource(
             group: "discovery.k8s.io", version: "v1", plural: "endpointslices", singular: "endpointslice", kind: "EndpointSlice",
-            namespaced: true),
+            namespaced: true, hasGeneration: true),
         // tekton.dev/v1 (Tekton Pipelines CRDs)
         KubeResource(
             group: "tekton.dev", version: "v1", plural: "pipelineruns", singular: "pipelinerun", kind: "PipelineRun", namespaced: true,
@@ -126,6 +126,11 @@ enum KubeCatalog {
     static let taskRuns = resource(group: "tekton.dev", plural: "taskruns")!
     static let statefulSets = resource(group: "apps", plural: "statefulsets")!
     static let applications = resource(group: "argoproj.io", plural: "applications")!
+    static let deployments = resource(group: "apps", plural: "deployments")!
+    static let replicaSets = resource(group: "apps", plural: "replicasets")!
+    static let services = resource(group: "", plural: "services")!
+    static let endpoints = resource(group: "", plural: "endpoints")!
+    static let endpointSlices = resource(group: "discovery.k8s.io", plural: "endpointslices")!
 
     /// The resource served at `group`/`version` under `plural`.
     static func resource(group: String, version: String? = nil, plural: String) -> KubeResource? {

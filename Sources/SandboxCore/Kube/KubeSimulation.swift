@@ -1,22 +1,46 @@
+import Foundation
+
 /// The simulated controllers' constants and pure helpers.
 ///
 /// - Tekton: a PipelineRun created through the API starts 1 s later (Succeeded=Unknown/Running,
 ///   its `volumeClaimTemplate` workspaces become claims, an affinity-assistant StatefulSet and pod
 ///   mount them, one TaskRun and pod per pipeline task in turn) and finishes 90 s after creation:
 ///   True/Succeeded, or False/Failed when annotated `sandbox.ars/outcome: Failed`. Setting
-///   `spec.status: Cancelled` on an unfinished run cancels it at once (False/Cancelled).
+///   `spec.status: Cancelled` on an unfinished run cancels it at once (False/Cancelled). A run that
+///   succeeds pinned to a revision (`git-revision`) is promoted (`KubeHooks.promote`), as the
+///   pipeline's last task does.
 /// - local-path: each claim is bound to a new `pvc-<claim uid>` volume (reclaim `Delete`).
-/// - Argo CD: an `argocd.argoproj.io/refresh` annotation is consumed 3 s after it was set;
-///   `status.reconciledAt` moves to that instant, and a new GitOps head (`KubeHooks.gitopsHead`)
-///   becomes the sync revision (synced, with a history entry, under an automated sync policy).
+/// - Argo CD (`KubeArgo.swift`): every Application reconciles 180 s after its last reconcile, and
+///   3 s after an `argocd.argoproj.io/refresh` annotation was set (consuming it); a new GitOps head
+///   (`KubeHooks.gitopsHead`) becomes the sync revision, and under an automated sync policy it is
+///   synced: its image tags (`KubeHooks.gitopsImages`) are applied to the managed Deployments.
+/// - Deployments (`KubeRollout.swift`): a changed pod template rolls out through a new ReplicaSet
+///   and pod (container started 8 s, Ready 16 s after the change), then the old pods go.
+/// - git-mirror: the cache fetches from origin every 60 s (`KubeHooks.fetchMirror`).
 enum KubeSimulation {
     static let refreshAnnotation = "argocd.argoproj.io/refresh"
     static let outcomeAnnotation = "sandbox.ars/outcome"
     static let refreshTimer = "argocd.refresh"
+    static let reconcileTimer = "argocd.reconcile"
     static let runTimer = "tekton.run"
     static let cancelTimer = "tekton.cancel"
+    static let rolloutTimer = "apps.rollout"
+    static let mirrorTimer = "git.mirror-fetch"
+    /// The mirror's timer belongs to no object.
+    static let mirrorUID = "sandbox/git-mirror"
+    /// Timers that repeat on their own. A tick that changes nothing is folded into the ticks after
+    /// it that fall due before any other timer (only other timers can change what they see).
+    static let periodicTimers = [reconcileTimer, mirrorTimer]
     /// Sandbox milliseconds from setting the refresh annotation to its consumption.
     static let refreshDelay: Int64 = 3_000
+    /// Argo CD's `timeout.reconciliation`: sandbox milliseconds between an Application's reconciles.
+    static let reconcilePeriod: Int64 = 180_000
+    /// Sandbox milliseconds between two fetches of the git-mirror cache.
+    static let mirrorPeriod: Int64 = 60_000
+    /// Sandbox milliseconds from a pod-template change to the new pods' containers running (image
+    /// pulled, started) and to their readiness (the probe passed; the rollout completes).
+    static let containerStartDelay: Int64 = 8_000
+    static let podReadyDelay: Int64 = 16_000
     /// Sandbox milliseconds from creating a PipelineRun to its start.
     static let startDelay: Int64 = 1_000
     /// Sandbox milliseconds from creating a PipelineRun to its completion.
@@ -124,14 +148,49 @@ enum KubeSimulation {
 // MARK: - The controllers
 
 extension KubeCluster {
-    /// Applies one due timer; every path removes or moves it.
-    func fire(_ timer: KubeStore.Timer) throws {
+    /// Applies one due timer (the simulation is catching up with `now`); every path removes or
+    /// moves it.
+    func fire(_ timer: KubeStore.Timer, now: Timestamp) throws {
         switch timer.purpose {
         case KubeSimulation.runTimer: try stepRun(timer)
         case KubeSimulation.cancelTimer: try cancelRun(uid: timer.uid, at: timer.due)
         case KubeSimulation.refreshTimer: try refresh(uid: timer.uid, at: timer.due)
+        case KubeSimulation.reconcileTimer: try periodicReconcile(timer, now: now)
+        case KubeSimulation.rolloutTimer: try stepRollout(timer)
+        case KubeSimulation.mirrorTimer: try fetchMirror(timer, now: now)
         default: try store.removeTimer(uid: timer.uid, purpose: timer.purpose)
         }
+    }
+
+    /// How many further ticks of the periodic `timer` (every `period`) fall due up to `now` and
+    /// before any other timer: a tick that changes nothing stands for them all.
+    func foldableTicks(_ timer: KubeStore.Timer, period: Int64, now: Timestamp) throws -> Int64 {
+        var limit = now.milliseconds
+        if let other = try store.earliestDue(excluding: KubeSimulation.periodicTimers) { limit = min(limit, other.milliseconds - 1) }
+        return limit > timer.due.milliseconds ? (limit - timer.due.milliseconds) / period : 0
+    }
+
+    /// Schedules the periodic controllers that have no timer yet: each Application's reconcile
+    /// (180 s after its `reconciledAt`, not before `now`) and the git-mirror's first fetch (now).
+    func scheduleControllers(at now: Timestamp) throws {
+        for app in try store.list(KubeCatalog.applications, namespace: nil) {
+            guard let uid = app.string("metadata", "uid"), try store.timer(uid: uid, purpose: KubeSimulation.reconcileTimer) == nil
+            else { continue }
+            let next = KubeTime.parse(app.string("status", "reconciledAt"))?.adding(milliseconds: KubeSimulation.reconcilePeriod) ?? now
+            try store.setTimer(uid: uid, purpose: KubeSimulation.reconcileTimer, due: max(next, now))
+        }
+        if try store.timer(uid: KubeSimulation.mirrorUID, purpose: KubeSimulation.mirrorTimer) == nil {
+            try store.setTimer(uid: KubeSimulation.mirrorUID, purpose: KubeSimulation.mirrorTimer, due: now)
+        }
+    }
+
+    // MARK: git-mirror
+
+    private func fetchMirror(_ timer: KubeStore.Timer, now: Timestamp) throws {
+        let ticks = try foldableTicks(timer, period: KubeSimulation.mirrorPeriod, now: now)
+        let at = timer.due.adding(milliseconds: ticks * KubeSimulation.mirrorPeriod)
+        hooks.fetchMirror(Date(timeIntervalSince1970: Double(at.milliseconds) / 1000))
+        try store.setTimer(uid: timer.uid, purpose: timer.purpose, due: at.adding(milliseconds: KubeSimulation.mirrorPeriod))
     }
 
     // MARK: Tekton
@@ -258,6 +317,7 @@ extension KubeCluster {
             try update(KubeCatalog.pipelineRuns, old: run, new: updated, at: now, asController: true)
             try removeAffinityAssistants(run, at: now)
             try store.removeTimer(uid: uid, purpose: KubeSimulation.runTimer)
+            if !fails { promote(run, at: now) }
             return
         }
         let next = plan.tasks[index + 1]
@@ -272,6 +332,18 @@ extension KubeCluster {
         try update(KubeCatalog.pipelineRuns, old: run, new: updated, at: now, asController: true)
         try startTask(run, next, claims: try workspaceClaims(run), at: now)
         try store.setTimer(uid: uid, purpose: KubeSimulation.runTimer, due: plan.end(of: index + 1), step: index + 2, detail: plan.text)
+    }
+
+    /// The pipeline's last task promotes what the run built: the revision it is pinned to.
+    private func promote(_ run: KubeJSON, at now: Timestamp) {
+        let revision = (run[path: ["spec", "params"]]?.arrayValue ?? []).first { $0.string("name") == "git-revision" }?.string("value")
+        guard let revision, !revision.isEmpty else { return }
+        _ = hooks.promote(
+            KubePromotion(
+                namespace: run.string("metadata", "namespace") ?? "", pipelineRun: run.string("metadata", "name") ?? "",
+                uid: run.string("metadata", "uid") ?? "",
+                pipeline: run.string("spec", "pipelineRef", "name") ?? Self.labels(of: run)["tekton.dev/pipeline"] ?? "",
+                revision: revision, completedAt: Date(timeIntervalSince1970: Double(now.milliseconds) / 1000)))
     }
 
     /// Cancels an unfinished run: False/Cancelled, its running TaskRuns cancelled and their pods
@@ -318,7 +390,7 @@ extension KubeCluster {
         ])
     }
 
-    private func ownerReference(_ owner: KubeJSON) -> KubeJSON {
+    func ownerReference(_ owner: KubeJSON) -> KubeJSON {
         .object([
             "apiVersion": .string(owner.string("apiVersion") ?? ""), "kind": .string(owner.string("kind") ?? ""),
             "name": .string(owner.string("metadata", "name") ?? ""), "uid": .string(owner.string("metadata", "uid") ?? ""),
@@ -327,14 +399,14 @@ extension KubeCluster {
     }
 
     /// The node the scenario's pods run on (name and address), for the pods the simulation makes.
-    private func node() throws -> (name: String, ip: String) {
+    func node() throws -> (name: String, ip: String) {
         for pod in try store.list(KubeCatalog.pods, namespace: nil) {
             if let name = pod.string("spec", "nodeName"), let ip = pod.string("status", "hostIP") { return (name, ip) }
         }
         return ("sandbox-node", "192.168.0.10")
     }
 
-    private func podIP(_ seed: String) -> String {
+    func podIP(_ seed: String) -> String {
         let digest = SHA256.digest(Array(seed.utf8))
         return "10.42.\(digest[0] % 4).\(Int(digest[1]) % 250 + 2)"
     }
@@ -601,7 +673,7 @@ extension KubeCluster {
         }
     }
 
-    private func podConditions(ready: Bool, reason: String?, started: Timestamp, at now: Timestamp) -> [KubeJSON] {
+    func podConditions(ready: Bool, reason: String?, started: Timestamp, at now: Timestamp) -> [KubeJSON] {
         func condition(_ type: String, _ status: Bool, _ time: Timestamp, _ reason: String? = nil) -> KubeJSON {
             var members: [String: KubeJSON] = [
                 "type": .string(type), "status": .string(status ? "True" : "False"), "lastProbeTime": .null,
@@ -655,66 +727,5 @@ extension KubeCluster {
                 "startTime": .string(KubeTime.format(now)),
             ]),
         ])
-    }
-
-    // MARK: Argo CD
-
-    func applicationWritten(old: KubeJSON?, new: KubeJSON, at now: Timestamp) throws {
-        guard let uid = new.string("metadata", "uid") else { return }
-        let requested = new.string("metadata", "annotations", KubeSimulation.refreshAnnotation)
-        let before = old?.string("metadata", "annotations", KubeSimulation.refreshAnnotation)
-        if requested == nil {
-            try store.removeTimer(uid: uid, purpose: KubeSimulation.refreshTimer)
-        } else if requested != before {
-            try store.setTimer(uid: uid, purpose: KubeSimulation.refreshTimer, due: now.adding(milliseconds: KubeSimulation.refreshDelay))
-        }
-    }
-
-    /// The application controller consumes a refresh request: annotation gone, reconciledAt now,
-    /// and a new GitOps head compared (and, under automated sync, synced).
-    private func refresh(uid: String, at now: Timestamp) throws {
-        try store.removeTimer(uid: uid, purpose: KubeSimulation.refreshTimer)
-        guard let app = try store.fetch(uid: uid), app.string("metadata", "annotations", KubeSimulation.refreshAnnotation) != nil else {
-            return
-        }
-        var updated = app
-        var annotations = app[path: ["metadata", "annotations"]]?.objectValue ?? [:]
-        annotations.removeValue(forKey: KubeSimulation.refreshAnnotation)
-        updated[path: ["metadata", "annotations"]] = annotations.isEmpty ? nil : .object(annotations)
-        let stamp = KubeJSON.string(KubeTime.format(now))
-        updated[path: ["status", "reconciledAt"]] = stamp
-        if let head = hooks.gitopsHead(), !head.isEmpty, head != app.string("status", "sync", "revision") {
-            updated[path: ["status", "sync", "revision"]] = .string(head)
-            if app[path: ["spec", "syncPolicy", "automated"]] != nil {
-                updated[path: ["status", "sync", "status"]] = .string("Synced")
-                var operation = app[path: ["status", "operationState"]] ?? .object([:])
-                operation["phase"] = .string("Succeeded")
-                operation["message"] = .string("successfully synced (all tasks run)")
-                operation["startedAt"] = stamp
-                operation["finishedAt"] = stamp
-                operation[path: ["operation", "initiatedBy"]] = .object(["automated": .bool(true)])
-                operation[path: ["operation", "sync", "revision"]] = .string(head)
-                operation[path: ["syncResult", "revision"]] = .string(head)
-                if let source = app[path: ["spec", "source"]] {
-                    operation[path: ["operation", "sync", "source"]] = source
-                    operation[path: ["syncResult", "source"]] = source
-                }
-                updated[path: ["status", "operationState"]] = operation
-                var history = app[path: ["status", "history"]]?.arrayValue ?? []
-                let nextID = (history.compactMap { $0["id"]?.integerValue }.max() ?? 0) + 1
-                var entry: [String: KubeJSON] = [
-                    "id": .int(nextID), "revision": .string(head), "deployStartedAt": stamp, "deployedAt": stamp,
-                    "initiatedBy": .object(["automated": .bool(true)]),
-                ]
-                if let source = app[path: ["spec", "source"]] { entry["source"] = source }
-                history.append(.object(entry))
-                let limit = Int(app[path: ["spec", "revisionHistoryLimit"]]?.integerValue ?? 10)
-                if history.count > limit { history.removeFirst(history.count - limit) }
-                updated[path: ["status", "history"]] = .array(history)
-            } else {
-                updated[path: ["status", "sync", "status"]] = .string("OutOfSync")
-            }
-        }
-        try update(KubeCatalog.applications, old: app, new: updated, at: now, asController: true)
     }
 }

@@ -272,6 +272,13 @@ final class KubeStore {
         ).first.flatMap(Self.timer)
     }
 
+    /// The earliest due instant of the timers whose purpose is not one of `purposes`.
+    func earliestDue(excluding purposes: [String]) throws -> Timestamp? {
+        let placeholders = purposes.map { _ in "?" }.joined(separator: ", ")
+        let sql = "SELECT min(due) AS due FROM timers" + (purposes.isEmpty ? "" : " WHERE purpose NOT IN (\(placeholders))")
+        return try connection.query(sql, purposes.map { .text($0) }).first?["due"].integer.map(Timestamp.init(milliseconds:))
+    }
+
     private static func timer(_ row: SQLiteRow) -> Timer? {
         guard let uid = row["uid"].text, let purpose = row["purpose"].text, let due = row["due"].integer, let step = row["step"].integer
         else {
