@@ -272,7 +272,7 @@ struct ScenarioRepositoriesTests {
 // MARK: - Support
 
 /// The default scenario's documents, read from the source tree.
-private enum Scenario {
+enum Scenario {
     static let folder = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/SandboxCore/Resources/Scenarios/g14-healthy")
@@ -318,7 +318,7 @@ private final class Collected: @unchecked Sendable {
 }
 
 /// A temporary folder removed when the value goes away.
-private final class Scratch: Sendable {
+final class Scratch: Sendable {
     let path: String
 
     init() throws {
@@ -331,7 +331,7 @@ private final class Scratch: Sendable {
 }
 
 /// Runs git without the user's or the system's configuration; trimmed stdout, throws on failure.
-private func git(_ arguments: [String], in directory: String? = nil, gitDir: String? = nil) throws -> String {
+func git(_ arguments: [String], in directory: String? = nil, gitDir: String? = nil) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["git"] + (gitDir.map { ["--git-dir=\($0)"] } ?? []) + arguments
@@ -357,6 +357,6 @@ private func git(_ arguments: [String], in directory: String? = nil, gitDir: Str
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
-private struct GitFailure: Error, CustomStringConvertible {
+struct GitFailure: Error, CustomStringConvertible {
     let description: String
 }

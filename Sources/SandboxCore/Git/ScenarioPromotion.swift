@@ -91,16 +91,17 @@ extension ScenarioHistory {
     /// history writes it, naming `tag` for every pinned image.
     func promotedKustomization(_ current: String?, tag: String, date: String) -> String {
         guard let current, !Self.tags(in: current).isEmpty else {
-            var text = current ?? """
-                # Desired state of \(namespace), promoted from branch \(sourceBranch).
-                # Promotion 1 (\(date)).
-                apiVersion: kustomize.config.k8s.io/v1beta1
-                kind: Kustomization
-                namespace: \(namespace)
-                resources:
-                  - ../../base/agentrun
+            var text =
+                current ?? """
+                    # Desired state of \(namespace), promoted from branch \(sourceBranch).
+                    # Promotion 1 (\(date)).
+                    apiVersion: kustomize.config.k8s.io/v1beta1
+                    kind: Kustomization
+                    namespace: \(namespace)
+                    resources:
+                      - ../../base/agentrun
 
-                """
+                    """
             if !text.hasSuffix("\n") { text += "\n" }
             text += "images:\n" + images.map { "  - name: \($0)\n    newTag: \(tag)\n" }.joined()
             return text

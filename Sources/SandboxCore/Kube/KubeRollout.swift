@@ -120,7 +120,8 @@ extension KubeCluster {
             &updated, "Available", available, reason: available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
             message: available ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", at: now)
         Self.setCondition(
-            &updated, "Progressing", true, reason: "ReplicaSetUpdated", message: "ReplicaSet \"\(replicaSetName)\" is progressing.", at: now)
+            &updated, "Progressing", true, reason: "ReplicaSetUpdated", message: "ReplicaSet \"\(replicaSetName)\" is progressing.", at: now
+        )
         try update(KubeCatalog.deployments, old: deployment, new: updated, at: now, asController: true)
         try setHealth(ofApplicationsManaging: updated, to: "Progressing", at: now)
         return hash
@@ -197,7 +198,8 @@ extension KubeCluster {
         var updated = deployment
         updated[path: ["status", "observedGeneration"]] = deployment[path: ["metadata", "generation"]]
         Self.setReplicaCounts(&updated, replicas: current.count, updated: current.count, ready: current.count, available: current.count)
-        Self.setCondition(&updated, "Available", true, reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability.", at: now)
+        Self.setCondition(
+            &updated, "Available", true, reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability.", at: now)
         Self.setCondition(
             &updated, "Progressing", true, reason: "NewReplicaSetAvailable",
             message: "ReplicaSet \"\(replicaSetName)\" has successfully progressed.", at: now)
@@ -354,7 +356,11 @@ extension KubeCluster {
                 let labels = Self.labels(of: pod)
                 return selector.allSatisfy { labels[$0.key] == $0.value } && pod.string("status", "podIP") != nil
                     && !["Succeeded", "Failed"].contains(pod.string("status", "phase") ?? "")
-            }.sorted { ($0.string("status", "podIP") ?? "", $0.string("metadata", "name") ?? "") < ($1.string("status", "podIP") ?? "", $1.string("metadata", "name") ?? "") }
+            }.sorted {
+                ($0.string("status", "podIP") ?? "", $0.string("metadata", "name") ?? "") < (
+                    $1.string("status", "podIP") ?? "", $1.string("metadata", "name") ?? ""
+                )
+            }
             func targetRef(_ pod: KubeJSON) -> KubeJSON {
                 .object([
                     "kind": .string("Pod"), "name": pod["metadata"]?["name"] ?? .null, "namespace": .string(namespace),
@@ -408,7 +414,9 @@ extension KubeCluster {
     /// The Service's ports as Endpoints list them: each target port, a named one resolved through
     /// the pods' container ports.
     private static func endpointPorts(_ service: KubeJSON, pods: [KubeJSON]) -> KubeJSON {
-        let containerPorts = pods.flatMap { ($0[path: ["spec", "containers"]]?.arrayValue ?? []).flatMap { $0["ports"]?.arrayValue ?? [] } }
+        let containerPorts = pods.flatMap {
+            ($0[path: ["spec", "containers"]]?.arrayValue ?? []).flatMap { $0["ports"]?.arrayValue ?? [] }
+        }
         return .array(
             (service[path: ["spec", "ports"]]?.arrayValue ?? []).map { port in
                 var target = port["targetPort"] ?? port["port"] ?? .int(0)
@@ -473,7 +481,9 @@ extension KubeCluster {
 
     /// Sets a Deployment condition: `lastUpdateTime` now, `lastTransitionTime` now only when the
     /// status changes.
-    private static func setCondition(_ deployment: inout KubeJSON, _ type: String, _ status: Bool, reason: String, message: String, at now: Timestamp) {
+    private static func setCondition(
+        _ deployment: inout KubeJSON, _ type: String, _ status: Bool, reason: String, message: String, at now: Timestamp
+    ) {
         var conditions = deployment[path: ["status", "conditions"]]?.arrayValue ?? []
         let stamp = KubeJSON.string(KubeTime.format(now))
         let text = status ? "True" : "False"
