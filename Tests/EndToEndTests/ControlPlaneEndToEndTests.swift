@@ -462,4 +462,20 @@ final class ClusterLane: @unchecked Sendable {
         #expect(try assertions(replayed.stdout) == assertions(live.stdout))
         #expect(try assertions(live.stdout).count >= 8)
     }
+
+    /// The rollout closeout end to end: build, promote, Argo sync, rollout — with the example's
+    /// poll intervals shortened to suit the test's sandbox speed.
+    @Test func theRolloutCloseoutExamplePassesAfterAMergedChange() throws {
+        let lane = try ClusterLane()
+        let commit = try lane.pushToOrigin()
+        let example = try String(contentsOfFile: repositoryRoot + "/docs/examples/rollout-closeout.ars", encoding: .utf8)
+            .replacingOccurrences(of: "--every 30s", with: "--every 200ms").replacingOccurrences(of: "--every 15s", with: "--every 200ms")
+        let script = lane.home + "/rollout.ars"
+        try example.write(toFile: script, atomically: true, encoding: .utf8)
+        let result = try lane.ars(["run", script, "--evidence", lane.home + "/out", "-o", "json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let evidence = try JSON.decode(try String(contentsOfFile: lane.home + "/out/evidence.json", encoding: .utf8))
+        #expect(evidence.lookup("evidence[0].value.source.commit")?.stringValue == commit, "\(evidence)")
+        #expect(evidence.lookup("evidence[0].value.manager.image")?.stringValue?.hasSuffix("v01-" + commit.prefix(7)) == true)
+    }
 }

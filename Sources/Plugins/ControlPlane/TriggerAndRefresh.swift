@@ -65,7 +65,7 @@ struct TriggerCurrentCommand: Command {
         plan.details = [
             ("worktree", .string(worktree.path)), ("head", .string(head)), ("target", .string(target)),
             ("pipelineRun", .string(name)), ("existing", .optional(existing.map { "\($0.state.rawValue) (\($0.reason ?? ""))" })),
-            ("manifest", manifest), ("status", .string(statusCommand)),
+            ("manifest", manifest), ("poll", .string(statusCommand)),
         ]
 
         var done: [String] = []

@@ -42,7 +42,10 @@ struct WorktreeCheckCommand: Command {
         if !preflight.ok {
             blocks.append(.text("fix the fixed worktree before any other work; never use another checkout as the source truth"))
         }
-        blocks.append(.next([RemoteCommand.script(SourceWorktree.preflightScript, in: worktree.path).display(node: lane.node)]))
+        let flags = "--node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name))"
+        blocks.append(.next(preflight.ok
+            ? ["worktree create BRANCH \(flags) --dry-run", "control-plane status \(flags)"]
+            : [RemoteCommand.script(SourceWorktree.preflightScript, in: worktree.path).display(node: lane.node)]))
         return CommandOutput(value, human: blocks, status: preflight.ok ? 0 : 1)
     }
 }
