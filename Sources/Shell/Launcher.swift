@@ -165,8 +165,6 @@ struct Wiring {
     var stateFiles: StateFiles
     /// The clock when no `ARS_NOW` pins one: the sandbox's scenario clock, else the real one.
     var clock: any WallClock = SystemClock()
-    /// Values every session must redact from the start (the sandbox cluster's token).
-    var secrets: [String] = []
 
     init(environment: [String: String], configPath: String?) {
         self.environment = environment
@@ -182,7 +180,6 @@ struct Wiring {
         wiring.configPath = sandbox.configPath
         wiring.stateFiles = StateFiles(directory: sandbox.stateDirectory)
         if let clock = sandbox.clock(environment: environment) { wiring.clock = clock }
-        wiring.secrets += sandbox.secrets
         return wiring
     }
 
@@ -200,7 +197,6 @@ struct Wiring {
         let clock: any WallClock = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)).map { FixedClock($0) } ?? self.clock
         let session = Session(registry: registry, mode: mode, io: io, environment: environment, clock: clock, context: context, configOverride: configPath)
         session.recentIDs = saved.recentIDs
-        for secret in secrets { session.registerSecret(secret) }
         session.makeHTTPTransport = { [environment] in Transports.http(environment: environment) }
         session.makeBridge = { [environment] node in Transports.bridge(for: node, environment: environment) }
         return session

@@ -101,22 +101,6 @@ final class SandboxLane {
             + Printer(format: .yaml).renderValue(catalogue)
     }
 
-    /// Values no output may show: the sandbox cluster's token (it is part of the kubeconfig's
-    /// server URL, which kubectl prints in connection errors).
-    var secrets: [String] {
-        guard let path = announcement["kubeconfig"]?.stringValue, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line -> String? in
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("token:") {
-                return trimmed.dropFirst("token:".count).trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
-            }
-            if trimmed.hasPrefix("server:"), let range = trimmed.range(of: "/k8s/") {
-                return String(trimmed[range.upperBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "/\"'"))
-            }
-            return nil
-        }.filter { !$0.isEmpty }
-    }
-
     /// The sandbox's clock as the shell should read it: the scenario's reference time (announced
     /// as `now`) running at the sandbox's speed, so ages and cutoffs agree with the cluster.
     func clock(environment: [String: String]) -> (any WallClock)? {

@@ -144,6 +144,39 @@ final class ClusterLane: @unchecked Sendable {
         #expect(try YAML.decode(yaml.stdout)["kind"] == "ControlPlaneStatus")
     }
 
+    @Test func whenTheClusterIsUnreachableStatusStillShowsTheSourceAndSaysWhatFailed() throws {
+        let lane = try ClusterLane()
+        try lane.prepare()
+        // The sandbox has stopped: its catalogue and repositories remain, its API does not.
+        let catalogue = lane.home + "/state/ars/sandbox/agentrun.yaml"
+        let result = try runProcess(
+            [builtProducts.appendingPathComponent("ars").path, "--config", catalogue, "control-plane", "status", "-o", "json"],
+            environment: lane.environment, directory: lane.home)
+        #expect(result.status == 3, "\(result.stderr)")
+        let status = try JSON.decode(result.stdout)
+        #expect(status.lookup("source.commit")?.stringValue == (try lane.real("3f9c2ab9fbfc2378abcf4db0d361388c746462c1")))
+        #expect(status.lookup("gitMirror.sourceInSync") == true)
+        #expect(status.lookup("errors.runtime.code") == "remote-command-failed")
+        #expect(status["summary"]?.stringValue?.contains("runtime unavailable (trans local:k3s kubectl") == true, "\(status["summary"] ?? .null)")
+
+        let human = try runProcess(
+            [builtProducts.appendingPathComponent("ars").path, "--config", catalogue, "control-plane", "status"],
+            environment: lane.environment, directory: lane.home)
+        #expect(human.status == 3)
+        #expect(human.stderr.contains("warning: runtime stage failed:"), "\(human.stderr)")
+        #expect(human.stdout.contains("source = origin/v0.1            ✓"), "\(human.stdout)")
+
+        // Even run at -v=6 outside --sandbox, the kubeconfig's token (in its server URL) never shows.
+        let kubeconfig = try String(contentsOfFile: lane.serverState + "/kubeconfig", encoding: .utf8)
+        let token = try #require(kubeconfig.components(separatedBy: "/k8s/").dropFirst().first?.prefix { $0.isLetter || $0.isNumber })
+        let verbose = try runProcess(
+            [builtProducts.appendingPathComponent("ars").path, "--config", catalogue, "kubectl", "-v=6", "get", "pods"],
+            environment: lane.environment, directory: lane.home)
+        #expect(verbose.status == 3)
+        #expect(!verbose.stdout.contains(token) && !verbose.stderr.contains(token), "\(verbose.stderr)")
+        #expect(!human.stdout.contains(token) && !human.stderr.contains(token))
+    }
+
     @Test func targetedStatusGivesAVerdictForEachKindOfRun() throws {
         let lane = try ClusterLane()
         func verdict(_ arguments: [String]) throws -> String? {

@@ -91,7 +91,12 @@ public final class NodeClient: @unchecked Sendable {
     /// The error for a remote command that exited non-zero: its own last stderr line, and the
     /// command to rerun by hand.
     public static func failure(_ command: RemoteCommand, _ result: RemoteResult, node: String) -> ArsError {
-        let message = NodeExchange.tail(result.stderrText.isEmpty ? result.stdoutText : result.stderrText, lines: 3)
+        let text = result.stderrText.isEmpty ? result.stdoutText : result.stderrText
+        // kubectl's klog lines (`E1125 18:46:15.241824 5239 memcache.go:265] …`) come before its
+        // own message; keep them only when there is nothing else.
+        let lines = text.split(separator: "\n").map(String.init)
+        let plain = lines.filter { $0.range(of: #"^[EWIF]\d{4} \d\d:\d\d:\d\d"#, options: .regularExpression) == nil }
+        let message = NodeExchange.tail((plain.isEmpty ? lines : plain).joined(separator: "\n"), lines: 3)
         return ArsError(
             .remote, code: "remote-command-failed",
             "\(command.display(node: node)) exited \(result.exitStatus)" + (message.isEmpty ? "" : ": \(message)"),

@@ -160,7 +160,23 @@ public final class Session: @unchecked Sendable {
         if let bridge = bridges[node.name] { return bridge }
         let bridge = makeBridge(node)
         bridges[node.name] = bridge
+        registerKubeconfigSecrets(node)
         return bridge
+    }
+
+    /// The credentials in a kubeconfig ars was told to use on this machine (`token`,
+    /// `password`, `client-key-data`) are secrets: kubectl can echo them (a token in a server
+    /// URL appears in its connection errors).
+    private func registerKubeconfigSecrets(_ node: NodeSettings) {
+        guard node.bridge.kind == .local, var path = node.bridge.kubeconfig else { return }
+        if path.hasPrefix("~/") { path = (environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst() }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            for key in ["token:", "password:", "client-key-data:"] where trimmed.hasPrefix(key) {
+                registerSecret(trimmed.dropFirst(key.count).trimmingCharacters(in: CharacterSet(charactersIn: " \"'")))
+            }
+        }
     }
 
     // MARK: Messages

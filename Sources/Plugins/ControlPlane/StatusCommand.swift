@@ -35,20 +35,46 @@ struct StatusCommand: Command {
         let (facts, node) = try LaneFacts.resolve(invocation, in: session)
         let probes = StatusProbes(facts: facts, node: node)
         let progress = ProgressEvents(session: session)
-        async let source = progress.stage("source") { try await probes.source() }
-        async let runtime = progress.stage("runtime") { try await probes.runtime() }
-        async let mirror = progress.stage("git-mirror") { try await probes.mirror() }
-        let observed = try await StatusReport(
-            facts: facts, source: source, runtime: runtime, mirror: mirror, now: session.clock.now())
-        let managerCommit = try await observed.managerShortCommit.asyncFlatMap { try await probes.resolve(short: $0) }
-        var report = observed
-        report.managerCommit = managerCommit
+        // A stage that fails leaves the others standing: the report shows what could be seen and
+        // says what could not (exit 3). Only when every stage fails is the error the answer.
+        async let source = Self.attempt { try await progress.stage("source") { try await probes.source() } }
+        async let runtime = Self.attempt { try await progress.stage("runtime") { try await probes.runtime() } }
+        async let mirror = Self.attempt { try await progress.stage("git-mirror") { try await probes.mirror() } }
+        let (sourceResult, runtimeResult, mirrorResult) = try await (source, runtime, mirror)
+        var failures: [(String, ArsError)] = []
+        for (stage, error) in [("source", sourceResult.error), ("runtime", runtimeResult.error), ("git-mirror", mirrorResult.error)] {
+            if let error { failures.append((stage, error)) }
+        }
+        if failures.count == 3 || (failures.count == 2 && facts.mirrorCacheDir == nil), let first = failures.first { throw first.1 }
+
+        var report = StatusReport(
+            facts: facts,
+            source: sourceResult.value ?? .unavailable(facts.worktree),
+            runtime: runtimeResult.value ?? StatusProbes.Runtime(runs: [], application: nil, deployment: nil, pods: []),
+            mirror: mirrorResult.value ?? nil, now: session.clock.now())
+        report.failures = failures
+        if runtimeResult.value != nil, sourceResult.value != nil {
+            report.managerCommit = try? await report.managerShortCommit.asyncFlatMap { try await probes.resolve(short: $0) }
+        }
         report.stageMilliseconds = ["source", "runtime", "git-mirror"].compactMap { stage in progress.milliseconds(of: stage).map { (stage, $0) } }
         let target: StatusReport.Target? =
             if let name = invocation.option("pipeline-run") { .pipelineRun(name) }
             else if let sha = invocation.option("source-commit") { .sourceCommit(sha) }
             else { nil }
         return report.output(target: target, full: invocation.flag("full") ? node.exchanges : nil, raw: invocation.flag("raw"))
+    }
+}
+
+extension StatusCommand {
+    /// A stage's value or its error (cancellation still ends the command).
+    static func attempt<T: Sendable>(_ body: () async throws -> T) async throws -> (value: T?, error: ArsError?) {
+        do {
+            return (try await body(), nil)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            return (nil, ErrorReport.normalize(error))
+        }
     }
 }
 

@@ -17,6 +17,13 @@ struct StatusProbes: Sendable {
         let originHead: String?
         let gitopsLatest: String?
         let stderr: String
+
+        /// The source stage could not run at all.
+        static func unavailable(_ worktree: SourceWorktree) -> Source {
+            Source(
+                preflight: SourceWorktree.Preflight(worktree: worktree, result: RemoteResult(exitStatus: 255)),
+                commit: nil, originHead: nil, gitopsLatest: nil, stderr: "")
+        }
     }
 
     func source() async throws -> Source {

@@ -11,6 +11,10 @@ struct StatusReport: Sendable {
     let now: Date
     var managerCommit: String?
     var stageMilliseconds: [(String, Int)] = []
+    /// Stages that could not run, with why (the report shows the others).
+    var failures: [(String, ArsError)] = []
+
+    func failed(_ stage: String) -> ArsError? { failures.first { $0.0 == stage }?.1 }
 
     init(facts: LaneFacts, source: StatusProbes.Source, runtime: StatusProbes.Runtime, mirror: StatusProbes.Mirror?, now: Date) {
         self.facts = facts
@@ -169,7 +173,11 @@ struct StatusReport: Sendable {
         }
         if raw, let mirror { blocks.append(.section("git-mirror raw (\(mirror.cacheDir))", [.text(mirror.raw.isEmpty ? "(empty)" : mirror.raw)])) }
         blocks.append(.next(next))
-        return CommandOutput(value, human: blocks)
+        for (stage, error) in failures {
+            blocks.insert(.warning("\(stage) stage failed: \(error.message)" + (error.hint.map { " (\($0))" } ?? "")), at: 1)
+        }
+        // What could be seen is shown; that something could not is a remote failure (exit 3).
+        return CommandOutput(value, human: blocks, status: failures.isEmpty ? 0 : 3)
     }
 
     private func tailText(_ name: String, _ text: String) -> String {
@@ -179,10 +187,16 @@ struct StatusReport: Sendable {
 
     var summaryLine: String {
         var parts = ["\(facts.lane.qualifiedName)"]
-        if let commit = source.commit {
+        if let error = failed("source") {
+            parts.append("source unavailable (\(Self.lastLine(error.message)))")
+        } else if let commit = source.commit {
             parts.append("source \(Kube.short(commit))" + (source.preflight.ok ? "" : " (worktree: \(source.preflight.failures.map(\.name).joined(separator: ", ")) failed)"))
         } else {
             parts.append("source unknown (worktree \(source.preflight.exists ? "unreadable" : "missing"))")
+        }
+        if let error = failed("runtime") {
+            parts.append("runtime unavailable (\(Self.lastLine(error.message)))")
+            return parts.joined(separator: " · ")
         }
         if let run = sourceRun {
             let age = run.duration(now: now).map { " " + Kube.age($0) } ?? ""
@@ -204,6 +218,10 @@ struct StatusReport: Sendable {
             parts.append("manager deployment missing")
         }
         return parts.joined(separator: " · ")
+    }
+
+    static func lastLine(_ text: String) -> String {
+        text.split(separator: "\n").last.map(String.init) ?? text
     }
 
     var alignmentRows: [[String]] {
@@ -324,6 +342,7 @@ struct StatusReport: Sendable {
                 ])
             } ?? .null,
             "stages": .object(Object(stageMilliseconds.map { ($0.0, Value.object(["ms": .int($0.1)])) })),
+            "errors": .object(Object(failures.map { ($0.0, Value.object(["code": .string($0.1.code), "message": .string($0.1.message), "hint": .optional($0.1.hint)])) })),
         ])
     }
 }
