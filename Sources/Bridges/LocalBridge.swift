@@ -31,6 +31,14 @@ public struct LocalBridge: RemoteBridge {
         }
     }
 
+    /// `kubectl get pods -n x` and `cd /path && SCRIPT`, as typed on this machine.
+    public func commandLine(for command: RemoteCommand, node: String) -> String {
+        switch command.target {
+        case .cluster: ShellQuote.join(["kubectl"] + command.arguments)
+        case .directory(let path): "cd \(ShellQuote.quote(path)) && \(command.arguments.first ?? "")"
+        }
+    }
+
     public func run(_ command: RemoteCommand) async throws -> RemoteResult {
         try await process.run(
             arguments(for: command), for: command, describing: NodeExchangeText.describe(command),

@@ -43,6 +43,11 @@ public struct SSHBridge: RemoteBridge {
         }
     }
 
+    /// `ssh root@g14 'kubectl get pods'`, as typed by hand.
+    public func commandLine(for command: RemoteCommand, node: String) -> String {
+        "ssh \(destination) " + ShellQuote.quote(remoteLine(for: command))
+    }
+
     /// The child's `argv` for a command (`argv[0]` before it is looked up on `PATH`).
     public func arguments(for command: RemoteCommand) -> [String] {
         var arguments = [

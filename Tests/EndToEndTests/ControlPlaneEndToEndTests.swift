@@ -135,7 +135,7 @@ final class ClusterLane: @unchecked Sendable {
         #expect(!result.stdout.contains("stdout:"), "tails only with --full")
 
         let full = try lane.ars(["control-plane", "status", "--full", "--raw"])
-        #expect(full.stdout.contains("$ trans local:k3s kubectl -n agentrun-ci get pipelineruns.tekton.dev -l tekton.dev/pipeline=agentrun-v01-ci -o json"), "\(full.stdout)")
+        #expect(full.stdout.contains("$ kubectl -n agentrun-ci get pipelineruns.tekton.dev -l tekton.dev/pipeline=agentrun-v01-ci -o json"), "\(full.stdout)")
         #expect(full.stdout.contains("git-mirror raw"))
         #expect(full.stdout.contains("head v0.1 \(try lane.real("3f9c2ab9fbfc2378abcf4db0d361388c746462c1"))"))
 
@@ -157,7 +157,7 @@ final class ClusterLane: @unchecked Sendable {
         #expect(status.lookup("source.commit")?.stringValue == (try lane.real("3f9c2ab9fbfc2378abcf4db0d361388c746462c1")))
         #expect(status.lookup("gitMirror.sourceInSync") == true)
         #expect(status.lookup("errors.runtime.code") == "remote-command-failed")
-        #expect(status["summary"]?.stringValue?.contains("runtime unavailable (trans local:k3s kubectl") == true, "\(status["summary"] ?? .null)")
+        #expect(status["summary"]?.stringValue?.contains("runtime unavailable (kubectl -n agentrun-ci get pipelineruns.tekton.dev") == true, "\(status["summary"] ?? .null)")
 
         let human = try runProcess(
             [builtProducts.appendingPathComponent("ars").path, "--config", catalogue, "control-plane", "status"],

@@ -80,6 +80,13 @@ public protocol RemoteBridge: Sendable {
     /// How the bridge is named in messages and `--raw`: `trans G14`, `ssh root@g14:22`, `local`.
     var name: String { get }
     func run(_ command: RemoteCommand) async throws -> RemoteResult
+    /// The command as a person would type it to do the same by hand through this bridge, for
+    /// `--full`, errors and drill-downs. Default: the UniDesk route syntax.
+    func commandLine(for command: RemoteCommand, node: String) -> String
+}
+
+extension RemoteBridge {
+    public func commandLine(for command: RemoteCommand, node: String) -> String { command.display(node: node) }
 }
 
 /// The bridge of a session that was given none: every command fails clearly.

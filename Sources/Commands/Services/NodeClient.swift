@@ -45,7 +45,7 @@ public final class NodeClient: @unchecked Sendable {
     public func run(_ command: RemoteCommand) async throws -> RemoteResult {
         let result = try await bridge.run(command)
         let exchange = NodeExchange(
-            display: command.display(node: node.name), exitStatus: result.exitStatus, duration: result.duration,
+            display: bridge.commandLine(for: command, node: node.name), exitStatus: result.exitStatus, duration: result.duration,
             stdout: result.stdoutText, stderr: result.stderrText)
         lock.withLock { log.append(exchange) }
         return result
@@ -63,13 +63,13 @@ public final class NodeClient: @unchecked Sendable {
         let result = try await run(command)
         guard result.succeeded else {
             if result.stderrText.contains("(NotFound)") { return nil }
-            throw Self.failure(command, result, node: node.name)
+            throw failure(command, result)
         }
         do {
             return try JSON.decode(result.stdoutText)
         } catch {
             throw ArsError(
-                .remote, code: "kubectl-output", "\(command.display(node: node.name)) printed something that is not JSON (\(error.message) at \(error.line):\(error.column))",
+                .remote, code: "kubectl-output", "\(bridge.commandLine(for: command, node: node.name)) printed something that is not JSON (\(error.message) at \(error.line):\(error.column))",
                 hint: "run the command by hand to see what the node answers")
         }
     }
@@ -84,13 +84,13 @@ public final class NodeClient: @unchecked Sendable {
     public func kubectlWrite(_ arguments: [String], stdin: Data? = nil) async throws -> RemoteResult {
         let command = RemoteCommand.kubectl(arguments, stdin: stdin)
         let result = try await run(command)
-        guard result.succeeded else { throw Self.failure(command, result, node: node.name) }
+        guard result.succeeded else { throw failure(command, result) }
         return result
     }
 
     /// The error for a remote command that exited non-zero: its own last stderr line, and the
     /// command to rerun by hand.
-    public static func failure(_ command: RemoteCommand, _ result: RemoteResult, node: String) -> ArsError {
+    public func failure(_ command: RemoteCommand, _ result: RemoteResult) -> ArsError {
         let text = result.stderrText.isEmpty ? result.stdoutText : result.stderrText
         // kubectl's klog lines (`E1125 18:46:15.241824 5239 memcache.go:265] …`) come before its
         // own message; keep them only when there is nothing else.
@@ -99,7 +99,7 @@ public final class NodeClient: @unchecked Sendable {
         let message = NodeExchange.tail((plain.isEmpty ? lines : plain).joined(separator: "\n"), lines: 3)
         return ArsError(
             .remote, code: "remote-command-failed",
-            "\(command.display(node: node)) exited \(result.exitStatus)" + (message.isEmpty ? "" : ": \(message)"),
+            "\(bridge.commandLine(for: command, node: node.name)) exited \(result.exitStatus)" + (message.isEmpty ? "" : ": \(message)"),
             hint: "the node answered with an error; rerun the command by hand to investigate")
     }
 }

@@ -89,7 +89,7 @@ struct KubectlCommand: Command {
         }
         let command = RemoteCommand.kubectl(words)
         let result = try await node.run(command)
-        guard result.succeeded else { throw NodeClient.failure(command, result, node: lane.node) }
+        guard result.succeeded else { throw node.failure(command, result) }
         let value = (try? JSON.decode(result.stdoutText)) ?? .string(result.stdoutText)
         var blocks: [HumanBlock] = [.text(result.stdoutText.hasSuffix("\n") ? String(result.stdoutText.dropLast()) : result.stdoutText)]
         if !result.stderrText.isEmpty { blocks.append(.warning(NodeExchange.tail(result.stderrText, lines: 5))) }

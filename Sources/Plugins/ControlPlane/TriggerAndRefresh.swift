@@ -73,7 +73,7 @@ struct TriggerCurrentCommand: Command {
             let script = "git fetch --quiet origin " + ShellQuote.quote(worktree.branch) + " && git merge --ff-only --quiet " + ShellQuote.quote(worktree.upstream) + " && git rev-parse HEAD"
             let merged = try await node.script(script, in: worktree.path)
             let now = merged.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard merged.succeeded else { throw NodeClient.failure(.script(script, in: worktree.path), merged, node: facts.lane.node) }
+            guard merged.succeeded else { throw node.failure(.script(script, in: worktree.path), merged) }
             guard now == target else {
                 throw ArsError(
                     .refused, code: "plan-changed", "origin's \(worktree.branch) moved to \(Kube.short(now)) after the plan named \(Kube.short(target)); the worktree is at \(Kube.short(now)) and no run was created",

@@ -45,7 +45,7 @@ struct WorktreeCheckCommand: Command {
         let flags = "--node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name))"
         blocks.append(.next(preflight.ok
             ? ["worktree create BRANCH \(flags) --dry-run", "control-plane status \(flags)"]
-            : [RemoteCommand.script(SourceWorktree.preflightScript, in: worktree.path).display(node: lane.node)]))
+            : [node.bridge.commandLine(for: .script(SourceWorktree.preflightScript, in: worktree.path), node: lane.node)]))
         return CommandOutput(value, human: blocks, status: preflight.ok ? 0 : 1)
     }
 }
@@ -138,7 +138,7 @@ struct WorktreeCreateCommand: Command {
             + " && git worktree add --quiet -b " + ShellQuote.quote(branch) + " " + ShellQuote.quote(folder) + " " + ShellQuote.quote(worktree.upstream)
             + " && git -C " + ShellQuote.quote(folder) + " rev-parse HEAD"
         let result = try await node.script(script, in: worktree.path)
-        guard result.succeeded else { throw NodeClient.failure(.script(script, in: worktree.path), result, node: lane.node) }
+        guard result.succeeded else { throw node.failure(.script(script, in: worktree.path), result) }
         let head = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
         value = value.setting("commit", .string(head))
         return CommandOutput(value, human: [
