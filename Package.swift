@@ -105,6 +105,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "Commands", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Commands"]),
         .testTarget(name: "BridgesTests", dependencies: ["Bridges", "Commands", "TestSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxCore"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxCore", "TestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Bridges
 import Commands
 import Foundation
+import TestSupport
 import Testing
 
 // MARK: - Temporary folders and fake executables at the edge
@@ -143,25 +144,7 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
 /// Runs `argv` with Foundation's `Process` (the reference, independent of the bridges) and
 /// collects its exit status and both outputs. Blocks: from a test, use `runDirectAsync`.
 func runDirect(_ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (status: Int32, stdout: Data, stderr: Data) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: argv[0])
-    process.arguments = Array(argv.dropFirst())
-    process.environment = environment
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    nonisolated(unsafe) var errorData = Data()
-    let done = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async {
-        errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        done.signal()
-    }
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    done.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, outputData, errorData)
+    try runProcessData(argv, environment: environment)
 }
 
 /// Seconds since `start` on the monotonic clock.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import SandboxCore
 import Testing
 
@@ -151,31 +152,8 @@ struct KubectlResult: Sendable {
 
     /// Runs a program to completion, both streams read concurrently.
     static func run(_ command: [String], stdin: String, environment: [String: String]) throws -> KubectlResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = environment
-        let input = Pipe()
-        let output = Pipe()
-        let error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        nonisolated(unsafe) var errorData = Data()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            errorData = error.fileHandleForReading.readDataToEndOfFile()
-            done.signal()
-        }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        done.wait()
-        process.waitUntilExit()
-        return KubectlResult(
-            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-            stderr: String(decoding: errorData, as: UTF8.self))
+        let result = try runProcess(command, stdin: stdin, environment: environment)
+        return KubectlResult(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 }
 
