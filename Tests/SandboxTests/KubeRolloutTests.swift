@@ -320,31 +320,7 @@ extension KubeTests {
 
 /// A PipelineRun of the scenario's pipeline pinned to `commit`, as trigger-current creates it.
 func pinnedRun(_ name: String, commit: String, outcome: String? = nil) -> String {
-    let annotations = outcome.map { "  annotations:\n    sandbox.ars/outcome: \($0)\n" } ?? ""
-    return """
-        apiVersion: tekton.dev/v1
-        kind: PipelineRun
-        metadata:
-          name: \(name)
-          namespace: agentrun-ci
-        \(annotations)spec:
-          pipelineRef:
-            name: agentrun-v01-ci
-          params:
-          - name: git-url
-            value: http://gitea.unidesk.svc.cluster.local:3000/unidesk/agentrun.git
-          - name: git-revision
-            value: \(commit)
-          workspaces:
-          - name: source
-            volumeClaimTemplate:
-              spec:
-                accessModes: [ReadWriteOnce]
-                resources:
-                  requests:
-                    storage: 1Gi
-
-        """
+    pipelineRunManifest(name: name, commit: commit, annotations: outcome.map { ["sandbox.ars/outcome": $0] } ?? [:])
 }
 
 extension KubeSandbox {

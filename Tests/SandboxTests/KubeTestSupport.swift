@@ -158,7 +158,10 @@ struct KubectlResult: Sendable {
 }
 
 /// A PipelineRun manifest for the scenario's pipeline, as a user would `kubectl create -f -` it.
-func pipelineRunManifest(name: String? = nil, generateName: String? = "agentrun-v01-ci-", annotations: [String: String] = [:]) -> String {
+func pipelineRunManifest(
+    name: String? = nil, generateName: String? = "agentrun-v01-ci-", commit: String = "0123456789abcdef0123456789abcdef01234567",
+    annotations: [String: String] = [:]
+) -> String {
     var metadata = name.map { "  name: \($0)\n" } ?? generateName.map { "  generateName: \($0)\n" } ?? ""
     metadata += "  namespace: agentrun-ci\n"
     if !annotations.isEmpty {
@@ -175,7 +178,7 @@ func pipelineRunManifest(name: String? = nil, generateName: String? = "agentrun-
           - name: git-url
             value: http://gitea.unidesk.svc.cluster.local:3000/unidesk/agentrun.git
           - name: git-revision
-            value: 0123456789abcdef0123456789abcdef01234567
+            value: \(commit)
           workspaces:
           - name: source
             volumeClaimTemplate:
