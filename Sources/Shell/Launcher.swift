@@ -9,6 +9,7 @@ import Foundation
 /// ars -c 'LINE'             one command line, parsed like a REPL line
 /// ars --config FILE …       use this lane catalogue
 /// ars --sandbox …           start a local sandbox lane and use it (any of the forms above)
+/// ars --sandbox --scenario DIR …   the same with another folder of kubectl -o json documents as its cluster
 /// ars --version | --help
 /// ars __complete [--shell=bash|zsh|fish] [--] WORDS… CURRENT
 /// ```

@@ -7,7 +7,7 @@ public enum HelpText {
     public static func overview(_ registry: CommandRegistry, under prefix: [String] = []) -> String {
         let commands = registry.visibleCommands(under: prefix)
         var out = prefix.isEmpty
-            ? "ars — the AgentRun shell\n\nUsage: ars [--config FILE] [COMMAND…] | ars -c 'LINE' | ars run FILE\n\nCommands:\n"
+            ? "ars — the AgentRun shell\n\nUsage: ars [--config FILE | --sandbox [--scenario DIR]] [COMMAND…] | ars -c 'LINE' | ars run FILE\n\nCommands:\n"
             : "Commands under '\(prefix.joined(separator: " "))':\n"
         let width = commands.map { Usage.line($0.signature).count }.max() ?? 0
         for command in commands {
