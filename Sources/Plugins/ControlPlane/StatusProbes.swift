@@ -160,7 +160,9 @@ final class ProgressEvents: @unchecked Sendable {
             "event": .string(Self.name), "stage": .string(stage), "phase": .string(phase),
             "elapsedMs": elapsed.map { .int($0) },
         ])
-        // One JSON object per line for programs; the same event as logfmt on a terminal.
+        // One JSON object per line for programs; on a terminal the same event as logfmt, and only
+        // when a stage ends.
+        if session.io.stderr.isTerminal && phase == "started" { return }
         let line = session.io.stderr.isTerminal
             ? "\(Self.name) stage=\(stage) phase=\(phase)" + (elapsed.map { " elapsedMs=\($0)" } ?? "")
             : JSON.encode(event, pretty: false)
