@@ -6,14 +6,14 @@ import Testing
 /// The Kubernetes tests that drive the real kubectl, one at a time: every kubectl call is two Go
 /// processes (the gcloud dispatcher and the client it picks), and in parallel they would load the
 /// machine enough to upset the timing-sensitive tests elsewhere.
-@Suite("Kubernetes API through kubectl", .serialized, .enabled(if: KubeSandbox.kubectl != nil, "needs kubectl on PATH"))
+@Suite("Kubernetes API through kubectl", .serialized)
 struct KubeTests {}
 
 /// A real `ars-sandbox` for the Kubernetes tests, started as `ars --sandbox` starts it, with the
 /// fields of its listening line, and the real `kubectl` pointed at its generated kubeconfig.
 actor KubeSandbox {
     /// The real kubectl binary (a gcloud dispatcher picking the client for the server's version),
-    /// nil when the machine has none; the Kubernetes tests are skipped then.
+    /// nil when the machine has none: the tests then fail, saying to run scripts/setup.
     static let kubectl: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for folder in path.split(separator: ":") + ["/usr/bin", "/usr/local/bin"] {
@@ -82,7 +82,7 @@ actor KubeSandbox {
 
     /// Runs `kubectl --kubeconfig <generated> ARGS` (stdin optional) and returns what it printed.
     nonisolated func kubectl(_ arguments: [String], stdin: String = "", kubeconfig: String? = nil) throws -> KubectlResult {
-        guard let binary = Self.kubectl else { throw RawHTTP.Failure(description: "no kubectl on PATH") }
+        guard let binary = Self.kubectl else { throw RawHTTP.Failure(description: "no kubectl on PATH: run scripts/setup (it installs Debian's kubernetes-client when none is there)") }
         return try KubectlResult.run(
             [binary, "--kubeconfig", kubeconfig ?? self.kubeconfig] + arguments, stdin: stdin,
             environment: ["HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
