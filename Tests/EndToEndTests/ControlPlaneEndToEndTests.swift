@@ -80,6 +80,31 @@ final class ClusterLane: @unchecked Sendable {
         return result
     }
 
+    /// Runs the real kubectl against this lane's sandbox, started on its state for the call
+    /// (ars itself only reads the cluster; the tests need to arrange it).
+    @discardableResult
+    func clusterKubectl(_ arguments: [String], stdin: String = "") throws -> ProcessResult {
+        try prepare()
+        let server = Process()
+        server.executableURL = builtProducts.appendingPathComponent("ars-sandbox")
+        server.arguments = ["--state", serverState, "--port", "0", "--speed", environment["ARS_SANDBOX_SPEED"] ?? "1"]
+        server.environment = ["ARS_SANDBOX_API_KEY": "test-only-key", "PATH": "/usr/bin:/bin"]
+        let output = Pipe()
+        server.standardOutput = output
+        server.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        return try runProcess(
+            ["/usr/bin/env", "kubectl", "--kubeconfig", serverState + "/kubeconfig"] + arguments, stdin: stdin,
+            environment: ["HOME": home, "PATH": environment["PATH"] ?? "/usr/bin:/bin"])
+    }
+
     /// Pushes a new commit to origin's v0.1 (someone merged a change) and returns its id.
     func pushToOrigin() throws -> String {
         try prepare()
@@ -278,6 +303,31 @@ final class ClusterLane: @unchecked Sendable {
         #expect(left.contains("pvc-70530b9f-611c-4edd-a367-ec7d4ed619aa"))
     }
 
+    @Test func theLocalPathEstimateMeasuresFoldersOnTheNodeAndSaysWhenItCouldNot() throws {
+        let lane = try ClusterLane()
+        // The scenario with its local-path folders under this test's home, one of them present.
+        let fixtures = repositoryRoot + "/Sources/SandboxCore/Resources/Scenarios/g14-healthy"
+        let scenario = lane.home + "/scenario", storage = lane.home + "/storage"
+        try FileManager.default.createDirectory(atPath: scenario, withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: fixtures) where file.hasSuffix(".json") {
+            let text = try String(contentsOfFile: fixtures + "/" + file, encoding: .utf8)
+            try text.replacingOccurrences(of: "/var/lib/rancher/k3s/storage", with: storage).write(toFile: scenario + "/" + file, atomically: true, encoding: .utf8)
+        }
+        let measured = storage + "/pvc-d495ee54-84e0-4e02-94ee-785f3ebd9866_agentrun-ci_pvc-87bca63de2"
+        try FileManager.default.createDirectory(atPath: measured, withIntermediateDirectories: true)
+        try Data(repeating: 7, count: 300_000).write(to: URL(fileURLWithPath: measured + "/workspace.tar"))
+
+        let result = try lane.ars(["--scenario", scenario, "control-plane", "cleanup-released-pvs", "--dry-run", "-o", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let candidates = Dictionary(uniqueKeysWithValues: (try JSON.decode(result.stdout)["candidates"]?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0) })
+        let du = try #require(candidates["pvc-d495ee54-84e0-4e02-94ee-785f3ebd9866"])
+        #expect(du["bytesSource"] == "du")
+        #expect((300_000...400_000).contains(du["bytes"]?.intValue ?? 0), "\(du)")
+        let capacity = try #require(candidates["pvc-fc6ae97d-9de1-40b5-810b-17301b88cb45"])
+        #expect(capacity["bytesSource"] == "capacity")
+        #expect(capacity["bytes"] == .int(1_073_741_824))
+    }
+
     // MARK: refresh
 
     @Test func refreshAnnotatesOnlyTheLanesApplicationAndArgoConsumesIt() throws {
@@ -336,6 +386,36 @@ final class ClusterLane: @unchecked Sendable {
         #expect(again.stderr.contains("has already succeeded"))
     }
 
+    @Test func triggerCurrentReplacesAFailedRunOfTheSameCommit() throws {
+        let lane = try ClusterLane()
+        let commit = try lane.pushToOrigin()
+        let name = "agentrun-v01-ci-" + commit.prefix(7)
+        let failed = """
+            {"apiVersion": "tekton.dev/v1", "kind": "PipelineRun",
+             "metadata": {"name": "\(name)", "namespace": "agentrun-ci", "labels": {"tekton.dev/pipeline": "agentrun-v01-ci"},
+                          "annotations": {"sandbox.ars/outcome": "Failed"}},
+             "spec": {"pipelineRef": {"name": "agentrun-v01-ci"}, "params": [{"name": "git-revision", "value": "\(commit)"}]}}
+            """
+        let created = try lane.clusterKubectl(["create", "-f", "-"], stdin: failed)
+        #expect(created.status == 0, "\(created.stderr)")
+        var state = ""
+        for _ in 0..<40 where state != "failed" {
+            state = try lane.json(["control-plane", "status", "--pipeline-run", name]).value.lookup("target.verdict")?.stringValue ?? ""
+            if state != "failed" { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(state == "failed")
+        let uid = try lane.kubectl(["-n", "agentrun-ci", "get", "pipelineruns.tekton.dev", name]).lookup("metadata.uid")?.stringValue
+
+        let (plan, dry) = try lane.json(["control-plane", "trigger-current", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(plan["actions"]?.arrayValue?.contains(.string("delete failed PipelineRun agentrun-ci/\(name)")) == true, "\(plan)")
+        let confirmed = try lane.ars(["control-plane", "trigger-current", "--confirm", "--plan", plan["planId"]?.stringValue ?? ""])
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        let replacement = try lane.kubectl(["-n", "agentrun-ci", "get", "pipelineruns.tekton.dev", name])
+        #expect(replacement.lookup("metadata.uid")?.stringValue != uid, "a new run, not the failed one")
+        #expect(replacement.lookup("metadata.annotations")?["ars.agentrun.dev/triggered-by"] == "control-plane trigger-current")
+    }
+
     @Test func triggerCurrentRefusesADirtyWorktree() throws {
         let lane = try ClusterLane()
         _ = try lane.ars(["worktree", "check"])  // creates the sandbox's repositories
@@ -367,6 +447,11 @@ final class ClusterLane: @unchecked Sendable {
     @Test func worktreeCreateNeedsConfirmAndStartsFromOrigin() throws {
         let lane = try ClusterLane()
         #expect(try lane.ars(["worktree", "create", "fix-egress"]).status == 4)
+        try "scratch\n".write(toFile: lane.worktree + "/scratch.txt", atomically: true, encoding: .utf8)
+        let dirty = try lane.ars(["worktree", "create", "fix-egress", "--confirm"])
+        #expect(dirty.status == 4)
+        #expect(dirty.stderr.contains("is not ready: clean 1 changed: ?? scratch.txt"), "\(dirty.stderr)")
+        try FileManager.default.removeItem(atPath: lane.worktree + "/scratch.txt")
         #expect(try lane.ars(["worktree", "create", "bad..name", "--confirm"]).status == 2)
         let commit = try lane.pushToOrigin()
         let (plan, dry) = try lane.json(["worktree", "create", "fix-egress", "--dry-run"])
