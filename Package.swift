@@ -33,10 +33,13 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
 
+        // MARK: - A dependency-free leaf shared by ars and the sandbox
+        .target(name: "Digest"),
+
         // MARK: - The plugin-facing framework
         .target(
             name: "Commands",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["Digest", .product(name: "Yams", package: "Yams")]
         ),
 
         // MARK: - Plugins (depend on Commands only)
@@ -83,6 +86,7 @@ let package = Package(
             name: "SandboxCore",
             dependencies: [
                 "CSQLite",
+                "Digest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,6 +109,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "Commands", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Commands"]),
         .testTarget(name: "BridgesTests", dependencies: ["Bridges", "Commands", "TestSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxCore", "TestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxCore", "Digest", "TestSupport"]),
     ]
 )

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 @testable import SandboxCore
 import Testing

@@ -1,3 +1,4 @@
+import Digest
 import Hummingbird
 
 /// Just enough OpenAPI for kubectl's write commands.

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// The Deployment and ReplicaSet controllers, the kubelet and the endpoints controllers as far as

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// The simulated controllers' constants and pure helpers.
