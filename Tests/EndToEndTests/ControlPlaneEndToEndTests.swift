@@ -459,9 +459,19 @@ final class ClusterLane: @unchecked Sendable {
         #expect(plan["baseCommit"]?.stringValue == commit)
         #expect(!FileManager.default.fileExists(atPath: lane.worktree + "/.worktree/fix-egress"))
 
+        // origin moves after the dry run: its plan no longer holds.
+        let planID = try #require(plan["planId"]?.stringValue)
+        #expect(plan["confirm"]?.stringValue == "worktree create fix-egress --node local --lane sandbox --confirm --plan \(planID)")
+        let moved = try lane.pushToOrigin()
+        let stale = try lane.ars(["worktree", "create", "fix-egress", "--confirm", "--plan", planID])
+        #expect(stale.status == 4)
+        #expect(stale.stderr.contains("the world changed since the dry run"), "\(stale.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: lane.worktree + "/.worktree/fix-egress"))
+
         let created = try lane.json(["worktree", "create", "fix-egress", "--confirm"])
         #expect(created.result.status == 0, "\(created.result.stderr)")
-        #expect(created.value["commit"]?.stringValue == commit)
+        #expect(created.value["commit"]?.stringValue == moved)
+        #expect(commit != moved)
         #expect(try lane.git(["rev-parse", "--abbrev-ref", "HEAD"], in: lane.worktree + "/.worktree/fix-egress").stdout == "fix-egress\n")
         // The fixed worktree stays clean, and a second create of the same branch is refused.
         #expect(try lane.ars(["worktree", "check"]).status == 0)

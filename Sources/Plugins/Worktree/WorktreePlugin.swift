@@ -54,12 +54,9 @@ struct WorktreeCheckCommand: Command {
 struct WorktreeCreateCommand: Command {
     let signature = CommandSignature(
         "worktree create", summary: "Create .worktree/BRANCH in the fixed source worktree from the latest origin branch",
-        discussion: "Refuses (exit 4) when the fixed worktree fails its preflight, or when the branch or folder exists. --dry-run shows the plan (origin's latest commit read with git ls-remote, nothing fetched); --confirm fetches and runs git worktree add -b BRANCH .worktree/BRANCH origin/<branch>.",
+        discussion: "Refuses (exit 4) when the fixed worktree fails its preflight, or when the branch or folder exists. --dry-run shows the plan and its id (origin's latest commit read with git ls-remote, nothing fetched); --confirm fetches and runs git worktree add -b BRANCH .worktree/BRANCH origin/<branch>; --confirm --plan ID refuses if origin moved since the dry run.",
         positionals: [Positional("branch", "Name of the task branch (and folder under .worktree/)")],
-        options: [.node, .lane] + [
-            Option.flag("dry-run", "Show the plan; change nothing"),
-            Option.flag("confirm", "Create the worktree"),
-        ],
+        options: [.node, .lane] + WriteGate.options,
         examples: [Example("worktree create fix-egress-check --confirm", "Start work on a task branch")])
 
     func validate(_ invocation: Invocation, in session: Session) throws {
@@ -67,14 +64,7 @@ struct WorktreeCreateCommand: Command {
         if let problem = Self.branchProblem(branch) {
             throw ArsError.usage("bad-branch", "'\(branch)' cannot be a branch name: \(problem)", hint: "use letters, digits, '-', '_', '.' and '/'")
         }
-        if invocation.flag("dry-run") && invocation.flag("confirm") {
-            throw ArsError.usage("bad-value", "--dry-run and --confirm exclude each other")
-        }
-        if !invocation.flag("dry-run") && !invocation.flag("confirm") {
-            throw ArsError(
-                .refused, code: "confirm-required", "worktree create writes to the node's worktree and needs --confirm; nothing was done",
-                hint: "see the plan with 'worktree create \(branch) --dry-run'")
-        }
+        try WriteGate.validate(invocation)
     }
 
     /// Why a name is not a safe branch and folder name (git check-ref-format's rules, and no
@@ -120,15 +110,21 @@ struct WorktreeCreateCommand: Command {
                 hint: "pick another branch name, or continue in the existing worktree")
         }
         let path = "\(worktree.path)/\(folder)"
+        let mode = WriteGate.mode(invocation)
+        let command = "worktree create \(ShellQuote.quote(branch)) --node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name))"
+        let planID = WriteGate.planID(observed: ["origin \(worktree.upstream)=\(base)"], decided: ["worktree add -b \(branch) \(folder)"])
+        try WriteGate.check(mode, planID: planID, command: command)
         var value = Value.object([
-            "apiVersion": "ars/v1", "kind": invocation.flag("confirm") ? "WorktreeCreated" : "WorktreePlan", "lane": .string(lane.qualifiedName),
+            "apiVersion": "ars/v1", "kind": mode == .dryRun ? "WorktreePlan" : "WorktreeCreated", "lane": .string(lane.qualifiedName),
             "branch": .string(branch), "path": .string(path), "base": .string(worktree.upstream), "baseCommit": .string(base),
-            "dryRun": .bool(!invocation.flag("confirm")),
+            "dryRun": .bool(mode == .dryRun), "planId": .string(planID),
         ])
-        if invocation.flag("dry-run") {
-            return CommandOutput(value, human: [
+        if mode == .dryRun {
+            let confirm = WriteGate.confirmCommand(command, planID: planID)
+            return CommandOutput(value.setting("confirm", .string(confirm)), human: [
                 .summary("would create \(lane.node):\(path) on new branch \(branch) from \(worktree.upstream) (\(base.prefix(7)) at origin now)"),
-                .next(["worktree create \(ShellQuote.quote(branch)) --node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name)) --confirm"]),
+                .fields([("plan", planID)]),
+                .next([confirm]),
             ])
         }
         // Task worktrees live inside the fixed one: keep them out of its status (locally, when

@@ -1,23 +1,22 @@
-import Commands
 import Foundation
 
-/// The safety gate every control-plane write passes: `--dry-run` shows the plan and its id,
+/// The safety gate every write to a cluster or worktree passes: `--dry-run` shows the plan and its id,
 /// `--confirm` acts, `--confirm --plan ID` acts only if the world still matches that dry run.
 /// Without either flag nothing is read or written and the command is refused (exit 4).
-enum WriteGate {
-    static let options: [Option] = [
+public enum WriteGate {
+    public static let options: [Option] = [
         Option.flag("dry-run", "Show the plan and its id; change nothing"),
         Option.flag("confirm", "Carry out the plan"),
         Option("plan", "With --confirm: refuse unless the world still matches this dry run's plan id", valueName: "ID"),
     ]
 
-    enum Mode: Sendable, Equatable {
+    public enum Mode: Sendable, Equatable {
         case dryRun
         case confirm(plan: String?)
     }
 
     /// Checks the flags before anything is sent.
-    static func validate(_ invocation: Invocation) throws(ArsError) {
+    public static func validate(_ invocation: Invocation) throws(ArsError) {
         let command = invocation.signature.name
         if invocation.flag("dry-run") && invocation.flag("confirm") {
             throw ArsError.usage("bad-value", "--dry-run and --confirm exclude each other", hint: "look with --dry-run first, then act with --confirm")
@@ -32,7 +31,7 @@ enum WriteGate {
         }
     }
 
-    static func mode(_ invocation: Invocation) -> Mode {
+    public static func mode(_ invocation: Invocation) -> Mode {
         invocation.flag("confirm") ? .confirm(plan: invocation.option("plan")) : .dryRun
     }
 
@@ -40,13 +39,13 @@ enum WriteGate {
     /// resourceVersions of the objects it changes, the commits it read, the reasons it keeps
     /// other objects) and what it decided. Versions of objects that merely churn (a running
     /// pod's status) are left out, so an unchanged plan keeps its id.
-    static func planID(observed: [String], decided: [String]) -> String {
+    public static func planID(observed: [String], decided: [String]) -> String {
         let text = "observed\n" + observed.sorted().joined(separator: "\n") + "\ndecided\n" + decided.joined(separator: "\n")
         return String(SHA256.hex(text).prefix(12))
     }
 
     /// Refuses a confirmed write whose plan id no longer matches.
-    static func check(_ mode: Mode, planID: String, command: String) throws(ArsError) {
+    public static func check(_ mode: Mode, planID: String, command: String) throws(ArsError) {
         guard case .confirm(let expected?) = mode, expected != planID else { return }
         throw ArsError(
             .refused, code: "plan-changed",
@@ -55,39 +54,7 @@ enum WriteGate {
     }
 
     /// The exact command that confirms a plan.
-    static func confirmCommand(_ command: String, planID: String) -> String {
+    public static func confirmCommand(_ command: String, planID: String) -> String {
         "\(command) --confirm --plan \(planID)"
-    }
-}
-
-/// The value a dry run or a confirmed write returns: kind `ControlPlanePlan` or `ControlPlaneChange`.
-struct PlanReport {
-    let command: String
-    let facts: LaneFacts
-    let mode: WriteGate.Mode
-    let planID: String
-    /// What the plan does, one line each (`delete PipelineRun agentrun-ci/agentrun-v01-ci-c07be19`).
-    var actions: [String]
-    /// Command-specific facts (candidates, protections, …).
-    var details: [(String, Value)] = []
-
-    var isDryRun: Bool { mode == .dryRun }
-
-    var confirm: String { WriteGate.confirmCommand(command, planID: planID) }
-
-    func value(done: [String] = []) -> Value {
-        var object = Object([
-            ("apiVersion", "ars/v1"), ("kind", .string(isDryRun ? "ControlPlanePlan" : "ControlPlaneChange")),
-            ("command", .string(command)), ("lane", .string(facts.lane.qualifiedName)),
-            ("dryRun", .bool(isDryRun)), ("planId", .string(planID)),
-            ("actions", .array(actions.map(Value.string))),
-        ])
-        for (key, value) in details { object[key] = value }
-        if isDryRun {
-            object["confirm"] = .string(confirm)
-        } else {
-            object["done"] = .array(done.map(Value.string))
-        }
-        return .object(object)
     }
 }
