@@ -171,7 +171,7 @@ struct CleanupRunsCommand: Command {
 
         let candidateVolumes = decision.candidates.flatMap(\.claims).compactMap { claim in volumes.first { $0.name == claim.volumeName } }
         let estimates = try await DiskEstimate.measure(candidateVolumes, node: node)
-        let command = "control-plane cleanup-runs \(facts.laneFlags) --min-age-minutes \(minAge) --limit \(limit)"
+        let command = "\(invocation.signature.name) \(facts.laneFlags) --min-age-minutes \(minAge) --limit \(limit)"
         let planID = decision.planID
         try WriteGate.check(mode, planID: planID, command: command)
 
@@ -285,7 +285,7 @@ struct CleanupReleasedVolumesCommand: Command {
         let volumes = try await node.kubectlList(["get", "persistentvolumes"]).map(Volume.init)
         let decision = VolumeCleanupDecision(volumes: volumes, ciNamespace: facts.ciNamespace, limit: limit)
         let estimates = try await DiskEstimate.measure(decision.candidates, node: node)
-        let command = "control-plane cleanup-released-pvs \(facts.laneFlags) --limit \(limit)"
+        let command = "\(invocation.signature.name) \(facts.laneFlags) --limit \(limit)"
         let planID = WriteGate.planID(
             observed: decision.candidates.map(\.object.fingerprint) + decision.deferred.map { "deferred \($0.name)" },
             decided: decision.candidates.map(\.name))

@@ -23,7 +23,7 @@ struct TriggerCurrentCommand: Command {
     func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
         let (facts, node) = try LaneFacts.resolve(invocation, in: session)
         let mode = WriteGate.mode(invocation)
-        let command = "control-plane trigger-current \(facts.laneFlags)"
+        let command = "\(invocation.signature.name) \(facts.laneFlags)"
         let worktree = facts.worktree
 
         async let preflightResult = worktree.preflight(node)
@@ -151,7 +151,7 @@ struct RefreshCommand: Command {
     func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
         let (facts, node) = try LaneFacts.resolve(invocation, in: session)
         let mode = WriteGate.mode(invocation)
-        let command = "control-plane refresh \(facts.laneFlags)"
+        let command = "\(invocation.signature.name) \(facts.laneFlags)"
         guard let app = try await node.kubectlJSON(["-n", facts.argoNamespace, "get", "applications.argoproj.io", facts.argoName]) else {
             throw ArsError(.remote, code: "not-found", "Argo CD Application \(facts.argoNamespace)/\(facts.argoName) does not exist on \(facts.lane.node)", hint: "check argoApp of lane \(facts.lane.qualifiedName) in the catalogue")
         }

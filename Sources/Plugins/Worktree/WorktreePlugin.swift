@@ -111,7 +111,7 @@ struct WorktreeCreateCommand: Command {
         }
         let path = "\(worktree.path)/\(folder)"
         let mode = WriteGate.mode(invocation)
-        let command = "worktree create \(ShellQuote.quote(branch)) --node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name))"
+        let command = "\(invocation.signature.name) \(ShellQuote.quote(branch)) --node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name))"
         let planID = WriteGate.planID(observed: ["origin \(worktree.upstream)=\(base)"], decided: ["worktree add -b \(branch) \(folder)"])
         try WriteGate.check(mode, planID: planID, command: command)
         var value = Value.object([
