@@ -53,8 +53,8 @@ struct StatusCommand: Command {
             runtime: runtimeResult.value ?? StatusProbes.Runtime(runs: [], application: nil, deployment: nil, pods: []),
             mirror: mirrorResult.value ?? nil, now: session.clock.now())
         report.failures = failures
-        if runtimeResult.value != nil, sourceResult.value != nil {
-            report.managerCommit = try? await report.managerShortCommit.asyncFlatMap { try await probes.resolve(short: $0) }
+        if runtimeResult.value != nil, sourceResult.value != nil, let short = report.managerShortCommit {
+            report.managerCommit = try? await probes.resolve(short: short)
         }
         report.stageMilliseconds = ["source", "runtime", "git-mirror"].compactMap { stage in progress.milliseconds(of: stage).map { (stage, $0) } }
         let target: StatusReport.Target? =
@@ -75,12 +75,5 @@ extension StatusCommand {
         } catch {
             return (nil, ErrorReport.normalize(error))
         }
-    }
-}
-
-extension Optional where Wrapped: Sendable {
-    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }
