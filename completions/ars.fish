@@ -12,7 +12,7 @@ complete -c ars -n __fish_use_subcommand -a 'cancel' -d 'Cancel a task that has 
 complete -c ars -n __fish_use_subcommand -a 'check' -d 'Check an .ars script without running it'
 complete -c ars -n __fish_use_subcommand -a 'codex' -d '7 commands: enqueue, move, queue, resume, steer, submit'
 complete -c ars -n __fish_use_subcommand -a 'completion' -d 'Print the bash, zsh or fish completion script'
-complete -c ars -n __fish_use_subcommand -a 'config' -d '2 commands: validate, view'
+complete -c ars -n __fish_use_subcommand -a 'config' -d '3 commands: trust, validate, view'
 complete -c ars -n __fish_use_subcommand -a 'context' -d 'Show the current node, lane and task'
 complete -c ars -n __fish_use_subcommand -a 'control-plane' -d '5 commands: cleanup-released-pvs, cleanup-runs, refresh, status, trigger-current'
 complete -c ars -n __fish_use_subcommand -a 'create' -d 'Create a task'

@@ -57,8 +57,9 @@ struct BridgeProcess: Sendable {
         return (environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst()
     }
 
-    /// An executable by name on the session's `PATH`, or a path (`~` allowed); nil when there
-    /// is no such executable file.
+    /// An executable by name on the session's `PATH`, or an absolute path (`~` allowed); nil
+    /// when there is no such executable file. Never relative to the working folder: a relative
+    /// path, and relative `PATH` entries (`.`, an empty entry), are not searched.
     func locate(_ command: String) -> String? {
         let fileManager = FileManager.default
         func executable(_ path: String) -> Bool {
@@ -68,10 +69,10 @@ struct BridgeProcess: Sendable {
         }
         if command.contains("/") || command.hasPrefix("~") {
             let path = expandingTilde(command)
-            return executable(path) ? path : nil
+            return path.hasPrefix("/") && executable(path) ? path : nil
         }
         let search = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in search.split(separator: ":", omittingEmptySubsequences: true) {
+        for directory in search.split(separator: ":", omittingEmptySubsequences: true) where directory.hasPrefix("/") {
             let candidate = "\(directory)/\(command)"
             if executable(candidate) { return candidate }
         }
@@ -85,7 +86,13 @@ struct BridgeProcess: Sendable {
     ) async throws -> RemoteResult {
         let program = arguments[0]
         guard let executable = locate(program) else {
-            throw unavailable(program, reason: program.contains("/") ? "does not exist or is not executable" : "is not on PATH", install: install)
+            throw unavailable(
+                program,
+                reason: !program.contains("/")
+                    ? "is not on PATH"
+                    : expandingTilde(program).hasPrefix("/")
+                        ? "does not exist or is not executable" : "is a relative path, which ars never runs (give an absolute path)",
+                install: install)
         }
         let timeout = command.timeout.flatMap { $0 > 0 ? $0 : nil } ?? defaultTimeout
         let spec = ChildSpec(
@@ -113,7 +120,8 @@ struct BridgeProcess: Sendable {
                 .remote, code: "bridge-timeout",
                 "\(what) on node \(node) did not finish within \(Self.seconds(timeout)) s through \(bridgeName); it was stopped"
                     + (tail.map { " (last stderr: \($0))" } ?? ""),
-                hint: "check that the node answers; a slow command can be given more time with nodes.\(node).bridge.timeout in the catalogue")
+                hint:
+                    "check that the node answers; a slow command can be given more time with nodes.\(node).bridge.timeout in the catalogue")
         }
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// Reaches a node over OpenSSH, non-interactively:
 ///
 /// ```
-/// ssh -T -o BatchMode=yes -o ConnectTimeout=10 -o LogLevel=ERROR [-p PORT]
+/// ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -o LogLevel=ERROR [-p PORT]
 ///     [-i IDENTITY -o IdentitiesOnly=yes] [-o UserKnownHostsFile=FILE] [USER@]HOST -- LINE
 /// ```
 ///
@@ -13,8 +13,8 @@ import Foundation
 /// `ShellQuote`, or `Bridges.directoryLine` for a folder — so any string (spaces, quotes, `$()`,
 /// backticks, newlines, non-ASCII) reaches the remote command unchanged.
 ///
-/// BatchMode means no password or passphrase prompt and no host key accepted blindly: an unknown
-/// host key fails. Exit status 255 with ssh's own error text (connection refused, host key or
+/// BatchMode means no password or passphrase prompt; StrictHostKeyChecking=yes means no host key
+/// is ever accepted or added, whatever the user's ssh config says: an unknown host key fails. Exit status 255 with ssh's own error text (connection refused, host key or
 /// authentication failure, …) throws `bridge-failed`; any other status, including a remote 255
 /// without such text, is the remote command's result.
 public struct SSHBridge: RemoteBridge {
@@ -51,7 +51,8 @@ public struct SSHBridge: RemoteBridge {
     /// The child's `argv` for a command (`argv[0]` before it is looked up on `PATH`).
     public func arguments(for command: RemoteCommand) -> [String] {
         var arguments = [
-            settings.command, "-T", "-o", "BatchMode=yes", "-o", "ConnectTimeout=\(Self.connectTimeout)", "-o", "LogLevel=ERROR",
+            settings.command, "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=\(Self.connectTimeout)",
+            "-o", "LogLevel=ERROR",
         ]
         if let port = settings.port { arguments += ["-p", String(port)] }
         if let identity = settings.identityFile {
@@ -66,12 +67,16 @@ public struct SSHBridge: RemoteBridge {
     public func run(_ command: RemoteCommand) async throws -> RemoteResult {
         let result = try await process.run(
             arguments(for: command), for: command, describing: NodeExchangeText.describe(command),
-            install: "install the OpenSSH client (apt-get install openssh-client), or set nodes.\(process.node).bridge.command to the ssh to use")
+            install:
+                "install the OpenSSH client (apt-get install openssh-client), or set nodes.\(process.node).bridge.command to the ssh to use"
+        )
         if result.exitStatus == 255, let failure = Self.sshFailure(result.stderrText) {
             throw ArsError(
                 .remote, code: "bridge-failed",
                 "ssh to node \(process.node) (\(destination), port \(settings.port ?? 22)) failed: \(failure)",
-                hint: "check nodes.\(process.node).bridge host, user, port, identityFile and knownHostsFile in the catalogue; try 'ssh \(settings.port.map { "-p \($0) " } ?? "")\(destination) true' by hand")
+                hint:
+                    "check nodes.\(process.node).bridge host, user, port, identityFile and knownHostsFile in the catalogue; try 'ssh \(settings.port.map { "-p \($0) " } ?? "")\(destination) true' by hand"
+            )
         }
         return result
     }

@@ -123,7 +123,7 @@ struct RecordReplayTests {
     func runRecordReplay() async throws {
         let folder = try TemporaryDirectory("run-record")
         try FileManager.default.createDirectory(atPath: folder.path + "/config", withIntermediateDirectories: true)
-        _ = try folder.file("config/agentrun.yaml", """
+        let catalogue = try folder.file("config/agentrun.yaml", """
             defaults:
               node: lab
               lane: v01
@@ -149,7 +149,7 @@ struct RecordReplayTests {
             let session = Session(
                 registry: try CommandRegistry(plugins: [BuiltinsPlugin(), NodeRunPlugin()]), mode: .oneShot,
                 io: IOStreams(stdin: StringSource(""), stdout: out, stderr: err), environment: environment,
-                currentDirectory: folder.path)
+                currentDirectory: folder.path, configOverride: catalogue)
             session.makeHTTPTransport = { FixedTransport() }
             session.makeBridge = bridge
             return (session, out, err)

@@ -6,7 +6,7 @@ import Testing
 /// The ssh bridge against a real sshd on loopback (see `SSHServer`).
 @Suite("ssh bridge")
 struct SSHBridgeTests {
-    @Test("the ssh command line: batch mode, port, identity, known hosts, destination, then one quoted line")
+    @Test("the ssh command line: batch mode, strict host keys, port, identity, known hosts, destination, then one quoted line")
     func commandLine() {
         let node = NodeSettings(name: "G14", bridge: BridgeSettings(
             kind: .ssh, host: "g14.example", user: "root", port: 2222, identityFile: "~/.ssh/id_ed25519",
@@ -14,7 +14,7 @@ struct SSHBridgeTests {
         let bridge = SSHBridge(node: node, environment: ["HOME": "/home/op"])
         #expect(bridge.name == "ssh root@g14.example:2222")
         #expect(bridge.arguments(for: .kubectl(["get", "pods", "-l", "app=a b"])) == [
-            "ssh", "-T", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", "-p", "2222",
+            "ssh", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", "-p", "2222",
             "-i", "/home/op/.ssh/id_ed25519", "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=\"/etc/ars/known hosts\"",
             "root@g14.example", "--", "kubectl get pods -l 'app=a b'",
         ])

@@ -54,6 +54,8 @@ struct CompletionTests {
     func files() throws {
         let (session, _, _) = try makeSession()
         FileManager.default.createFile(atPath: session.currentDirectory + "/closeout.ars", contents: Data())
+        try FileManager.default.createDirectory(atPath: session.currentDirectory + "/config", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: session.currentDirectory + "/config/agentrun.yaml", contents: Data())
         let engine = CompletionEngine(session: session)
         #expect(engine.complete(line: "config validate c").map(\.value) == ["closeout.ars", "config/"])
         #expect(engine.complete(line: "config validate config/").map(\.value) == ["config/agentrun.yaml"])

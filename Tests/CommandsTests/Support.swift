@@ -12,9 +12,11 @@ func makeSession(
     let stdout = BufferSink()
     let stderr = BufferSink()
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ars-tests-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory + "/config", withIntermediateDirectories: true)
+    // The user's own catalogue, in their config folder (one found in the working folder would
+    // need trust).
+    try FileManager.default.createDirectory(atPath: directory + "/xdg/ars", withIntermediateDirectories: true)
     if let config {
-        try config.write(toFile: directory + "/config/agentrun.yaml", atomically: true, encoding: .utf8)
+        try config.write(toFile: directory + "/xdg/ars/agentrun.yaml", atomically: true, encoding: .utf8)
     }
     var env = environment
     env["HOME"] = directory

@@ -7,7 +7,7 @@ public struct BuiltinsPlugin: CommandPlugin {
     public var commands: [any Command] {
         [
             UseNodeCommand(), UseLaneCommand(), UseTaskCommand(), ContextCommand(),
-            ConfigViewCommand(), ConfigValidateCommand(),
+            ConfigViewCommand(), ConfigValidateCommand(), ConfigTrustCommand(),
             RunScriptCommand(), CheckScriptCommand(),
             HelpCommand(), HistoryCommand(), EchoCommand(), ExitCommand(), CompletionCommand(),
         ]

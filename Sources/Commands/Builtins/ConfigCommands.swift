@@ -6,7 +6,9 @@ import Foundation
 struct ConfigViewCommand: Command {
     let signature = CommandSignature(
         "config view", summary: "Show the lane catalogue in use",
-        discussion: "Searched in order: --config, $ARS_CONFIG, ./config/agentrun.yaml, $XDG_CONFIG_HOME/ars/agentrun.yaml. '-o yaml' and '-o json' print the whole catalogue.")
+        discussion:
+            "Searched in order: --config, $ARS_CONFIG, ./config/agentrun.yaml (only once trusted with 'config trust'), $XDG_CONFIG_HOME/ars/agentrun.yaml. '-o yaml' and '-o json' print the whole catalogue."
+    )
 
     func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
         let config = try session.config()
@@ -17,11 +19,19 @@ struct ConfigViewCommand: Command {
                 [node.name, lane.name, node.bridge.kind.rawValue, lane.namespace, lane.restBaseURL, lane.yamlOnly ? "yaml-only" : ""]
             }
         }
-        return CommandOutput(value, human: [
-            .summary("\(config.path) (\(config.source)): \(catalog.nodes.count) nodes, \(rows.count) lanes; default \(catalog.defaultNode)/\(catalog.defaultLane)"),
-            .table(Table(columns: [.init("node"), .init("lane"), .init("bridge"), .init("namespace"), .init("rest base url"), .init("kind")], rows: rows)),
-            .next(["config validate", "use lane LANE --node NODE"]),
-        ])
+        return CommandOutput(
+            value,
+            human: [
+                .summary(
+                    "\(config.path) (\(config.source)): \(catalog.nodes.count) nodes, \(rows.count) lanes; default \(catalog.defaultNode)/\(catalog.defaultLane)"
+                ),
+                .table(
+                    Table(
+                        columns: [
+                            .init("node"), .init("lane"), .init("bridge"), .init("namespace"), .init("rest base url"), .init("kind"),
+                        ], rows: rows)),
+                .next(["config validate", "use lane LANE --node NODE"]),
+            ])
     }
 }
 
@@ -39,21 +49,26 @@ struct ConfigValidateCommand: Command {
         if let file = invocation.argument("file") {
             path = file.hasPrefix("/") ? file : session.currentDirectory + "/" + file
         } else {
-            path = try ConfigLoader.locate(explicit: session.configOverride, environment: session.environment, currentDirectory: session.currentDirectory).path
+            path = try ConfigLoader.locate(
+                explicit: session.configOverride, environment: session.environment, currentDirectory: session.currentDirectory
+            ).path
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ArsError.invalidInput("config-unreadable", "cannot read \(path)", hint: "check that the file exists and is readable")
         }
-        let problems = ConfigValidator(file: invocation.argument("file") ?? path, text: String(decoding: data, as: UTF8.self)).validate()
+        let problems = ConfigValidator(
+            file: invocation.argument("file") ?? path, text: String(decoding: data, as: UTF8.self), environment: session.environment
+        ).validate()
         let value = Value.object([
             "path": .string(path),
             "valid": .bool(problems.isEmpty),
-            "problems": .array(problems.map { problem in
-                .object([
-                    "line": .int(problem.location?.line ?? 0), "column": .int(problem.location?.column ?? 0),
-                    "code": .string(problem.code), "message": .string(problem.message), "hint": .optional(problem.hint),
-                ])
-            }),
+            "problems": .array(
+                problems.map { problem in
+                    .object([
+                        "line": .int(problem.location?.line ?? 0), "column": .int(problem.location?.column ?? 0),
+                        "code": .string(problem.code), "message": .string(problem.message), "hint": .optional(problem.hint),
+                    ])
+                }),
         ])
         if problems.isEmpty {
             return CommandOutput(value, human: [.summary("\(path): valid")])
@@ -62,5 +77,53 @@ struct ConfigValidateCommand: Command {
         return CommandOutput(
             value, human: [.text(report), .summary("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(path)")],
             status: ArsError.invalidInput("", "").exitCode)
+    }
+}
+
+// MARK: - config trust
+
+/// `config trust [FILE]`: lets ars use a catalogue it found in the working folder.
+struct ConfigTrustCommand: Command {
+    let signature = CommandSignature(
+        "config trust", summary: "Trust a catalogue found in this folder (./config/agentrun.yaml) after reading it",
+        discussion:
+            "A catalogue chooses which API key ars sends, to which hosts, and which programs run as node bridges, so one that ars merely finds in the working folder (a repository you cloned) is ignored until you trust its content. This records the file's path and SHA-256 in $XDG_STATE_HOME/ars/trusted-catalogues; a changed file needs trust again. Catalogues you name with --config or $ARS_CONFIG, or keep in $XDG_CONFIG_HOME/ars/, need no trust. A catalogue with problems (see 'config validate') cannot be trusted.",
+        positionals: [Positional("file", "Catalogue to trust (default: ./config/agentrun.yaml)", kind: .file, optional: true)],
+        examples: [Example("config trust", "Use this checkout's config/agentrun.yaml from now on, until it changes")])
+
+    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+        let given = invocation.argument("file") ?? "config/agentrun.yaml"
+        let path = given.hasPrefix("/") ? given : session.currentDirectory + "/" + given
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ArsError.invalidInput(
+                "config-unreadable", "cannot read \(given)", hint: "run it in the folder that holds config/agentrun.yaml, or name the file")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let problems = ConfigValidator(file: given, text: text, environment: session.environment).validate()
+        if var first = problems.first {
+            first.hint = "a catalogue with problems cannot be trusted; \(problems.count) problem(s): run 'ars config validate \(given)'"
+            throw first
+        }
+        try CatalogueTrust(environment: session.environment).trust(path: path, text: text)
+        let catalog = LaneCatalog(validated: (try? YAML.decode(text)) ?? .null)
+        let digest = CatalogueTrust.digest(text)
+        let lanes = catalog.nodes.flatMap { node in node.lanes.map { ($0.qualifiedName, $0.restBaseURL) } }
+        let bridges = catalog.nodes.map { node in
+            (node.name, node.bridge.kind.rawValue + " via " + node.bridge.command + (node.bridge.host.map { " to \($0)" } ?? ""))
+        }
+        let key = "$\(catalog.auth.apiKeyEnv)" + (catalog.auth.apiKeyFile.map { ", else the file \($0)" } ?? "")
+        let value = Value.object([
+            "path": .string(CatalogueTrust.canonical(path)), "sha256": .string(digest), "trusted": true,
+            "apiKey": .string(key),
+            "lanes": .object(Object(lanes.map { ($0.0, Value.string($0.1)) })),
+            "bridges": .object(Object(bridges.map { ($0.0, Value.string($0.1)) })),
+        ])
+        return CommandOutput(
+            value,
+            human: [
+                .summary("trusted \(given) (sha256 \(digest.prefix(12))…): ars uses it in this folder until the file changes"),
+                .fields([("API key from", key)] + lanes.map { ("lane \($0.0)", $0.1) } + bridges.map { ("node \($0.0)", $0.1) }),
+                .next(["config view", "context"]),
+            ])
     }
 }

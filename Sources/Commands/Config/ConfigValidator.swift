@@ -5,11 +5,14 @@ import Foundation
 public struct ConfigValidator {
     public let file: String
     public let text: String
+    /// The user's environment: `ARS_ALLOW_KEY_ENV` names further variables that may hold the key.
+    public let environment: [String: String]
     private let lines: [Substring]
 
-    public init(file: String, text: String) {
+    public init(file: String, text: String, environment: [String: String] = [:]) {
         self.file = file
         self.text = text
+        self.environment = environment
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
@@ -19,12 +22,16 @@ public struct ConfigValidator {
         do {
             document = try YAML.decodeDocument(text)
         } catch {
-            return [problem("yaml-syntax", "YAML syntax error: \(error.message)", at: error.position,
-                            hint: "fix the YAML at this position")]
+            return [
+                problem(
+                    "yaml-syntax", "YAML syntax error: \(error.message)", at: error.position,
+                    hint: "fix the YAML at this position")
+            ]
         }
         var problems: [ArsError] = []
         check(document.value, against: ConfigSchema.catalog, path: "", document: document, into: &problems)
         if problems.isEmpty { checkReferences(document, into: &problems) }
+        checkSafety(document, into: &problems)
         return problems.sorted { ($0.location?.line ?? 0, $0.location?.column ?? 0) < ($1.location?.line ?? 0, $1.location?.column ?? 0) }
     }
 
@@ -34,7 +41,9 @@ public struct ConfigValidator {
         let at = document.valuePositions[path] ?? YAML.Position(line: 1, column: 1)
         let name = path.isEmpty ? "the file" : "'\(path)'"
         func wrongType() {
-            problems.append(problem("config-type", "\(name) must be \(type.labelWithArticle), not \(article(value.typeName)) \(value.typeName)", at: at))
+            problems.append(
+                problem("config-type", "\(name) must be \(type.labelWithArticle), not \(article(value.typeName)) \(value.typeName)", at: at)
+            )
         }
         switch type {
         case .string:
@@ -45,15 +54,26 @@ public struct ConfigValidator {
             if value.boolValue == nil { wrongType() }
         case .url:
             guard let text = value.stringValue else { return wrongType() }
-            if let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
-                return
+            guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                return problems.append(
+                    problem(
+                        "config-url", "\(name) must be an http(s) URL, got '\(CatalogueSafety.displayURL(text))'", at: at, showLine: false))
             }
-            problems.append(problem("config-url", "\(name) must be an http(s) URL, got '\(text)'", at: at))
+            if url.user != nil || url.password != nil || url.query != nil || url.fragment != nil {
+                problems.append(
+                    problem(
+                        "config-unsafe",
+                        "\(name) carries credentials, a query or a fragment (\(CatalogueSafety.displayURL(text))): ars would print and send them",
+                        at: at, hint: "give the bare base URL; the API key comes from auth.apiKeyEnv or auth.apiKeyFile", showLine: false))
+            }
         case .choice(let choices):
             guard let text = value.stringValue else { return wrongType() }
             if !choices.contains(text) {
                 let suggestion = Suggestions.closest(to: text, in: choices, limit: 1).first.map { "did you mean '\($0)'? " } ?? ""
-                problems.append(problem("config-choice", "\(name) is '\(text)', which is not one of: \(choices.joined(separator: ", "))", at: at, hint: suggestion + "use one of the listed values"))
+                problems.append(
+                    problem(
+                        "config-choice", "\(name) is '\(text)', which is not one of: \(choices.joined(separator: ", "))", at: at,
+                        hint: suggestion + "use one of the listed values"))
             }
         case .object(let fields):
             guard let object = value.objectValue else { return wrongType() }
@@ -62,17 +82,20 @@ public struct ConfigValidator {
                 let childPath = path.isEmpty ? key : "\(path).\(key)"
                 guard let field = fields.first(where: { $0.name == key }) else {
                     let keyAt = document.keyPositions[childPath] ?? at
-                    problems.append(problem(
-                        "config-unknown-key", "unknown key '\(key)'" + (path.isEmpty ? "" : " in '\(path)'"), at: keyAt,
-                        hint: Suggestions.hint(for: key, in: known) ?? "known keys here: \(known.joined(separator: ", "))"))
+                    problems.append(
+                        problem(
+                            "config-unknown-key", "unknown key '\(key)'" + (path.isEmpty ? "" : " in '\(path)'"), at: keyAt,
+                            hint: Suggestions.hint(for: key, in: known) ?? "known keys here: \(known.joined(separator: ", "))"))
                     continue
                 }
                 check(child, against: field.type, path: childPath, document: document, into: &problems)
             }
             for field in fields where field.required && object[field.name] == nil {
-                problems.append(problem(
-                    "config-missing-key", "\(name) is missing the required key '\(field.name)' (\(field.summary))",
-                    at: document.keyPositions[path] ?? at, hint: "add '\(field.name):' under \(path.isEmpty ? "the top level" : "'\(path)'")"))
+                problems.append(
+                    problem(
+                        "config-missing-key", "\(name) is missing the required key '\(field.name)' (\(field.summary))",
+                        at: document.keyPositions[path] ?? at,
+                        hint: "add '\(field.name):' under \(path.isEmpty ? "the top level" : "'\(path)'")"))
             }
         case .map(let keyName, let valueType):
             guard let object = value.objectValue else { return wrongType() }
@@ -94,35 +117,93 @@ public struct ConfigValidator {
             if let nodeValue = nodes[node] {
                 if let lane = value.lookup("defaults.lane")?.stringValue, nodeValue.lookup("lanes")?[lane] == nil {
                     let lanes = nodeValue.lookup("lanes")?.objectValue?.keys ?? []
-                    problems.append(problem(
-                        "config-reference", "defaults.lane '\(lane)' is not a lane of node '\(node)'",
-                        at: document.valuePositions["defaults.lane"]!,
-                        hint: Suggestions.hint(for: lane, in: lanes) ?? "lanes of \(node): \(lanes.joined(separator: ", "))"))
+                    problems.append(
+                        problem(
+                            "config-reference", "defaults.lane '\(lane)' is not a lane of node '\(node)'",
+                            at: document.valuePositions["defaults.lane"]!,
+                            hint: Suggestions.hint(for: lane, in: lanes) ?? "lanes of \(node): \(lanes.joined(separator: ", "))"))
                 }
             } else {
-                problems.append(problem(
-                    "config-reference", "defaults.node '\(node)' is not one of the nodes", at: document.valuePositions["defaults.node"]!,
-                    hint: Suggestions.hint(for: node, in: nodes.keys) ?? "nodes: \(nodes.keys.joined(separator: ", "))"))
+                problems.append(
+                    problem(
+                        "config-reference", "defaults.node '\(node)' is not one of the nodes",
+                        at: document.valuePositions["defaults.node"]!,
+                        hint: Suggestions.hint(for: node, in: nodes.keys) ?? "nodes: \(nodes.keys.joined(separator: ", "))"))
             }
         }
         for (name, node) in nodes where node.lookup("bridge.kind")?.stringValue == "ssh" && node.lookup("bridge.host") == nil {
-            problems.append(problem(
-                "config-missing-key", "node '\(name)' uses the ssh bridge but has no bridge.host",
-                at: document.valuePositions["nodes.\(name).bridge"]!, hint: "add 'host:' under bridge"))
+            problems.append(
+                problem(
+                    "config-missing-key", "node '\(name)' uses the ssh bridge but has no bridge.host",
+                    at: document.valuePositions["nodes.\(name).bridge"]!, hint: "add 'host:' under bridge"))
         }
         for (name, node) in nodes {
             if let timeout = node.lookup("bridge.timeout")?.intValue, timeout <= 0 {
-                problems.append(problem(
-                    "config-range", "nodes.\(name).bridge.timeout must be a positive number of seconds, got \(timeout)",
-                    at: document.valuePositions["nodes.\(name).bridge.timeout"] ?? YAML.Position(line: 1, column: 1), hint: "leave it out for the default (120)"))
+                problems.append(
+                    problem(
+                        "config-range", "nodes.\(name).bridge.timeout must be a positive number of seconds, got \(timeout)",
+                        at: document.valuePositions["nodes.\(name).bridge.timeout"] ?? YAML.Position(line: 1, column: 1),
+                        hint: "leave it out for the default (120)"))
+            }
+        }
+    }
+
+    // MARK: - Safety
+
+    /// What a catalogue may not say, whoever wrote it: a relative bridge program, an ssh host or
+    /// user that ssh would read as an option, a key variable that is not the AgentRun key's, and
+    /// a REST URL that would carry the key in clear text off this machine.
+    private func checkSafety(_ document: YAML.Document, into problems: inout [ArsError]) {
+        let value = document.value
+        func at(_ path: String) -> YAML.Position { document.valuePositions[path] ?? YAML.Position(line: 1, column: 1) }
+        if let keyEnv = value.lookup("auth.apiKeyEnv")?.stringValue, !CatalogueSafety.isAllowedKeyVariable(keyEnv, environment: environment)
+        {
+            problems.append(
+                problem(
+                    "config-unsafe",
+                    "auth.apiKeyEnv '\(keyEnv)' is not a variable ars sends as the AgentRun API key (allowed: HWLAB_API_KEY and ARS_*)",
+                    at: at("auth.apiKeyEnv"),
+                    hint: "if this variable really holds your AgentRun key, allow it yourself: export ARS_ALLOW_KEY_ENV=\(keyEnv)"))
+        }
+        for (name, node) in value["nodes"]?.objectValue ?? Object() {
+            if let command = node.lookup("bridge.command")?.stringValue, !CatalogueSafety.isAllowedProgram(command) {
+                problems.append(
+                    problem(
+                        "config-unsafe",
+                        "nodes.\(name).bridge.command '\(command)' is a relative path: it would run a program of whatever folder ars runs in",
+                        at: at("nodes.\(name).bridge.command"), hint: "use an absolute path, or a bare name that is looked up on PATH"))
+            }
+            for key in ["host", "user"] {
+                if let word = node.lookup("bridge.\(key)")?.stringValue, !CatalogueSafety.isPlainSSHWord(word) {
+                    problems.append(
+                        problem(
+                            "config-unsafe",
+                            "nodes.\(name).bridge.\(key) '\(word)' starts with '-' or holds white space or control characters: ssh would read it as an option",
+                            at: at("nodes.\(name).bridge.\(key)"), hint: "give a host name or address (and a login name) as they are"))
+                }
+            }
+            for (laneName, lane) in node["lanes"]?.objectValue ?? Object() {
+                guard let text = lane["restBaseUrl"]?.stringValue, let url = URL(string: text), url.scheme == "http",
+                    let host = url.host, !CatalogueSafety.isLoopback(host)
+                else { continue }
+                problems.append(
+                    problem(
+                        "config-unsafe",
+                        "nodes.\(name).lanes.\(laneName).restBaseUrl is plain http to \(host): the API key would cross the network in clear text",
+                        at: at("nodes.\(name).lanes.\(laneName).restBaseUrl"),
+                        hint: "use https (plain http is allowed only to this machine: localhost, 127.0.0.0/8, ::1)"))
             }
         }
     }
 
     private func article(_ word: String) -> String { "aeiou".contains(word.first ?? "x") ? "an" : "a" }
 
-    private func problem(_ code: String, _ message: String, at position: YAML.Position, hint: String? = nil) -> ArsError {
-        let lineText = position.line - 1 < lines.count ? String(lines[position.line - 1]) : nil
+    /// A problem at a position; `showLine: false` leaves the offending line out of the message
+    /// (it may hold credentials).
+    private func problem(_ code: String, _ message: String, at position: YAML.Position, hint: String? = nil, showLine: Bool = true)
+        -> ArsError
+    {
+        let lineText = showLine && position.line - 1 < lines.count ? String(lines[position.line - 1]) : nil
         return ArsError.invalidInput(
             code, message, hint: hint,
             location: SourceLocation(file: file, line: position.line, column: position.column, lineText: lineText))

@@ -135,26 +135,59 @@ public struct LoadedConfig: Sendable {
     public var catalog: LaneCatalog
 }
 
+/// Where a catalogue was found, and whether the user chose it.
+public struct LocatedConfig: Sendable, Equatable {
+    public var path: String
+    /// How it was chosen: `--config`, `$ARS_CONFIG`, `./config/agentrun.yaml`, `$XDG_CONFIG_HOME/ars/agentrun.yaml`.
+    public var source: String
+    /// True for `--config`, `$ARS_CONFIG` and the user's own config folder; false for a
+    /// catalogue found in the working folder (used only once trusted, and announced on stderr).
+    public var isUsersOwn: Bool
+    /// Catalogues passed over because they are not trusted, with what to do (for stderr).
+    public var notices: [String] = []
+}
+
 /// Finds and loads the lane catalogue.
 public enum ConfigLoader {
+    /// The source name of the catalogue found in the working folder.
+    public static let workingFolderSource = "./config/agentrun.yaml"
+
     /// The places searched, in order, with how each is named in messages.
-    public static func searchPath(explicit: String?, environment: [String: String], currentDirectory: String) -> [(path: String, source: String)] {
+    public static func searchPath(explicit: String?, environment: [String: String], currentDirectory: String) -> [(
+        path: String, source: String
+    )] {
         var candidates: [(String, String)] = []
         if let explicit { candidates.append((explicit, "--config")) }
         if let env = environment["ARS_CONFIG"], !env.isEmpty { candidates.append((env, "$ARS_CONFIG")) }
-        candidates.append(((currentDirectory as NSString).appendingPathComponent("config/agentrun.yaml"), "./config/agentrun.yaml"))
-        let xdg = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        candidates.append(((currentDirectory as NSString).appendingPathComponent("config/agentrun.yaml"), workingFolderSource))
+        let xdg =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".config")
         candidates.append(((xdg as NSString).appendingPathComponent("ars/agentrun.yaml"), "$XDG_CONFIG_HOME/ars/agentrun.yaml"))
         return candidates
     }
 
     /// Locates the catalogue: an explicit `--config` or `$ARS_CONFIG` must exist; the others are
-    /// used when present.
-    public static func locate(explicit: String?, environment: [String: String], currentDirectory: String) throws(ArsError) -> (path: String, source: String) {
+    /// used when present — the working folder's only when its content is trusted
+    /// (`CatalogueTrust`); an untrusted one is passed over with a notice.
+    public static func locate(explicit: String?, environment: [String: String], currentDirectory: String) throws(ArsError) -> LocatedConfig
+    {
         let candidates = searchPath(explicit: explicit, environment: environment, currentDirectory: currentDirectory)
+        var notices: [String] = []
         for candidate in candidates {
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            if FileManager.default.fileExists(atPath: candidate.path) {
+                guard candidate.source == workingFolderSource else {
+                    return LocatedConfig(path: candidate.path, source: candidate.source, isUsersOwn: true, notices: notices)
+                }
+                let text = (try? String(contentsOfFile: candidate.path, encoding: .utf8)) ?? ""
+                if CatalogueTrust(environment: environment).isTrusted(path: candidate.path, text: text) {
+                    return LocatedConfig(path: candidate.path, source: candidate.source, isUsersOwn: false, notices: notices)
+                }
+                notices.append(
+                    "ignoring \(workingFolderSource) in this folder: it is not trusted (a catalogue chooses the API key, the hosts and the programs ars uses); "
+                        + "read it, then run 'ars config trust' to use it, or name it with --config")
+                continue
+            }
             if candidate.source == "--config" || candidate.source == "$ARS_CONFIG" {
                 throw ArsError.invalidInput(
                     "config-not-found", "config file \(candidate.path) (from \(candidate.source)) does not exist",
@@ -162,18 +195,20 @@ public enum ConfigLoader {
             }
         }
         throw ArsError.invalidInput(
-            "config-not-found", "no lane catalogue found",
-            hint: "looked in " + candidates.map(\.path).joined(separator: ", ")
+            "config-not-found", notices.isEmpty ? "no lane catalogue found" : "no trusted lane catalogue found",
+            hint: (notices.isEmpty ? "" : "./config/agentrun.yaml is not trusted: read it, then run 'ars config trust'; ")
+                + "looked in " + candidates.map(\.path).joined(separator: ", ")
                 + "; create one from config/agentrun.yaml in the ars repository (see docs/config.md)")
     }
 
     /// Reads and validates a catalogue; the first problem is thrown, with a count of the rest.
-    public static func load(path: String, source: String) throws(ArsError) -> LoadedConfig {
+    public static func load(path: String, source: String, environment: [String: String] = [:]) throws(ArsError) -> LoadedConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ArsError.invalidInput("config-unreadable", "cannot read config file \(path)", hint: "check that it exists and is readable")
+            throw ArsError.invalidInput(
+                "config-unreadable", "cannot read config file \(path)", hint: "check that it exists and is readable")
         }
         let text = String(decoding: data, as: UTF8.self)
-        let problems = ConfigValidator(file: path, text: text).validate()
+        let problems = ConfigValidator(file: path, text: text, environment: environment).validate()
         if var first = problems.first {
             if problems.count > 1 {
                 first.hint = (first.hint.map { $0 + "; " } ?? "") + "\(problems.count - 1) more problem(s): run 'ars config validate'"

@@ -121,7 +121,11 @@ public final class Session: @unchecked Sendable {
     public func config() throws(ArsError) -> LoadedConfig {
         if let loadedConfig { return loadedConfig }
         let located = try ConfigLoader.locate(explicit: configOverride, environment: environment, currentDirectory: currentDirectory)
-        let loaded = try ConfigLoader.load(path: located.path, source: located.source)
+        for notice in located.notices { warn(notice) }
+        let loaded = try ConfigLoader.load(path: located.path, source: located.source, environment: environment)
+        if !located.isUsersOwn {
+            progress("using the catalogue \(located.source) of this folder (trusted with 'ars config trust'; not one you named or keep in your config folder)")
+        }
         loadedConfig = loaded
         return loaded
     }

@@ -6,15 +6,16 @@ import Foundation
 let arsBinary = builtProducts.appendingPathComponent("ars").path
 
 /// A private working directory and state for running ars as a user would: its own HOME,
-/// XDG directories and a copy of the example lane catalogue in `./config/agentrun.yaml`.
+/// XDG directories and a copy of the example lane catalogue as the user's own
+/// (`$XDG_CONFIG_HOME/ars/agentrun.yaml`).
 struct Sandbox {
     let directory: String
 
     init(config: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ars-shell-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory + "/config", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/xdg/ars", withIntermediateDirectories: true)
         if config {
-            try FileManager.default.copyItem(atPath: repositoryRoot + "/config/agentrun.yaml", toPath: directory + "/config/agentrun.yaml")
+            try FileManager.default.copyItem(atPath: repositoryRoot + "/config/agentrun.yaml", toPath: directory + "/xdg/ars/agentrun.yaml")
         }
     }
 
