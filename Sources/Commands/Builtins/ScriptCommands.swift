@@ -56,6 +56,9 @@ struct RunScriptCommand: Command {
         runner.onCommandOutput = { output, format in printer.print(output, format: format) }
         let result = await runner.run(script, vars: vars)
         for secret in child.secrets { session.registerSecret(secret) }
+        // Evidence says `valuesPrinted=false`: whatever it holds that looks like a secret value
+        // (a Secret's data, a credential env literal) is redacted before any file is written.
+        for secret in SecretScanner.secrets(in: EvidenceReport.json(result)) { session.registerSecret(secret) }
 
         var written: [String] = []
         if let recorder, let file = invocation.option("record") {

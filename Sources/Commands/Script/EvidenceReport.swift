@@ -61,16 +61,17 @@ public enum EvidenceReport {
         let zh = language == .zh
         let failed = result.assertions.filter { !$0.holds }.count
         let total = result.assertions.count
-        var out = zh ? "## ars closeout 证据：`\(result.script.file)`\n\n" : "## ars closeout evidence: `\(result.script.file)`\n\n"
+        let file = MarkdownText.code(result.script.file, inTable: false)
+        var out = zh ? "## ars closeout 证据：\(file)\n\n" : "## ars closeout evidence: \(file)\n\n"
         let digest = String(SHA256.hex(result.script.text).prefix(16))
-        out += zh ? "- 脚本：`\(result.script.file)`（sha256 `\(digest)…`），ars \(ArsVersion.current)\n"
-                  : "- Script: `\(result.script.file)` (sha256 `\(digest)…`), ars \(ArsVersion.current)\n"
+        out += zh ? "- 脚本：\(file)（sha256 `\(digest)…`），ars \(ArsVersion.current)\n"
+                  : "- Script: \(file) (sha256 `\(digest)…`), ars \(ArsVersion.current)\n"
         if let lane = result.lane {
-            out += zh ? "- 目标 lane：`\(lane.qualifiedName)`（`\(lane.restBaseURL)`，namespace `\(lane.namespace)`）\n"
-                      : "- Lane: `\(lane.qualifiedName)` (`\(lane.restBaseURL)`, namespace `\(lane.namespace)`)\n"
+            let (name, url, namespace) = (MarkdownText.code(lane.qualifiedName), MarkdownText.code(lane.restBaseURL), MarkdownText.code(lane.namespace))
+            out += zh ? "- 目标 lane：\(name)（\(url)，namespace \(namespace)）\n" : "- Lane: \(name) (\(url), namespace \(namespace))\n"
         }
         if !result.params.isEmpty {
-            let params = result.params.map { "`\($0.0)=\(cell($0.1, limit: 60))`" }.joined(separator: ", ")
+            let params = result.params.map { MarkdownText.code("\($0.0)=\(clip($0.1, limit: 60))", inTable: false) }.joined(separator: ", ")
             out += zh ? "- 参数：\(params)\n" : "- Params: \(params)\n"
         }
         let duration = Durations.format(result.finishedAt.timeIntervalSince(result.startedAt))
@@ -82,8 +83,9 @@ public enum EvidenceReport {
             out += zh ? "\n### 断言\n\n| | 位置 | 断言 | 实际值 | 期望值 | 说明 |\n|---|---|---|---|---|---|\n"
                       : "\n### Assertions\n\n| | where | assertion | actual | expected | note |\n|---|---|---|---|---|---|\n"
             for assertion in result.assertions {
-                out += "| \(assertion.holds ? "✅" : "❌") | \(shortLocation(assertion.location)) | `\(escape(assertion.expression))` | "
-                    + "\(assertion.actual.map { "`\(cell($0))`" } ?? "-") | \(assertion.expected.map { "`\(cell($0))`" } ?? "-") | \(escape(assertion.message ?? "")) |\n"
+                out += "| \(assertion.holds ? "✅" : "❌") | \(MarkdownText.code(shortLocation(assertion.location))) | \(MarkdownText.code(assertion.expression)) | "
+                    + "\(assertion.actual.map { MarkdownText.code(clip($0)) } ?? "-") | \(assertion.expected.map { MarkdownText.code(clip($0)) } ?? "-") | "
+                    + "\(MarkdownText.prose(assertion.message ?? "")) |\n"
             }
         }
         if !result.statements.isEmpty {
@@ -93,7 +95,8 @@ public enum EvidenceReport {
                 let status = record.status == .ok ? (zh ? "成功" : "ok") : (zh ? "失败（exit \(record.exitCode)）" : "failed (exit \(record.exitCode))")
                 let attempts = record.attempts.map { zh ? "，轮询 \($0) 次" : ", \($0) attempts" } ?? ""
                 let fields = record.keyFields.objectValue.map { object in object.map { "\($0.key)=\($0.value.plainText)" }.joined(separator: " ") } ?? record.keyFields.plainText
-                out += "| \(shortLocation(record.location)) | `\(escape(String(record.line.prefix(160))))` | \(status)\(attempts) | \(Durations.format(record.duration)) | \(escape(String(fields.prefix(160)))) |\n"
+                out += "| \(MarkdownText.code(shortLocation(record.location))) | \(MarkdownText.code(String(record.line.prefix(160)))) | \(status)\(attempts) | "
+                    + "\(Durations.format(record.duration)) | \(fields.isEmpty ? "" : MarkdownText.code(String(fields.prefix(160)))) |\n"
             }
         }
         if !result.evidence.isEmpty {
@@ -102,7 +105,7 @@ public enum EvidenceReport {
                 var yaml = YAML.encode(item.value)
                 let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
                 if lines.count > 200 { yaml = lines.prefix(200).joined(separator: "\n") + "\n# … \(lines.count - 200) more lines in evidence.json\n" }
-                out += "\n#### \(item.title)\n\n```yaml\n\(yaml)```\n"
+                out += "\n#### \(MarkdownText.prose(item.title))\n\n" + MarkdownText.fencedBlock(yaml, info: "yaml")
             }
         }
         out += zh
@@ -114,7 +117,8 @@ public enum EvidenceReport {
     private static func conclusion(_ result: ScriptResult, failed: Int, total: Int, zh: Bool) -> String {
         if let failure = result.failure {
             let at = failure.location.map { shortLocation($0) } ?? "?"
-            return zh ? "结论：⛔ 脚本在 \(at) 中止：\(failure.message)" : "Verdict: ⛔ the script stopped at \(at): \(failure.message)"
+            let message = MarkdownText.prose(failure.message)
+            return zh ? "结论：⛔ 脚本在 \(MarkdownText.code(at)) 中止：\(message)" : "Verdict: ⛔ the script stopped at \(MarkdownText.code(at)): \(message)"
         }
         if let exit = result.exitRequest, exit != 0 {
             return zh ? "结论：⛔ 脚本以 exit \(exit) 结束" : "Verdict: ⛔ the script exited with \(exit)"
@@ -161,17 +165,16 @@ public enum EvidenceReport {
         "\((location.file.map { ($0 as NSString).lastPathComponent }) ?? "?"):\(location.line)"
     }
 
-    private static func cell(_ value: Value, limit: Int = 120) -> String {
+    /// A value as compact JSON (a string quoted), cut to `limit` characters for a table cell.
+    private static func clip(_ value: Value, limit: Int = 120) -> String {
         let text = value.stringValue.map { JSON.encode(.string($0), pretty: false) } ?? JSON.encode(value, pretty: false)
-        return escape(text.count > limit ? String(text.prefix(limit)) + "…" : text)
+        return text.count > limit ? String(text.prefix(limit)) + "…" : text
     }
 
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "`", with: "'")
-    }
-
+    /// Text for an XML attribute or element: markup escaped, and the control characters XML 1.0
+    /// cannot hold shown as `\u{…}`.
     private static func xml(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        MarkdownText.visible(text).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }
