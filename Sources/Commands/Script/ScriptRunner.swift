@@ -150,8 +150,12 @@ public final class ScriptRunner: @unchecked Sendable {
 
     /// Interpolates, runs and records one command; a failure is recorded and rethrown.
     private func runCommand(_ command: ScriptCommand, kind: String, statement: Statement, record: Bool = true) async throws -> CommandOutput {
+        // A word that begins with `${…}` is a plain argument whatever its value: a value that
+        // starts with `-` never becomes an option the script did not write.
         let tokens = try command.tokens.enumerated().map { index, token throws(ArsError) in
-            Token(try Interpolation.expand(token.text, at: command.tokenLocations[index], in: scope), start: token.start, end: token.end, quoted: token.quoted)
+            Token(
+                try Interpolation.expand(token.text, at: command.tokenLocations[index], in: scope), start: token.start, end: token.end,
+                quoted: token.quoted || token.text.hasPrefix("${"))
         }
         let line = tokens.map { $0.text.contains(" ") || $0.text.isEmpty ? "'\($0.text)'" : $0.text }.joined(separator: " ")
         var stdin = command.stdin ?? ""
