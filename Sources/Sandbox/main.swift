@@ -9,6 +9,9 @@ func fail(_ message: String, code: Int32) -> Never {
     exit(code)
 }
 
+// Everything the sandbox creates (databases, kubeconfig, git repositories) is the user's alone.
+umask(0o077)
+
 let invocation: SandboxOptions.Invocation
 do {
     invocation = try SandboxOptions.parse(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)

@@ -1,25 +1,28 @@
 import Foundation
 
 /// The command line of `ars-sandbox`:
-/// `ars-sandbox --state DIR [--port 0] [--speed N] [--now RFC3339] [--scenario DIR]`, API key in
+/// `ars-sandbox --state DIR [--port 0] [--speed N] [--now RFC3339] [--scenario DIR] [--header-timeout S]`, API key in
 /// `ARS_SANDBOX_API_KEY`.
 public struct SandboxOptions: Sendable {
     /// The environment variable that carries the API key.
     public static let apiKeyVariable = "ARS_SANDBOX_API_KEY"
 
     public static let usage = """
-        usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339] [--scenario DIR]
+        usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339] [--scenario DIR] [--header-timeout S]
 
         A local AgentRun lane on 127.0.0.1: the queue REST API of docs/agentrun-api.md, state in
         DIR/sandbox.sqlite, a simulated runner and fault injection; and a Kubernetes API under /k8s
         (state in DIR/kube.sqlite, kubeconfig written to DIR/kubeconfig) seeded from a scenario.
 
-          --state DIR      folder for the state (created if missing; kept across restarts)
+          --state DIR      folder for the state (created if missing, mode 0700, files 0600;
+                           kept across restarts)
           --port PORT      TCP port on 127.0.0.1; 0 (the default) picks a free one
           --speed N        sandbox seconds per real second (default 1; tests use 1000)
           --now RFC3339    sandbox time at start (default: the scenario's NOW, else the real time)
           --scenario DIR   folder of `kubectl get -o json` documents for the cluster
                            (default: the built-in scenario g14-healthy)
+          --header-timeout S  seconds a connection may wait for a request's headers before
+                           it is closed (default 10), so half-open connections cannot tie it up
 
         The API key is read from ARS_SANDBOX_API_KEY. Once listening, stdout gets one line:
         {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID,"kubeconfig":"DIR/kubeconfig","now":"RFC3339"}
@@ -39,6 +42,8 @@ public struct SandboxOptions: Sendable {
     public var startMilliseconds: Int64?
     /// The scenario folder of `--scenario`; nil for the built-in default.
     public var scenarioDirectory: String?
+    /// Seconds an idle connection may wait for a request's headers (`--header-timeout`).
+    public var headerTimeout: Double = 10
     let apiKey: String
 
     /// Reads the arguments (without the program name) and the environment.
@@ -48,11 +53,12 @@ public struct SandboxOptions: Sendable {
         var speed = 1.0
         var start: Int64?
         var scenario: String?
+        var headerTimeout = 10.0
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             if argument == "--help" || argument == "-h" { return .help }
             let (name, inline) = split(argument)
-            guard ["--state", "--port", "--speed", "--now", "--scenario"].contains(name) else {
+            guard ["--state", "--port", "--speed", "--now", "--scenario", "--header-timeout"].contains(name) else {
                 throw UsageError("unknown option \(argument)")
             }
             guard let value = inline ?? remaining.popFirst() else { throw UsageError("\(name) needs a value") }
@@ -70,6 +76,11 @@ public struct SandboxOptions: Sendable {
                     throw UsageError("--speed must be a number above 0 and at most 1000000 (got \(value))")
                 }
                 speed = number
+            case "--header-timeout":
+                guard let number = Double(value), number.isFinite, number > 0, number <= 3600 else {
+                    throw UsageError("--header-timeout must be a number of seconds above 0 and at most 3600 (got \(value))")
+                }
+                headerTimeout = number
             case "--scenario":
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: value, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -87,8 +98,9 @@ public struct SandboxOptions: Sendable {
         guard let key = environment[apiKeyVariable], !key.isEmpty else {
             throw UsageError("\(apiKeyVariable) is not set; export the API key clients will send as Authorization: Bearer <key>")
         }
-        return .run(
-            SandboxOptions(stateDirectory: state, port: port, speed: speed, startMilliseconds: start, scenarioDirectory: scenario, apiKey: key))
+        var options = SandboxOptions(stateDirectory: state, port: port, speed: speed, startMilliseconds: start, scenarioDirectory: scenario, apiKey: key)
+        options.headerTimeout = headerTimeout
+        return .run(options)
     }
 
     private static func split(_ argument: String) -> (String, String?) {

@@ -13,7 +13,10 @@ public enum SandboxServer {
         logger.logLevel = .info
 
         let state = URL(fileURLWithPath: options.stateDirectory, isDirectory: true)
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        // The state holds the cluster's Secrets and the kubeconfig's token: the folder is the
+        // user's alone (the executable also sets umask 077, so what it creates inside is 0600).
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: state.path)
         // Real git repositories for the scenario (origin, the fixed worktree, the git-mirror
         // cache); the scenario's invented commit ids are rewritten to their real ones.
         let scenarioDirectory = try options.scenarioDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? KubeScenario.defaultDirectory
@@ -67,6 +70,9 @@ public enum SandboxServer {
         let errorLogger = logger
         let app = Application(
             router: api.makeRouter(),
+            // A connection whose request headers do not arrive in time (idle, or trickling) is
+            // closed, so half-open connections cannot tie the server up.
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(options.headerTimeout * 1000)))),
             configuration: .init(address: .hostname("127.0.0.1", port: options.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port

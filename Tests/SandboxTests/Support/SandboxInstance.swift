@@ -23,12 +23,15 @@ actor SandboxInstance {
     }
 
     /// Starts a sandbox on `stateDirectory` (a new temporary folder when nil).
-    init(stateDirectory: URL? = nil, speed: Double = SandboxInstance.speed, now: String? = SandboxInstance.start) async throws {
+    init(
+        stateDirectory: URL? = nil, speed: Double = SandboxInstance.speed, now: String? = SandboxInstance.start, extraArguments: [String] = []
+    ) async throws {
         let directory =
             stateDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("ars-sandbox-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var arguments = ["--port", "0", "--state", directory.path, "--speed", String(speed)]
         if let now { arguments += ["--now", now] }
+        arguments += extraArguments
         let launched = try Self.launch(
             arguments: arguments, environment: [Self.apiKeyVariable: Self.apiKey], log: directory.appendingPathComponent("stderr.log"))
         let line = try await Self.firstLine(of: launched.stdout)
