@@ -83,8 +83,8 @@ struct CompletionCommand: Command {
         "completion", summary: "Print the bash, zsh or fish completion script",
         positionals: [Positional("shell", "Shell to generate for", kind: .choice(ShellScripts.shells))],
         examples: [
-            Example("ars completion bash > ~/.local/share/bash-completion/completions/ars", "Install for bash"),
-            Example("ars completion fish > ~/.config/fish/completions/ars.fish", "Install for fish"),
+            Example("completion bash", "The bash script; install it with: ars completion bash > ~/.local/share/bash-completion/completions/ars"),
+            Example("completion fish", "The fish script; install it with: ars completion fish > ~/.config/fish/completions/ars.fish"),
         ])
 
     func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
