@@ -6,7 +6,7 @@ import Foundation
 /// ```
 /// ars                       REPL on a terminal; lines from stdin as a script otherwise
 /// ars WORDS…                one command
-/// ars -c 'LINE'             one command line, parsed like a REPL line
+/// ars -c 'LINE' [-c …]      command lines, parsed like REPL lines, run in order until one fails
 /// ars --config FILE …       use this lane catalogue
 /// ars --sandbox …           start a local sandbox lane and use it (any of the forms above)
 /// ars --sandbox --scenario DIR …   the same with another folder of kubectl -o json documents as its cluster
@@ -19,7 +19,8 @@ struct Launcher {
     /// What the binary options asked for.
     private struct Options {
         var configPath: String?
-        var commandLine: String?
+        /// `-c` texts in order (`--help` adds `help`).
+        var commandLines: [String] = []
         var sandbox = false
         var scenario: String?
     }
@@ -37,7 +38,7 @@ struct Launcher {
                 io.stdout.write("ars \(ArsVersion.current)\n")
                 return 0
             case "-h", "--help":
-                options.commandLine = "help"
+                options.commandLines.append("help")
             case "--config":
                 guard let path = rest.first else { return usage(io, "'--config' needs a file path") }
                 options.configPath = path
@@ -52,7 +53,7 @@ struct Launcher {
                 rest = rest.dropFirst()
             case "-c":
                 guard let line = rest.first else { return usage(io, "'-c' needs a command line, e.g. ars -c 'context'") }
-                options.commandLine = line
+                options.commandLines.append(line)
                 rest = rest.dropFirst()
             default:
                 return usage(io, "unknown option '\(first)' for ars; command options go after the command (ars context -o json)")
@@ -87,10 +88,17 @@ struct Launcher {
         if rest.first == "__complete" {
             return complete(Array(rest.dropFirst()), wiring: wiring, io: io)
         }
-        if let commandLine = options.commandLine {
+        if !options.commandLines.isEmpty {
             guard rest.isEmpty else { return usage(io, "'-c' takes the whole command line as one argument; quote it") }
+            // Like a script: each -c in order (a heredoc inside one takes its following lines),
+            // stopping at the first that fails.
             let session = wiring.makeSession(.oneShot, io: io)
-            return finish(session, wiring: wiring, status: await Dispatcher(session: session).execute(line: commandLine))
+            let script = PipedScript(session: session, file: "-c")
+            var outcome = Dispatcher.Outcome.success
+            for text in options.commandLines where outcome.status == 0 && !outcome.exitRequested {
+                outcome = await script.run(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+            }
+            return finish(session, wiring: wiring, status: outcome.status)
         }
         if !rest.isEmpty {
             return await runWords(Array(rest), wiring: wiring, io: io)

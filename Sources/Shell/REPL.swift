@@ -27,11 +27,20 @@ struct REPL {
                 return lastStatus
             case .interrupted:
                 continue
-            case .line(let line):
+            case .line(var line):
                 editor.addHistory(line)
+                // A heredoc (`create task --prompt-stdin <<'EOF'`) reads its body on further
+                // prompts; Ctrl-C or Ctrl-D there drops the command.
+                let terminal = session.io.stdin
+                if let heredoc = Heredoc.opened(by: line) {
+                    guard let body = readBody(of: heredoc, with: editor) else { continue }
+                    line = heredoc.line
+                    session.io.stdin = StringSource(body)
+                }
+                defer { session.io.stdin = terminal }
                 let before = StateFiles.Saved(context: session.context, recentIDs: session.recentIDs)
                 // The command runs as a task that Ctrl-C cancels (a transfer aborts at once).
-                let task = Task { await dispatcher.run(line: line) }
+                let task = Task { [line] in await dispatcher.run(line: line) }
                 interrupts.current = task
                 let outcome = await task.value
                 interrupts.current = nil
@@ -43,6 +52,16 @@ struct REPL {
                     session.warn("could not save state under \(stateFiles.directory): \(error.localizedDescription)")
                 }
             }
+        }
+    }
+
+    /// The lines of a heredoc's body, up to its closing word; nil when the user gave up.
+    private func readBody(of heredoc: Heredoc, with editor: LineEditor) -> String? {
+        var body: [String] = []
+        while true {
+            guard case .line(let physical) = editor.read(prompt: "\(heredoc.word)› ") else { return nil }
+            if heredoc.closes(physical) { return body.joined(separator: "\n") }
+            body.append(heredoc.bodyLine(physical))
         }
     }
 

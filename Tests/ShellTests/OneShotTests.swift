@@ -169,3 +169,38 @@ struct ShebangTests {
         #expect(result.stdout.contains("all 1 assertions held"))
     }
 }
+
+@Suite("ars -c and piped lines behave like a script")
+struct CommandLineScriptTests {
+    @Test("repeated -c run in order and stop at the first failure; exit stops them too")
+    func repeatedC() throws {
+        let sandbox = try Sandbox()
+        let both = try sandbox.run(["-c", "echo first", "-c", "echo second"])
+        #expect(both.status == 0)
+        #expect(both.stdout == "first\nsecond\n")
+        let failing = try sandbox.run(["-c", "echo first", "-c", "ech second", "-c", "echo third"])
+        #expect(failing.status == 2)
+        #expect(failing.stdout == "first\n")
+        #expect(failing.stderr.contains("-c:1:1: error[unknown-command]"), "\(failing.stderr)")
+        let exited = try sandbox.run(["-c", "exit 3", "-c", "echo never"])
+        #expect(exited.status == 3)
+        #expect(exited.stdout.isEmpty)
+    }
+
+    @Test("a heredoc on piped stdin or in -c feeds the command; an unclosed one is an error at its line, and nothing runs after it")
+    func heredocs() throws {
+        let sandbox = try Sandbox()
+        // `config validate -`-like stdin readers need a lane; echo shows the line itself ran
+        // without the marker and that the body did not run as commands.
+        let piped = try sandbox.run([], stdin: "echo before <<'EOF'\nexit 9\nEOF\necho after\n")
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(piped.stdout == "before\nafter\n")
+        let inC = try sandbox.run(["-c", "echo before <<EOF\nexit 9\nEOF\necho after"])
+        #expect(inC.status == 0, "\(inC.stderr)")
+        #expect(inC.stdout == "before\nafter\n")
+        let unclosed = try sandbox.run([], stdin: "echo one\necho two <<EOF\nbody\n")
+        #expect(unclosed.status == 2)
+        #expect(unclosed.stdout == "one\n")
+        #expect(unclosed.stderr.contains("<stdin>:2:10: error[script-syntax]: heredoc 'EOF' is not closed"), "\(unclosed.stderr)")
+    }
+}

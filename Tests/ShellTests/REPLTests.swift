@@ -152,4 +152,28 @@ struct SandboxREPLTests {
         try tmux.send(keys: "C-d")
         #expect(try tmux.waitForExit())
     }
+
+    @Test("a heredoc in the REPL reads its body on further prompts and becomes the command's stdin; Ctrl-C there drops the command")
+    func heredoc() throws {
+        let tmux = try startSandboxREPL(speed: 1000)
+        defer { tmux.kill() }
+        try tmux.type("create task --aipod Artificer --prompt-stdin -o json <<'EOF'")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor("EOF› ")
+        try tmux.type("检查 runner egress ${not-interpolated}")
+        try tmux.send(keys: "Enter")
+        try tmux.type("EOF")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor(#""prompt": "检查 runner egress ${not-interpolated}""#)
+        try tmux.type("echo dropped <<END")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor("END› ")
+        try tmux.send(keys: "C-c")
+        try tmux.type("echo alive")
+        try tmux.send(keys: "Enter")
+        let screen = try tmux.waitFor("\nalive\n")
+        #expect(!screen.contains("\ndropped"))
+        try tmux.send(keys: "C-d")
+        #expect(try tmux.waitForExit())
+    }
 }

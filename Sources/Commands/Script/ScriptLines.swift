@@ -95,26 +95,12 @@ struct LineReader {
     /// `… <<WORD` / `<<'WORD'` / `<<-WORD` at the end of a line: the following lines up to WORD
     /// become the command's stdin.
     private mutating func takeHeredoc(_ logical: inout LogicalLine) throws(ArsError) {
-        guard let match = logical.text.range(of: #"\s<<(-?)(['"]?)([A-Za-z_][A-Za-z0-9_]*)(['"]?)$"#, options: .regularExpression) else { return }
-        let marker = String(logical.text[match]).trimmingCharacters(in: .whitespaces)
-        let stripTabs = marker.hasPrefix("<<-")
-        let quoted = marker.contains("'") || marker.contains("\"")
-        let word = marker.filter { $0.isLetter || $0.isNumber || $0 == "_" }
-        let start = logical.location(atOffset: logical.text.distance(from: logical.text.startIndex, to: match.lowerBound) + 1)
-        logical.text.removeSubrange(match)
-        var body: [String] = []
-        while index < lines.count {
-            let line = lines[index]
-            index += 1
-            let candidate = stripTabs ? String(line.drop { $0 == "\t" || $0 == " " }) : line
-            if candidate.trimmingTrailingWhitespace() == word {
-                logical.heredoc = body.joined(separator: "\n")
-                logical.heredocInterpolates = !quoted
-                return
-            }
-            body.append(stripTabs ? candidate : line)
-        }
-        throw ArsError.invalidInput("script-syntax", "heredoc '\(word)' is not closed", hint: "end it with a line holding only \(word)", location: start)
+        guard let heredoc = Heredoc.opened(by: logical.text) else { return }
+        let start = logical.location(atOffset: heredoc.markerOffset)
+        logical.text = heredoc.line.trimmingTrailingWhitespace()
+        guard let body = heredoc.body(from: lines, index: &index) else { throw heredoc.unclosed(at: start) }
+        logical.heredoc = body
+        logical.heredocInterpolates = heredoc.interpolates
     }
 
     /// Drops a `#` comment that starts a word outside quotes.
@@ -144,7 +130,8 @@ struct LineReader {
 }
 
 extension String {
-    func trimmingTrailingWhitespace() -> String {
+    /// The string without trailing spaces and tabs.
+    public func trimmingTrailingWhitespace() -> String {
         String(reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

@@ -13,6 +13,14 @@ public struct Dispatcher: Sendable {
         public var status: Int32
         /// True when the command was `exit` (the REPL or script should stop with `status`).
         public var exitRequested: Bool
+
+        public init(status: Int32, exitRequested: Bool = false) {
+            self.status = status
+            self.exitRequested = exitRequested
+        }
+
+        /// Nothing went wrong and nothing asked to stop.
+        public static let success = Outcome(status: 0)
     }
 
     /// Tokenizes, runs and prints one line; returns the exit status (0 for an empty line).
