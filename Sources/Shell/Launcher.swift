@@ -127,6 +127,26 @@ struct Launcher {
             words = words.dropFirst()
         }
         if words.first == "--" { words = words.dropFirst() }
+        // Binary options before the command (`ars --sandbox get …`) choose the catalogue and the
+        // state Tab reads; Tab never starts a sandbox.
+        var wiring = wiring
+        while words.count > 1, let first = words.first, first.hasPrefix("-") {
+            words = words.dropFirst()
+            switch first {
+            case "--sandbox":
+                wiring.stateFiles = wiring.stateFiles.sandbox
+                let catalogue = wiring.stateFiles.directory + "/agentrun.yaml"
+                if FileManager.default.fileExists(atPath: catalogue) { wiring.configPath = catalogue }
+            case "--config", "--scenario":
+                guard words.count > 1, let value = words.first else { return 0 }
+                words = words.dropFirst()
+                if first == "--config" { wiring.configPath = value }
+            case _ where first.hasPrefix("--config="):
+                wiring.configPath = String(first.dropFirst("--config=".count))
+            default:
+                return 0  // `-c 'LINE'` and the like: nothing to offer
+            }
+        }
         let current = words.last ?? ""
         let engine = CompletionEngine(session: wiring.makeSession(.oneShot, io: io))
         let before = CommandParser.stripPastePrefix(words.dropLast().enumerated().map { Token($1, start: $0, end: $0 + 1) }).map(\.text)

@@ -68,4 +68,13 @@ struct CompletionTests {
         #expect(ShellScripts.format(candidates, shell: "fish", current: "--format=f") == "--format=full\tLayout\na:b\n")
         #expect(ShellScripts.format(candidates, shell: "bash", current: "--format=f") == "full\na:b\n")
     }
+
+    @Test("--lane after --node N offers N's lanes; without it, the context's or default node's")
+    func laneFollowsNode() throws {
+        let (session, _, _) = try makeSession()
+        let engine = CompletionEngine(session: session)
+        #expect(engine.complete(line: "use lane ").map(\.value) == ["v01", "v01b"])
+        #expect(engine.complete(line: "use lane --node D601 ").map(\.value) == ["v02"])
+        #expect(engine.complete(line: "use lane --node=D601 v").map(\.value) == ["v02"])
+    }
 }

@@ -52,7 +52,7 @@ struct RegistryTests {
     @Test("a provider registered by two plugins is refused")
     func duplicateProvider() {
         #expect(throws: ArsError.self) {
-            try CommandRegistry(plugins: [BuiltinsPlugin(), SignaturePlugin(signatures: [], providers: ["node": { _, _ in [] }])])
+            try CommandRegistry(plugins: [BuiltinsPlugin(), SignaturePlugin(signatures: [], providers: ["node": { _ in [] }])])
         }
     }
 }

@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -196,6 +197,24 @@ struct QueueEndToEndTests {
         _ = try runProcess([ars, "--config", sandbox.configPath, "get", "tasks"], stdin: "", environment: environment, directory: home)
         let candidates = try runProcess([ars, "--config", sandbox.configPath, "__complete", "describe", "task/"], stdin: "", environment: environment, directory: home)
         #expect(candidates.stdout.contains("task/\(id)\n"))
+    }
+
+    @Test("after a dispatch, Tab offers the task's run, session, command and runner job without listing them")
+    func relatedIDsAreOffered() throws {
+        let home = sandbox.directory + "/related-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key]
+        let ars = [builtProducts.appendingPathComponent("ars").path, "--config", sandbox.configPath]
+        let created = try runProcess(
+            ars + ["create", "task", "--aipod", "Artificer", "--prompt", "related ids", "--dispatch", "-o", "json"], environment: environment, directory: home)
+        #expect(created.status == 0, "\(created.stderr)")
+        let task = try JSON.decode(created.stdout)
+        for (kind, field) in [("run", "runId"), ("session", "sessionId"), ("command", "currentCommandId"), ("runnerjob", "runnerJobId")] {
+            guard let id = task[field]?.stringValue else { continue }  // set once the server assigned it
+            let candidates = try runProcess(ars + ["__complete", "describe", "\(kind)/"], environment: environment, directory: home)
+            #expect(candidates.stdout.hasPrefix("\(kind)/\(id)\n"), "\(kind): \(candidates.stdout)")
+        }
+        #expect(task["runId"]?.stringValue != nil, "a dispatched task names its run: \(task)")
     }
 }
 

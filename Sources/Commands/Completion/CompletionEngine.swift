@@ -36,17 +36,18 @@ public struct CompletionEngine: Sendable {
         let signature = command.signature
         let arguments = Array(words[index...])
 
+        let given = givenOptions(arguments, signature: signature)
         // The value of an option: `--output js` or `--output=js`.
         if let previous = arguments.last, let option = optionNamed(previous, in: signature), !option.isFlag,
            !endsWithAttachedValue(previous)
         {
-            return candidates(option.completion, partial: current)
+            return candidates(option.completion, partial: current, given: given)
         }
         if current.hasPrefix("--"), let equals = current.firstIndex(of: "=") {
             let name = String(current[current.index(current.startIndex, offsetBy: 2)..<equals])
             guard let option = signature.option(named: name), !option.isFlag else { return [] }
             let prefix = String(current[...equals])
-            return candidates(option.completion, partial: String(current[current.index(after: equals)...]))
+            return candidates(option.completion, partial: String(current[current.index(after: equals)...]), given: given)
                 .map { CompletionCandidate(prefix + $0.value, $0.description) }
         }
         if current.hasPrefix("-") {
@@ -66,14 +67,14 @@ public struct CompletionEngine: Sendable {
             ? signature.positionals[positionalCount]
             : signature.positionals.last.flatMap({ $0.isVariadic ? $0 : nil })
         {
-            return candidates(positional.completion, partial: current)
+            return candidates(positional.completion, partial: current, given: given)
         }
         return []
     }
 
     // MARK: - Sources
 
-    private func candidates(_ completion: Completion, partial: String) -> [CompletionCandidate] {
+    private func candidates(_ completion: Completion, partial: String, given: [String: [String]]) -> [CompletionCandidate] {
         switch completion {
         case .none, .commandPath:
             return []
@@ -83,7 +84,7 @@ public struct CompletionEngine: Sendable {
             return paths(partial: partial, directoriesOnly: completion == .directories)
         case .provider(let name):
             guard let provider = session.registry.completionProviders[name] else { return [] }
-            return provider(partial, session).filter { $0.value.hasPrefix(partial) }
+            return provider(CompletionRequest(partial: partial, session: session, options: given)).filter { $0.value.hasPrefix(partial) }
         }
     }
 
@@ -126,6 +127,26 @@ public struct CompletionEngine: Sendable {
     }
 
     private func endsWithAttachedValue(_ word: String) -> Bool { word.hasPrefix("--") && word.contains("=") }
+
+    /// The option values given in `words`, by long name (flags hold `true`).
+    private func givenOptions(_ words: [String], signature: CommandSignature) -> [String: [String]] {
+        var given: [String: [String]] = [:]
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            guard word.hasPrefix("-"), word != "-", let option = optionNamed(word, in: signature) else { continue }
+            if option.isFlag {
+                given[option.name, default: []].append("true")
+            } else if endsWithAttachedValue(word), let equals = word.firstIndex(of: "=") {
+                given[option.name, default: []].append(String(word[word.index(after: equals)...]))
+            } else if index < words.count {
+                given[option.name, default: []].append(words[index])
+                index += 1
+            }
+        }
+        return given
+    }
 
     /// How many positionals the words fill, skipping options and their values.
     private func countPositionals(_ words: [String], signature: CommandSignature) -> Int {

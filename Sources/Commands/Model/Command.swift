@@ -30,9 +30,27 @@ extension CommandPlugin {
     public var completionProviders: [String: CompletionProvider] { [:] }
 }
 
-/// Produces completion candidates for a partial word, given the session. Synchronous on purpose:
-/// Tab runs inside the line editor and must answer quickly (serve from a cache, bound any I/O).
-public typealias CompletionProvider = @Sendable (_ partial: String, _ session: Session) -> [CompletionCandidate]
+/// Produces completion candidates for a partial word. Synchronous on purpose: Tab runs inside
+/// the line editor and must answer quickly (serve from a cache, bound any I/O).
+public typealias CompletionProvider = @Sendable (_ request: CompletionRequest) -> [CompletionCandidate]
+
+/// What a completion provider is asked: the word so far, the session, and the options already
+/// given on the line — so `--lane` after `--node D601` offers D601's lanes.
+public struct CompletionRequest: Sendable {
+    public var partial: String
+    public var session: Session
+    /// Option values given earlier on the line, by long name.
+    public var options: [String: [String]]
+
+    public init(partial: String, session: Session, options: [String: [String]] = [:]) {
+        self.partial = partial
+        self.session = session
+        self.options = options
+    }
+
+    /// The last value given for an option on the line.
+    public func option(_ name: String) -> String? { options[name]?.last }
+}
 
 /// One completion candidate with an optional description (shown by zsh and fish).
 public struct CompletionCandidate: Sendable, Equatable {

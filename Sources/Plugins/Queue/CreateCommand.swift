@@ -56,6 +56,7 @@ struct CreateCommand: QueueCommand {
         session.remember([id], kind: "task")
         if invocation.flag("dispatch") {
             task = try await client.post("/tasks/\(id)/dispatch").data
+            session.remember([task], kind: .task)
         }
         let views = Views(now: session.clock.now())
         return CommandOutput(Views.schema("Task", task), human: [

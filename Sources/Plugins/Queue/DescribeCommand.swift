@@ -21,7 +21,7 @@ struct DescribeCommand: QueueCommand {
         let id = reference.id!
         let views = Views(now: session.clock.now())
         let item = try await client.get("/\(reference.kind.collection)/\(id)").data
-        session.remember([id], kind: reference.kind.rawValue)
+        session.remember([item], kind: reference.kind)
         guard reference.kind == .task else {
             return CommandOutput(Views.schema(reference.kind.schemaKind, item), human: [
                 .summary("\(reference.display)" + (item["status"]?.stringValue.map { " — \($0)" } ?? "")),

@@ -7,7 +7,9 @@ struct GetCommand: QueueCommand {
         discussion: "KIND is task, run, session, command or runnerjob (plurals work). Lists are newest first; --all follows every page.",
         positionals: [QueueOptions.target("KIND, KIND/ID or an id such as t-42"), QueueOptions.id],
         options: QueueOptions.lane + [
-            Option("status", "Only resources with this status"),
+            Option(
+                "status", "Only resources with this status",
+                completion: .values(["created", "dispatched", "queued", "pending", "running", "succeeded", "failed", "cancelled"])),
             Option("aipod", "Only tasks for this aipod"),
             Option("label", "Only tasks with this label (k=v)", valueName: "K=V", repeatable: true),
             Option("task", "Only resources of this task", valueName: "ID", completion: .provider(CompletionProviders.task)),
@@ -36,8 +38,8 @@ struct GetCommand: QueueCommand {
         let views = Views(now: session.clock.now())
         if let id = reference.id {
             let exchange = try await client.get("/\(reference.kind.collection)/\(id)")
-            session.remember([id], kind: reference.kind.rawValue)
             let item = exchange.data
+            session.remember([item], kind: reference.kind)
             var human: [HumanBlock] = [.table(views.table(reference.kind, [item]))]
             if reference.kind == .task { human.append(.text(views.lifecycle(task: item))) }
             human.append(.next(["describe \(reference.display)"]))
@@ -51,7 +53,7 @@ struct GetCommand: QueueCommand {
             items += exchange.data["items"]?.arrayValue ?? []
             cursor = exchange.data["nextCursor"]?.stringValue
         } while invocation.flag("all") && cursor != nil
-        session.remember(items.compactMap { $0["id"]?.stringValue }, kind: reference.kind.rawValue)
+        session.remember(items, kind: reference.kind)
 
         var human: [HumanBlock] = []
         if items.isEmpty {

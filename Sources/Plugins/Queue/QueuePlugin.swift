@@ -22,7 +22,8 @@ public struct QueuePlugin: CommandPlugin {
     public var completionProviders: [String: CompletionProvider] {
         [
             // `ta` → `task/`, `tasks`; `task/` → `task/t-42`, … from ids seen recently (no network on Tab).
-            Self.resourceProvider: { partial, session in
+            Self.resourceProvider: { request in
+                let (partial, session) = (request.partial, request.session)
                 if let slash = partial.firstIndex(of: "/"), let kind = ResourceKind(word: String(partial[..<slash])) {
                     return (session.recentIDs[kind.rawValue] ?? []).map { CompletionCandidate("\(kind.rawValue)/\($0)") }
                 }
@@ -30,8 +31,8 @@ public struct QueuePlugin: CommandPlugin {
                     [CompletionCandidate("\(kind.rawValue)/", "one \(kind.rawValue)"), CompletionCandidate(kind.collection, "list \(kind.collection)")]
                 }
             },
-            Self.aipodProvider: { _, session in
-                var names = session.recentIDs["aipod"] ?? []
+            Self.aipodProvider: { request in
+                var names = request.session.recentIDs["aipod"] ?? []
                 if !names.contains("Artificer") { names.append("Artificer") }
                 return names.map { CompletionCandidate($0) }
             },

@@ -18,7 +18,7 @@ struct StreamCommand: QueueCommand {
             options: QueueOptions.lane + [
                 Option("after-seq", "Only items after this sequence number", kind: .int, default: "0"),
                 .flag("follow", short: "f", "Keep reading until the run is terminal"),
-            ] + (isEvents ? [Option("type", "Only events of this type (e.g. assistant-message)", repeatable: true)] : []),
+            ] + (isEvents ? [Option("type", "Only events of this type (e.g. assistant-message)", repeatable: true, completion: .values(EventTypes.documented))] : []),
             examples: isEvents
                 ? [Example("events run/r-42 --follow", "Watch a run to the end"), Example("events run/r-42 --type assistant-message -o json", "Assistant outputs as NDJSON")]
                 : [Example("logs session/s-42 -f", "Tail a session's logs")])

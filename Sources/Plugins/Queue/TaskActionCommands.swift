@@ -40,7 +40,7 @@ struct TaskActionCommand: QueueCommand {
         var body = Object()
         if let by = invocation.option("by") { body["by"] = .string(by) }
         let task = try await client.post("/tasks/\(id)/\(action.rawValue)", body: .object(body)).data
-        session.remember([id], kind: "task")
+        session.remember([task], kind: .task)
         let views = Views(now: session.clock.now())
         var next = ["describe task/\(id)"]
         if action == .dispatch { next.insert("get task/\(id)", at: 0) }
@@ -99,7 +99,7 @@ struct MessageCommand: QueueCommand {
         let path = kind == .steer ? "/tasks/\(reference.id!)/steer" : "/sessions/\(reference.id!)/send"
         let command = try await client.post(path, body: .object(["message": .string(message)])).data
         let id = command["id"]?.stringValue ?? "?"
-        session.remember([id], kind: "command")
+        session.remember([command], kind: .command)
         var human: [HumanBlock] = [.summary("\(signature.name): command/\(id) \(command["status"]?.stringValue ?? "?")")]
         if let delivery = command["steerDelivery"], !delivery.isNull {
             human.append(.section("steerDelivery (delivery only — not the target's state)", [.fields(Views(now: session.clock.now()).fields(delivery))]))
