@@ -28,7 +28,8 @@ struct REPL {
             case .interrupted:
                 continue
             case .line(var line):
-                editor.addHistory(line)
+                // Nothing unredacted touches disk: a secret typed on the line is stored as [REDACTED].
+                editor.addHistory(session.redact(line))
                 // A heredoc (`create task --prompt-stdin <<'EOF'`) reads its body on further
                 // prompts; Ctrl-C or Ctrl-D there drops the command.
                 let terminal = session.io.stdin

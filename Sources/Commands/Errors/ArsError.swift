@@ -89,15 +89,17 @@ public enum ErrorReport {
         if let location = error.location, location.file != nil {
             out += "\(bold)\(location):\(reset) "
         }
-        out += "\(red)error\(reset)[\(error.code)]: \(error.message)\n"
+        // The message, the line and the hint may quote the user's input or a server's words:
+        // they reach the terminal escaped.
+        out += "\(red)error\(reset)[\(error.code)]: \(TerminalSafe.sanitize(error.message))\n"
         if let location = error.location, let lineText = location.lineText {
             let gutter = location.file == nil ? "" : "\(location.line) | "
-            out += "  \(gutter)\(lineText)\n"
+            out += "  \(gutter)\(TerminalSafe.sanitize(lineText))\n"
             let caretIndent = String(repeating: " ", count: gutter.count + max(0, displayPrefixWidth(lineText, columns: location.column - 1)))
             out += "  \(caretIndent)^\n"
         }
         if let hint = error.hint {
-            out += "  hint: \(hint)\n"
+            out += "  hint: \(TerminalSafe.sanitize(hint))\n"
         }
         return out
     }
@@ -111,7 +113,8 @@ public enum ErrorReport {
         return ArsError(.internal, code: "internal", "\(error)", hint: "this is a bug in ars; please report it with the command you ran")
     }
 
+    /// The display width of the first `columns` characters as shown (escapes included).
     private static func displayPrefixWidth(_ text: String, columns: Int) -> Int {
-        text.prefix(columns).reduce(0) { $0 + TextWidth.of($1) }
+        TextWidth.of(TerminalSafe.sanitize(String(text.prefix(columns))))
     }
 }

@@ -65,28 +65,60 @@ public enum TextWidth {
     }
 }
 
-/// Neutralises terminal control sequences in text that came from outside (servers, files), so
-/// nothing a server says can move the cursor, change colours or retitle the terminal.
+/// Neutralises terminal control sequences in text that came from outside (servers, files, the
+/// user's own input echoed in an error), so nothing can move the cursor, change colours, retitle
+/// the terminal or reorder what a reader sees.
 public enum TerminalSafe {
     /// Replaces C0/C1 control characters (except newline and tab) with visible escapes such as
-    /// `\x1b`, which also defuses every ESC/CSI/OSC sequence.
+    /// `\x1b`, which also defuses every ESC/CSI/OSC sequence, and the bidirectional controls
+    /// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) with `\u{202E}`.
     public static func sanitize(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            if isControl(scalar) {
-                let hex = String(scalar.value, radix: 16)
-                out.append(contentsOf: ("\\x" + (hex.count < 2 ? "0" + hex : hex)).unicodeScalars)
-            } else {
-                out.append(scalar)
-            }
+            out.append(contentsOf: escaped(scalar).unicodeScalars)
         }
         return String(out)
     }
 
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    /// Sanitized `text` cut to at most `width` display columns with `…`; an escape is kept whole
+    /// or dropped, never split.
+    public static func fit(_ text: String, to width: Int) -> String {
+        let clean = sanitize(text)
+        guard TextWidth.of(clean) > width else { return clean }
+        guard width > 1 else { return String(repeating: "…", count: max(0, width)) }
+        var out = ""
+        var used = 0
+        for character in text {
+            let shown = character.unicodeScalars.contains(where: needsEscape) ? sanitize(String(character)) : String(character)
+            let w = TextWidth.of(shown)
+            if used + w > width - 1 { break }
+            out += shown
+            used += w
+        }
+        return out + "…"
+    }
+
+    /// A scalar as it is shown: itself, or its visible escape.
+    static func escaped(_ scalar: Unicode.Scalar) -> String {
+        guard needsEscape(scalar) else { return String(scalar) }
+        if scalar.value <= 0x9F {
+            let hex = String(scalar.value, radix: 16)
+            return "\\x" + (hex.count < 2 ? "0" + hex : hex)
+        }
+        return "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+    }
+
+    /// C0/C1 controls but newline and tab, and the bidirectional controls.
+    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         if v == 0x0A || v == 0x09 { return false }
-        return v < 0x20 || (0x7F...0x9F).contains(v)
+        return v < 0x20 || (0x7F...0x9F).contains(v) || isBidiControl(scalar)
+    }
+
+    /// The characters that reorder text: embeddings, overrides, isolates and marks.
+    public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+            || [0x200E, 0x200F, 0x061C].contains(scalar.value)
     }
 }

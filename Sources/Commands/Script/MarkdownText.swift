@@ -39,23 +39,8 @@ enum MarkdownText {
     }
 
     /// Control characters (all but line feed and tab), and the bidirectional controls that
-    /// reorder what a reader sees, as visible `\u{…}` escapes.
-    static func visible(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 && scalar != "\t" && scalar != "\n" || (0x7F...0x9F).contains(scalar.value) || isBidiControl(scalar) {
-                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
-        (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
-            || [0x200E, 0x200F, 0x061C].contains(scalar.value)
-    }
+    /// reorder what a reader sees, as visible escapes (`\x1b`, `\u{202E}`).
+    static func visible(_ text: String) -> String { TerminalSafe.sanitize(text) }
 
     private static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
         "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".unicodeScalars.contains(scalar)

@@ -94,6 +94,7 @@ public final class Session: @unchecked Sendable {
         self.currentDirectory = currentDirectory
         self.context = context
         self.configOverride = configOverride
+        registerEnvironmentSecrets()
     }
 
     /// A session for running a script from this one: same registry, streams, environment, clock,
@@ -187,12 +188,12 @@ public final class Session: @unchecked Sendable {
 
     /// Writes a warning to stderr.
     public func warn(_ message: String) {
-        io.stderr.write(redact("warning: \(message)\n"))
+        io.stderr.write(TerminalSafe.sanitize(redact("warning: \(message)")) + "\n")
     }
 
     /// Writes a progress line to stderr.
     public func progress(_ message: String) {
-        io.stderr.write(redact(message + "\n"))
+        io.stderr.write(TerminalSafe.sanitize(redact(message)) + "\n")
     }
 }
 
@@ -206,6 +207,18 @@ extension Session {
     public func registerSecret(_ value: String) {
         guard value.count >= 4 else { return }  // too short to redact without mangling ordinary text
         secrets.insert(value)
+    }
+
+    /// Values of environment variables whose names say they hold a credential (`HWLAB_API_KEY`,
+    /// `ARS_SANDBOX_API_KEY`, `GITHUB_TOKEN`, …) are secrets from the first line on — before any
+    /// command reads them — so `echo`, errors and the history file can never show them. Names of
+    /// files and folders (`…_FILE`, `…_PATH`, `…_DIR`), short values and `ARS_ALLOW_KEY_ENV` (a
+    /// list of names) are left alone.
+    func registerEnvironmentSecrets() {
+        for (name, value) in environment where SecretScanner.isSecretName(name) && value.count >= 8 {
+            if name == "ARS_ALLOW_KEY_ENV" || ["_FILE", "_PATH", "_DIR"].contains(where: { name.uppercased().hasSuffix($0) }) { continue }
+            registerSecret(value.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
     }
 
     /// Replaces every registered secret in `text` with the marker.
