@@ -436,3 +436,35 @@ struct QueueWriteTests {
         #expect(try sandbox.waitForTerminal(id) == "succeeded")
     }
 }
+
+/// Ids become request paths: one that could change the request is refused before anything is
+/// sent (exit 2, naming the rule), and every id a real server issues passes.
+@Suite("Path injection")
+struct PathInjectionTests {
+    let sandbox = SandboxServer.shared
+
+    @Test("traversal, query, fragment, percent, spaces and control characters in an id are usage errors; nothing is sent")
+    func hostileIDs() throws {
+        for words in [
+            ["get", "task", "../../admin/faults"], ["get", "task/t-1?x=1"], ["get", "task/t 1"], ["describe", "task/t-1#frag"],
+            ["get", "task/%2e%2e"], ["dispatch", "task/t-1/../../admin"], ["get", "tasks", "--task", "t-1&status=x"],
+            ["get", "task/t-1\u{1B}[31m"],
+        ] {
+            let result = try sandbox.ars(words)
+            #expect(result.status == 2, "\(words): \(result.stderr)")
+            #expect(result.stderr.contains("error[bad-id]"), "\(words): \(result.stderr)")
+            #expect(!result.stderr.contains("restBaseUrl"), "not a transport error")
+            #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B }, "the echoed id is escaped on stderr")
+        }
+    }
+
+    @Test("real AgentRun id shapes pass the grammar and name their kind when bare")
+    func realIDShapes() throws {
+        for (id, kind) in [("run_f92de79e53af4984bfb5c135de63dacc", "run"), ("cmd_0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "command"), ("agentrun-v01-runner-0a1b2c3d4e5f", "runnerjob")] {
+            let result = try sandbox.ars(["get", id])
+            // The sandbox does not hold these: the answer is the server's 404, not a client refusal.
+            #expect(result.status == 3, "\(id): \(result.stderr)")
+            #expect(result.stderr.contains("HTTP 404"), "\(id) was sent as a \(kind): \(result.stderr)")
+        }
+    }
+}

@@ -24,6 +24,11 @@ public enum WriteGate {
         if invocation.option("plan") != nil && !invocation.flag("confirm") {
             throw ArsError.usage("bad-value", "--plan only goes with --confirm", hint: "run '\(command) --dry-run' to get a plan id")
         }
+        if let plan = invocation.option("plan"), plan.count != 12 || !plan.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+            throw ArsError.usage(
+                "bad-plan", "--plan '\(plan)' is not a plan id (12 lower-case hex digits, as '--dry-run' prints it); nothing was done",
+                hint: "copy the confirm command that '\(command) --dry-run' prints")
+        }
         if !invocation.flag("dry-run") && !invocation.flag("confirm") {
             throw ArsError(
                 .refused, code: "confirm-required", "\(command) changes the cluster or the worktree and needs --confirm; nothing was done",

@@ -43,17 +43,27 @@ final class QueueClient: Sendable {
     // MARK: - Requests
 
     func get(_ path: String, query: [(String, String?)] = [], timeout: Double? = nil) async throws -> Exchange {
-        try await send(HTTPRequest(method: "GET", url: url(path, query), timeout: timeout))
+        try await send(HTTPRequest(method: "GET", url: try url(path, query), timeout: timeout))
     }
 
     func post(_ path: String, body: Value = .object(Object()), idempotencyKey: String? = nil) async throws -> Exchange {
-        var request = HTTPRequest(method: "POST", url: url(path, []), body: Data(JSON.encode(body, pretty: false).utf8))
+        var request = HTTPRequest(method: "POST", url: try url(path, []), body: Data(JSON.encode(body, pretty: false).utf8))
         request.headers.append(HTTPHeader("Content-Type", "application/json"))
         if let idempotencyKey { request.headers.append(HTTPHeader("Idempotency-Key", idempotencyKey)) }
         return try await send(request)
     }
 
-    private func url(_ path: String, _ query: [(String, String?)]) -> String {
+    /// The request URL. Every path segment keeps the id grammar — ids typed by the user were
+    /// checked already, so a segment that breaks it came from a server's answer (a `runId` of
+    /// `../admin`) and is refused before anything is sent.
+    private func url(_ path: String, _ query: [(String, String?)]) throws(ArsError) -> String {
+        for segment in path.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+            if let problem = ResourceID.problem(String(segment)) {
+                throw ArsError(
+                    .remote, code: "bad-id", "refusing to request \(path): the segment '\(segment)' \(problem)",
+                    hint: "an id the server sent cannot be used in a request path; report it to the lane's operators")
+            }
+        }
         let items = query.compactMap { name, value in value.map { "\(name)=\(percentEncode($0))" } }
         return baseURL + path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
     }

@@ -38,9 +38,13 @@ enum ResourceKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// The kind whose id prefix `id` carries.
+    /// The kind a bare id names: real AgentRun ids (`run_f92d…`, `cmd_…`, `task_…`, `sess_…`,
+    /// `agentrun-v01-runner-0a1b2c3d4e5f`) and the sandbox's short ones (`t-42`, `rj-7`).
     static func inferred(fromID id: String) -> ResourceKind? {
-        allCases.sorted { $0.idPrefix.count > $1.idPrefix.count }.first { id.hasPrefix($0.idPrefix) }
+        let real: [(String, ResourceKind)] = [("run_", .run), ("cmd_", .command), ("task_", .task), ("sess_", .session), ("rj_", .runnerjob)]
+        if let kind = real.first(where: { id.hasPrefix($0.0) })?.1 { return kind }
+        if id.range(of: #"-runner-[0-9a-f]{6,}$"#, options: .regularExpression) != nil { return .runnerjob }
+        return allCases.sorted { $0.idPrefix.count > $1.idPrefix.count }.first { id.hasPrefix($0.idPrefix) }
     }
 
     static var words: [String] { allCases.map(\.rawValue) + allCases.map(\.collection) }
@@ -72,6 +76,7 @@ struct ResourceReference: Sendable, Equatable {
         } else {
             throw unknownKind(first)
         }
+        if let id = reference.id { try ResourceID.validate(id, kind: reference.kind.rawValue) }
         guard allowed.contains(reference.kind) else {
             let names = ResourceKind.allCases.filter(allowed.contains).map(\.rawValue)
             throw ArsError.usage(
