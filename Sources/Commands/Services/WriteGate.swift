@@ -15,25 +15,46 @@ public enum WriteGate {
         case confirm(plan: String?)
     }
 
-    /// Checks the flags before anything is sent.
+    /// Checks the flags before anything is sent. Hints name the command as the user typed it
+    /// (all its arguments, shell-quoted), so they can be pasted as they are.
     public static func validate(_ invocation: Invocation) throws(ArsError) {
-        let command = invocation.signature.name
+        let command = typed(invocation)
         if invocation.flag("dry-run") && invocation.flag("confirm") {
             throw ArsError.usage("bad-value", "--dry-run and --confirm exclude each other", hint: "look with --dry-run first, then act with --confirm")
         }
         if invocation.option("plan") != nil && !invocation.flag("confirm") {
-            throw ArsError.usage("bad-value", "--plan only goes with --confirm", hint: "run '\(command) --dry-run' to get a plan id")
+            throw ArsError.usage("bad-value", "--plan only goes with --confirm", hint: "get a plan id with: \(command) --dry-run")
         }
         if let plan = invocation.option("plan"), plan.count != 12 || !plan.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
             throw ArsError.usage(
                 "bad-plan", "--plan '\(plan)' is not a plan id (12 lower-case hex digits, as '--dry-run' prints it); nothing was done",
-                hint: "copy the confirm command that '\(command) --dry-run' prints")
+                hint: "copy the confirm command that this prints: \(command) --dry-run")
         }
         if !invocation.flag("dry-run") && !invocation.flag("confirm") {
             throw ArsError(
                 .refused, code: "confirm-required", "\(command) changes the cluster or the worktree and needs --confirm; nothing was done",
-                hint: "see the plan with '\(command) --dry-run', then run the confirm command it prints")
+                hint: "see the plan, then run the confirm command it prints: \(command) --dry-run")
         }
+    }
+
+    /// The command line as typed, without `--dry-run`, `--confirm` and `--plan ID`, each word
+    /// shell-quoted: `worktree create 'x;y'` (never the bare command name without its arguments).
+    public static func typed(_ invocation: Invocation) -> String {
+        var words: [String] = []
+        var skipValue = false
+        for word in invocation.words {
+            if skipValue {
+                skipValue = false
+                continue
+            }
+            if word == "--plan" {
+                skipValue = true
+                continue
+            }
+            if ["--dry-run", "--confirm"].contains(word) || word.hasPrefix("--plan=") { continue }
+            words.append(word)
+        }
+        return words.isEmpty ? invocation.signature.name : ShellQuote.join(words)
     }
 
     public static func mode(_ invocation: Invocation) -> Mode {
@@ -55,7 +76,7 @@ public enum WriteGate {
         throw ArsError(
             .refused, code: "plan-changed",
             "the world changed since the dry run: plan \(expected) was shown, the plan now is \(planID); nothing was done",
-            hint: "run '\(command) --dry-run' again, check the new plan, and confirm that one")
+            hint: "check the new plan and confirm that one: \(command) --dry-run")
     }
 
     /// The exact command that confirms a plan.

@@ -137,7 +137,7 @@ struct StatusReport: Sendable {
             targetVerdict = verdict
             value = value.setting("target", verdict)
             if let name = verdict.lookup("pipelineRun.name")?.stringValue {
-                next.insert("kubectl --node \(ShellQuote.quote(facts.lane.node)) -n \(facts.ciNamespace) describe pipelineruns.tekton.dev \(name)", at: 0)
+                next.insert(ShellQuote.join(["kubectl", "--node", facts.lane.node, "-n", facts.ciNamespace, "describe", "pipelineruns.tekton.dev", name]), at: 0)
             }
         }
         if let exchanges {

@@ -77,7 +77,7 @@ struct TriggerCurrentCommand: Command {
             guard now == target else {
                 throw ArsError(
                     .refused, code: "plan-changed", "origin's \(worktree.branch) moved to \(Kube.short(now)) after the plan named \(Kube.short(target)); the worktree is at \(Kube.short(now)) and no run was created",
-                    hint: "run '\(command) --dry-run' again")
+                    hint: "run it again: \(command) --dry-run")
             }
             if head != target { done.append("fast-forwarded \(worktree.path) to \(Kube.short(target))") }
             if existing != nil {

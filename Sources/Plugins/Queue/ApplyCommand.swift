@@ -28,7 +28,7 @@ struct ApplyCommand: QueueCommand {
         let created = items.filter { $0["action"]?.stringValue == "created" }.compactMap { $0.lookup("task.id")?.stringValue }
         return CommandOutput(
             .object(["apiVersion": "ars/v1", "kind": "ApplyResult", "items": .array(items)]),
-            human: [.summary("applied \(items.count) manifest\(items.count == 1 ? "" : "s")"), .table(table), .next(created.map { "dispatch task/\($0)" })])
+            human: [.summary("applied \(items.count) manifest\(items.count == 1 ? "" : "s")"), .table(table), .next(created.map { "dispatch " + ShellQuote.quote("task/\($0)") })])
     }
 
     /// Every manifest in the text, checked: a `Task` with string `name`, `aipod` and `prompt`,

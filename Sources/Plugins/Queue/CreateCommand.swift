@@ -62,7 +62,10 @@ struct CreateCommand: QueueCommand {
         return CommandOutput(Views.schema("Task", task), human: [
             .summary("task/\(id) \(invocation.flag("dispatch") ? "created and dispatched" : "created") (aipod \(task["aipod"]?.stringValue ?? "?"))"),
             .text(views.lifecycle(task: task)),
-            .next(invocation.flag("dispatch") ? ["describe task/\(id)", "use task \(id)"] : ["dispatch task/\(id)", "use task \(id)"]),
+            .next(
+                invocation.flag("dispatch")
+                    ? ["describe " + ShellQuote.quote("task/\(id)"), "use task " + ShellQuote.quote(id)]
+                    : ["dispatch " + ShellQuote.quote("task/\(id)"), "use task " + ShellQuote.quote(id)]),
         ])
     }
 

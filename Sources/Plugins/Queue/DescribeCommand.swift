@@ -80,13 +80,15 @@ struct DescribeCommand: QueueCommand {
         switch kind {
         case .task:
             var next: [String] = []
-            if status == "created" { next.append("dispatch task/\(id)") }
-            if let run = item["runId"]?.stringValue { next.append("events run/\(run)" + (terminal ? "" : " --follow")) }
-            if let session = item["sessionId"]?.stringValue { next.append("logs session/\(session)") }
-            if item["currentCommandId"]?.stringValue != nil { next.append("result task/\(id) --verify") }
-            if let job = item["runnerJobId"]?.stringValue { next.append("describe runnerjob/\(job)") }
-            if status == "running" { next.append("steer task/\(id) --message '…'") }
-            if terminal && (item["ack"]?.isNull ?? true) { next.append("ack task/\(id)") }
+            // Ids from the server's answer are quoted: a hint is pasted into shells.
+            let task = ShellQuote.quote("task/\(id)")
+            if status == "created" { next.append("dispatch \(task)") }
+            if let run = item["runId"]?.stringValue { next.append("events \(ShellQuote.quote("run/\(run)"))" + (terminal ? "" : " --follow")) }
+            if let session = item["sessionId"]?.stringValue { next.append("logs \(ShellQuote.quote("session/\(session)"))") }
+            if item["currentCommandId"]?.stringValue != nil { next.append("result \(task) --verify") }
+            if let job = item["runnerJobId"]?.stringValue { next.append("describe \(ShellQuote.quote("runnerjob/\(job)"))") }
+            if status == "running" { next.append("steer \(task) --message '…'") }
+            if terminal && (item["ack"]?.isNull ?? true) { next.append("ack \(task)") }
             return next
         case .run:
             return ["events run/\(id)" + (terminal ? "" : " --follow")] + (item["taskId"]?.stringValue.map { ["describe task/\($0)"] } ?? [])

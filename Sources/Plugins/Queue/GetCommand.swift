@@ -65,7 +65,7 @@ struct GetCommand: QueueCommand {
         if let cursor {
             human.append(.next([pageCommand(invocation, cursor: cursor)]))
         } else if let first = items.first?["id"]?.stringValue {
-            human.append(.next(["describe \(reference.kind.rawValue)/\(first)"]))
+            human.append(.next(["describe " + ShellQuote.quote("\(reference.kind.rawValue)/\(first)")]))
         }
         return CommandOutput(Views.list(reference.kind, items: items, nextCursor: cursor), human: human)
     }

@@ -51,8 +51,8 @@ struct ResultCommand: QueueCommand {
                 : "verified: finalResponse matches the last assistant output of \(commandId)"))
         }
         var next: [String] = []
-        if let run = result["runId"]?.stringValue ?? nil { next.append("events run/\(run)") }
-        if reference.kind == .task { next.append("describe task/\(id)") }
+        if let run = result["runId"]?.stringValue ?? nil { next.append("events " + ShellQuote.quote("run/\(run)")) }
+        if reference.kind == .task { next.append("describe " + ShellQuote.quote("task/\(id)")) }
         human.append(.next(next))
         return CommandOutput(.object(value), human: human, status: status)
     }

@@ -104,8 +104,8 @@ struct MessageCommand: QueueCommand {
         if let delivery = command["steerDelivery"], !delivery.isNull {
             human.append(.section("steerDelivery (delivery only — not the target's state)", [.fields(Views(now: session.clock.now()).fields(delivery))]))
         }
-        let target = command["targetCommandId"]?.stringValue.map { "result command/\($0)" }
-        human.append(.next(["result command/\(id)"] + (target.map { [$0] } ?? [])))
+        let target = command["targetCommandId"]?.stringValue.map { "result " + ShellQuote.quote("command/\($0)") }
+        human.append(.next(["result " + ShellQuote.quote("command/\(id)")] + (target.map { [$0] } ?? [])))
         return CommandOutput(Views.schema("Command", command), human: human)
     }
 }

@@ -139,7 +139,8 @@ struct WorktreeCreateCommand: Command {
         value = value.setting("commit", .string(head))
         return CommandOutput(value, human: [
             .summary("created \(lane.node):\(path) on branch \(branch) at \(head.prefix(7)) (\(worktree.upstream))"),
-            .next(["trans \(lane.node):\(path) script -- 'git status --short --branch'"]),
+            // How to look at it by hand, through the node's own bridge, quoted for a shell.
+            .next([node.bridge.commandLine(for: .script("git status --short --branch", in: path), node: lane.node)]),
         ])
     }
 }
