@@ -148,6 +148,20 @@ struct QueueEndToEndTests {
         #expect(result.stdout.contains("lastAssistantOutput"))
     }
 
+    @Test("--verify with nothing to compare says so and exits 1: an undispatched task, a turn with no assistant output yet")
+    func nothingToVerify() throws {
+        let id = try createTask("not dispatched", dispatch: false)
+        let undispatched = try sandbox.ars(["result", "task/\(id)", "--verify"])
+        #expect(undispatched.status != 0, "\(undispatched.stdout)\(undispatched.stderr)")
+        #expect(!undispatched.stdout.contains("verified: finalResponse matches"))
+        // A turn that runs for a day has no assistant output yet.
+        let running = try createTask("@sandbox turns-ms=86400000")
+        let early = try sandbox.ars(["result", "task/\(running)", "--verify"])
+        #expect(early.status == 1, "\(early.stdout)\(early.stderr)")
+        #expect(early.stdout.contains("not verified: nothing to compare yet"), "\(early.stdout)")
+        _ = try sandbox.ars(["cancel", "task/\(running)"])
+    }
+
     @Test("a failure kind from the backend is shown as the result's failureKind")
     func failureKind() throws {
         let id = try createTask("@sandbox fail=thread-resume-failed\nresume the thread")

@@ -8,6 +8,7 @@ struct StatusCommand: Command {
         discussion: """
             Observes the fixed source worktree (commit, origin heads), the PipelineRun for that commit, the GitOps branch's latest commit, the Argo CD Application (sync revision, sync and health), the manager Deployment and Pods, the manager's source commit and the git-mirror cache, and says whether Argo's revision is the GitOps latest. The three stages (source, runtime, git-mirror) run concurrently and report agentrun.control-plane.status.progress events on stderr.
             With --pipeline-run NAME or --source-commit SHA it reports that target as succeeded, historically-succeeded, running, failed, missing or source-mismatch, with what was checked.
+            Exit 0 whatever it sees, 3 when a stage could not be read: status is an observation, polled while a rollout is under way, so a ✗ row (Argo behind the GitOps latest, a run still running) is a fact to read, not a failure. A closeout asserts what it needs instead: assert s.alignment.argoMatchesGitops, or wait control-plane status until … (worktree check, a gate before work starts, exits 1 on a ✗).
             """,
         options: [
             .node, .lane,

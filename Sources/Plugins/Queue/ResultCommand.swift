@@ -40,15 +40,25 @@ struct ResultCommand: QueueCommand {
         }
 
         var status: Int32 = 0
-        if invocation.flag("verify"), let commandId {
-            let verification = try await verify(result: result, commandId: commandId, client: client)
+        if invocation.flag("verify") {
+            // Three answers: verified (exit 0), stale (exit 1), and nothing to compare yet — no
+            // command, no run, or no assistant output — which is not a pass either (exit 1).
+            let verification: Value =
+                if let commandId { try await verify(result: result, commandId: commandId, client: client) }
+                else { .object(["stale": .null, "reason": "the task has no current command yet (it was not dispatched)"]) }
             value["verify"] = verification
-            let stale = verification["stale"] == .bool(true)
-            if stale { status = 1 }
             human.append(.section("verify", [.fields(views.fields(verification))]))
-            human.append(.summary(stale
-                ? "STALE: finalResponse is not the last assistant output of \(commandId) (event seq \(verification["eventSeq"].map(views.text) ?? "?"))"
-                : "verified: finalResponse matches the last assistant output of \(commandId)"))
+            switch verification["stale"] {
+            case .bool(true):
+                status = 1
+                human.append(.summary(
+                    "STALE: finalResponse is not the last assistant output of \(commandId ?? "?") (event seq \(verification["eventSeq"].map(views.text) ?? "?"))"))
+            case .bool(false):
+                human.append(.summary("verified: finalResponse matches the last assistant output of \(commandId ?? "?")"))
+            default:
+                status = 1
+                human.append(.summary("not verified: nothing to compare yet — \(verification["reason"]?.stringValue ?? "no assistant output of the command in the run's events")"))
+            }
         }
         var next: [String] = []
         if let run = result["runId"]?.stringValue ?? nil { next.append("events " + ShellQuote.quote("run/\(run)")) }
@@ -71,6 +81,7 @@ struct ResultCommand: QueueCommand {
         let finalResponse = result["finalResponse"]?.stringValue
         return .object([
             "stale": lastText == nil ? .null : .bool(lastText != finalResponse),
+            "reason": lastText == nil ? .string("the run's events hold no assistant output of \(commandId) yet") : .null,
             "commandId": .string(commandId),
             "runId": .string(runId),
             "finalResponse": .optional(finalResponse),
@@ -80,3 +91,4 @@ struct ResultCommand: QueueCommand {
         ])
     }
 }
+
