@@ -162,6 +162,25 @@ struct QueueEndToEndTests {
         _ = try sandbox.ars(["cancel", "task/\(running)"])
     }
 
+    @Test("in a script, events --follow follows to the end and binds the items; nothing streams to stdout")
+    func followInAScript() throws {
+        let id = try createTask("follow me in a script")
+        let folder = sandbox.directory + "/follow-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try """
+            param task
+            let t = get task/${task}
+            let e = events run/${t.runId} --follow -o json
+            assert len(e.items) > 3
+            assert e.nextAfterSeq > 0
+            assert e.kind == "EventList"
+
+            """.write(toFile: folder + "/follow.ars", atomically: true, encoding: .utf8)
+        let run = try sandbox.ars(["run", folder + "/follow.ars", "--var", "task=\(id)"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(!run.stdout.contains(#""seq""#), "items streamed to stdout: \(run.stdout)")
+    }
+
     @Test("a failure kind from the backend is shown as the result's failureKind")
     func failureKind() throws {
         let id = try createTask("@sandbox fail=thread-resume-failed\nresume the thread")

@@ -71,6 +71,33 @@ public enum Tokenizer {
         var endsInWord = false
     }
 
+    /// The index just past the `}` that closes the `${` at `start` (nested braces and quoted
+    /// strings inside are skipped), or the end of the line when it never closes.
+    private static func interpolationEnd(_ chars: [Character], from start: Int) -> Int {
+        var depth = 0
+        var j = start + 1
+        var quote: Character?
+        while j < chars.count {
+            let c = chars[j]
+            if let open = quote {
+                if c == "\\", j + 1 < chars.count {
+                    j += 2
+                    continue
+                }
+                if c == open { quote = nil }
+            } else if c == "'" || c == "\"" {
+                quote = c
+            } else if c == "{" {
+                depth += 1
+            } else if c == "}" {
+                depth -= 1
+                if depth == 0 { return j + 1 }
+            }
+            j += 1
+        }
+        return chars.count
+    }
+
     private static func scan(_ line: String) -> Scan {
         var result = Scan()
         let chars = Array(line)
@@ -135,6 +162,12 @@ public enum Tokenizer {
                     result.danglingBackslash = true
                     i += 1
                 }
+            case "$" where i + 1 < chars.count && chars[i + 1] == "{":
+                // `${…}` is one piece of the word, kept verbatim — spaces, quotes and brackets
+                // inside belong to the expression (`${len([1, 2])}`, `${labels["a/b"]}`).
+                let close = interpolationEnd(chars, from: i)
+                current += String(chars[i..<min(close, chars.count)])
+                i = close
             default:
                 current.append(c)
                 i += 1

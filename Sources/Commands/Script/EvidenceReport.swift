@@ -23,14 +23,7 @@ public enum EvidenceReport {
             "finishedAt": .string(timestamp(result.finishedAt)),
             "status": .string(verdict(result)),
             "exitCode": .int(Int(result.status)),
-            "statements": .array(result.statements.map { record in
-                .object([
-                    "location": .string(record.location.description), "kind": .string(record.kind), "line": .string(record.line),
-                    "status": .string(record.status.rawValue), "durationMs": .int(Int((record.duration * 1000).rounded())),
-                    "exitCode": .int(Int(record.exitCode)), "keyFields": record.keyFields,
-                    "attempts": record.attempts.map { .int($0) } ?? .null, "error": .optional(record.error),
-                ])
-            }),
+            "statements": .array(result.statements.map(statement)),
             "assertions": .array(result.assertions.map { assertion in
                 .object([
                     "location": .string(assertion.location.description), "expression": .string(assertion.expression),
@@ -47,6 +40,19 @@ public enum EvidenceReport {
             } ?? .null,
             "valuesPrinted": false,
         ])
+    }
+
+    /// One statement record; a failed check carries the command's whole value.
+    private static func statement(_ record: StatementRecord) -> Value {
+        var object = Object([
+            ("location", .string(record.location.description)), ("kind", .string(record.kind)), ("line", .string(record.line)),
+            ("status", .string(record.status.rawValue)), ("durationMs", .int(Int((record.duration * 1000).rounded()))),
+            ("exitCode", .int(Int(record.exitCode))), ("keyFields", record.keyFields),
+        ])
+        object["attempts"] = record.attempts.map { .int($0) } ?? .null
+        object["error"] = .optional(record.error)
+        object["failedOutput"] = record.failedOutput ?? .null
+        return .object(object)
     }
 
     /// `passed`, `failed` (an assertion did not hold) or `error` (the script stopped).
@@ -99,6 +105,14 @@ public enum EvidenceReport {
                     + "\(Durations.format(record.duration)) | \(fields.isEmpty ? "" : MarkdownText.code(String(fields.prefix(160)))) |\n"
             }
         }
+        let failedChecks = result.statements.filter { $0.failedOutput != nil }
+        if !failedChecks.isEmpty {
+            out += zh ? "\n### 未通过的检查\n" : "\n### Failed checks\n"
+            for record in failedChecks {
+                out += "\n\(MarkdownText.code(shortLocation(record.location), inTable: false)) \(MarkdownText.code(record.line, inTable: false))\n\n"
+                out += MarkdownText.fencedBlock(YAML.encode(record.failedOutput ?? .null), info: "yaml")
+            }
+        }
         if !result.evidence.isEmpty {
             out += zh ? "\n### 证据\n" : "\n### Evidence\n"
             for item in result.evidence {
@@ -131,10 +145,12 @@ public enum EvidenceReport {
 
     // MARK: - JUnit
 
-    /// A JUnit XML report: one test case per assertion (and one for a stopping failure).
+    /// A JUnit XML report: one test case per assertion (and one for a stopping failure that is
+    /// not itself an assertion — a failed `require` is counted once, as its assertion).
     public static func junit(_ result: ScriptResult) -> String {
-        let failures = result.assertions.filter { !$0.holds }.count + (result.failure == nil ? 0 : 1)
-        let tests = result.assertions.count + (result.failure == nil ? 0 : 1)
+        let stopping = result.failure.flatMap { $0.code == "require-failed" ? nil : $0 }
+        let failures = result.assertions.filter { !$0.holds }.count + (stopping == nil ? 0 : 1)
+        let tests = result.assertions.count + (stopping == nil ? 0 : 1)
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuite name=\"\(xml(result.script.file))\" tests=\"\(tests)\" failures=\"\(failures)\" time=\"\(String(format: "%.3f", result.finishedAt.timeIntervalSince(result.startedAt)))\">\n"
         for assertion in result.assertions {
@@ -146,7 +162,7 @@ public enum EvidenceReport {
                 out += ">\n    <failure message=\"\(xml(assertion.message ?? assertion.expression))\">\(xml(detail))</failure>\n  </testcase>\n"
             }
         }
-        if let failure = result.failure {
+        if let failure = stopping {
             out += "  <testcase classname=\"\(xml(result.script.file))\" name=\"\(xml(failure.location?.description ?? "script"))\">\n"
             out += "    <error message=\"\(xml(failure.code))\">\(xml(failure.message))</error>\n  </testcase>\n"
         }

@@ -42,6 +42,8 @@ public struct StatementRecord: Sendable {
     /// For `wait`: how many times the command ran.
     public var attempts: Int?
     public var error: String?
+    /// The whole value of a command whose check failed (exit 1), so the evidence says what failed.
+    public var failedOutput: Value?
 }
 
 /// One `assert` or `require`.

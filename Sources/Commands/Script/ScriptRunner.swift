@@ -24,6 +24,8 @@ public final class ScriptRunner: @unchecked Sendable {
             try await execute(script.statements)
         } catch let stop as Stop {
             if case .exit(let status) = stop { result.exitRequest = status }
+        } catch let check as CheckFailure {
+            result.failure = check.error
         } catch {
             result.failure = ErrorReport.normalize(error)
         }
@@ -150,36 +152,38 @@ public final class ScriptRunner: @unchecked Sendable {
 
     /// Interpolates, runs and records one command; a failure is recorded and rethrown.
     private func runCommand(_ command: ScriptCommand, kind: String, statement: Statement, record: Bool = true) async throws -> CommandOutput {
-        // A word that begins with `${…}` is a plain argument whatever its value: a value that
-        // starts with `-` never becomes an option the script did not write.
-        let tokens = try command.tokens.enumerated().map { index, token throws(ArsError) in
-            Token(
-                try Interpolation.expand(token.text, at: command.tokenLocations[index], in: scope), start: token.start, end: token.end,
-                quoted: token.quoted || token.text.hasPrefix("${"))
-        }
-        let line = tokens.map { $0.text.contains(" ") || $0.text.isEmpty ? "'\($0.text)'" : $0.text }.joined(separator: " ")
+        let tokens = try interpolated(command)
+        let line = Self.logLine(tokens)
         var stdin = command.stdin ?? ""
         if command.interpolatesStdin, command.stdin != nil { stdin = try Interpolation.expand(stdin, at: command.location, in: scope) }
         session.io.stdin = StringSource(stdin)
-        let started = Date()
+        let started = session.clock.now()
         do {
-            let (_, output) = try await Dispatcher(session: session).evaluate(tokens)
+            let (invocation, output) = try await Dispatcher(session: session).evaluate(tokens, streaming: false)
             if record {
                 result.statements.append(StatementRecord(
                     location: statement.location, kind: kind, line: line, status: output.status == 0 ? .ok : .failed,
-                    duration: Date().timeIntervalSince(started), exitCode: output.status, keyFields: Self.keyFields(output.value)))
+                    duration: session.clock.now().timeIntervalSince(started), exitCode: output.status, keyFields: Self.keyFields(output.value),
+                    failedOutput: output.status == 0 ? Value?.none : output.value))
             }
             if output.status != 0 {
-                throw ArsError(.checkFailed, code: "command-check-failed", "'\(line)' reported a failed check (exit \(output.status))", location: statement.location)
+                // A failed check shows its checks (bound or not) before the script stops, and
+                // `try` keeps its value: the evidence says what failed, not only that it did.
+                if kind != "command" { onCommandOutput?(output, invocation.outputFormat) }
+                throw CheckFailure(
+                    output: output,
+                    error: ArsError(.checkFailed, code: "command-check-failed", "'\(line)' reported a failed check (exit \(output.status))", location: statement.location))
             }
             return output
         } catch let error as Stop {
             throw error
+        } catch let check as CheckFailure {
+            throw check
         } catch {
             var failure = ErrorReport.normalize(error)
-            if record && failure.code != "command-check-failed" {
+            if record {
                 result.statements.append(StatementRecord(
-                    location: statement.location, kind: kind, line: line, status: .failed, duration: Date().timeIntervalSince(started),
+                    location: statement.location, kind: kind, line: line, status: .failed, duration: session.clock.now().timeIntervalSince(started),
                     exitCode: failure.exitCode, keyFields: .null, error: failure.message))
             }
             if failure.location == nil || failure.location?.file == nil { failure.location = command.location }
@@ -187,13 +191,45 @@ public final class ScriptRunner: @unchecked Sendable {
         }
     }
 
-    /// `try COMMAND`: `{ok: true, value}` or `{ok: false, error: {code, message, exitCode}}`.
+    /// The command's words with `${…}` expanded. A word that begins with `${…}` is a plain
+    /// argument whatever its value: a value that starts with `-` never becomes an option the
+    /// script did not write.
+    private func interpolated(_ command: ScriptCommand) throws(ArsError) -> [Token] {
+        try command.tokens.enumerated().map { index, token throws(ArsError) in
+            Token(
+                try Interpolation.expand(token.text, at: command.tokenLocations[index], in: scope), start: token.start, end: token.end,
+                quoted: token.quoted || token.text.hasPrefix("${"))
+        }
+    }
+
+    /// A command that ran and reported a failed check: its output, and the error that stops
+    /// the script unless `try` catches it.
+    struct CheckFailure: Error {
+        var output: CommandOutput
+        var error: ArsError
+    }
+
+    /// A command line for the log, after interpolation, quoted where a word needs it.
+    static func logLine(_ tokens: [Token]) -> String {
+        tokens.map { $0.text.contains(" ") || $0.text.isEmpty ? "'\($0.text)'" : $0.text }.joined(separator: " ")
+    }
+
+    /// `try COMMAND`: `{ok: true, value}`, or `{ok: false, error: {code, message, exitCode}}`
+    /// with the command's `value` too when it ran and reported a failed check.
     private func tryCommand(_ command: ScriptCommand, statement: Statement) async throws -> Value {
+        func failed(_ error: ArsError, value: Value, exitCode: Int32) -> Value {
+            .object([
+                "ok": false, "value": value,
+                "error": .object(["code": .string(error.code), "message": .string(error.message), "exitCode": .int(Int(exitCode))]),
+            ])
+        }
         do {
             let output = try await runCommand(command, kind: "try", statement: statement)
             return .object(["ok": true, "value": output.value])
+        } catch let check as CheckFailure {
+            return failed(check.error, value: check.output.value, exitCode: check.output.status)
         } catch let error as ArsError where error.kind != .internal {
-            return .object(["ok": false, "error": .object(["code": .string(error.code), "message": .string(error.message), "exitCode": .int(Int(error.exitCode))])])
+            return failed(error, value: .null, exitCode: error.exitCode)
         }
     }
 
@@ -201,7 +237,7 @@ public final class ScriptRunner: @unchecked Sendable {
     /// never runs past `timeout`; on timeout the error shows the last observed value.
     @discardableResult
     private func wait(_ command: ScriptCommand, until condition: Expression, timeout: Double, every: Double, statement: Statement) async throws -> Value {
-        let started = Date()
+        let started = session.clock.now()
         var attempts = 0
         var last: (holds: Bool, actual: Value?, expected: Value?, operator: String?) = (false, nil, nil, nil)
         let saved = variables["it"]
@@ -211,10 +247,12 @@ public final class ScriptRunner: @unchecked Sendable {
             let output = try await runCommand(command, kind: "wait", statement: statement, record: false)
             variables["it"] = output.value
             last = try ExpressionEvaluator.check(condition, in: scope)
-            let elapsed = Date().timeIntervalSince(started)
+            let elapsed = session.clock.now().timeIntervalSince(started)
+            // The log shows the command as it ran (interpolated), then the condition.
+            let line = "wait " + Self.logLine(try interpolated(command)) + " until " + (statement.source.components(separatedBy: " until ").dropFirst().joined(separator: " until "))
             if last.holds {
                 result.statements.append(StatementRecord(
-                    location: statement.location, kind: "wait", line: statement.source, status: .ok, duration: elapsed, exitCode: 0,
+                    location: statement.location, kind: "wait", line: line, status: .ok, duration: elapsed, exitCode: 0,
                     keyFields: Self.keyFields(output.value), attempts: attempts))
                 return output.value
             }
@@ -226,7 +264,7 @@ public final class ScriptRunner: @unchecked Sendable {
                     "wait gave up at its \(Durations.format(timeout)) timeout; last observed: \(observed)" + (last.expected.map { ", expected \(JSON.encode($0, pretty: false))" } ?? ""),
                     hint: "raise --timeout, or check the condition", location: statement.location)
                 result.statements.append(StatementRecord(
-                    location: statement.location, kind: "wait", line: statement.source, status: .failed, duration: elapsed, exitCode: 1,
+                    location: statement.location, kind: "wait", line: line, status: .failed, duration: elapsed, exitCode: 1,
                     keyFields: Self.keyFields(output.value), attempts: attempts, error: failure.message))
                 throw failure
             }

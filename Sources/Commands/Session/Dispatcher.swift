@@ -53,8 +53,10 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    /// Parses and runs tokens, returning the output without printing it.
-    public func evaluate(_ tokens: [Token], line: String? = nil) async throws -> (Invocation, CommandOutput) {
+    /// Parses and runs tokens, returning the output without printing it. With `streaming` (the
+    /// REPL and one-shot runs) a following command prints its items as they come; without it
+    /// (scripts, which never print) the command collects them into its value.
+    public func evaluate(_ tokens: [Token], line: String? = nil, streaming: Bool = true) async throws -> (Invocation, CommandOutput) {
         let parser = CommandParser(registry: session.registry)
         let parsed = Result { () throws(ArsError) -> Invocation in try parser.parse(tokens, line: line) }
         if case .failure(let error) = parsed, error.code == "missing-subcommand",
@@ -75,7 +77,7 @@ public struct Dispatcher: Sendable {
         try CommandParser.checkRequired(invocation)
         try command.validate(invocation, in: session)
         let format = invocation.outputFormat
-        session.emit = { [self] item in print(item, format: format, streaming: true) }
+        if streaming { session.emit = { [self] item in print(item, format: format, streaming: true) } }
         defer { session.emit = nil }
         let output = try await command.run(invocation, in: session)
         // Secrets inside the result are known before anything prints, binds or is written.

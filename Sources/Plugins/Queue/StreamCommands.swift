@@ -39,18 +39,28 @@ struct StreamCommand: QueueCommand {
         let views = Views(now: session.clock.now())
         let wanted: (Value) -> Bool = { types.isEmpty || types.contains($0["type"]?.stringValue ?? "") }
 
-        if invocation.flag("follow"), let emit = session.emit {
+        // Following: on a terminal each item prints as it comes; in a script (which never
+        // prints) the items are collected until the end and bound like a read's.
+        var followed: [Value] = []
+        var nextAfterSeq: Int?
+        if invocation.flag("follow") {
+            let emit = session.emit
             let last = try await reader.follow { item in
                 guard wanted(item) else { return }
-                emit(CommandOutput(item, human: [.text(line(item, views: views, reference: reference))]))
+                if let emit {
+                    emit(CommandOutput(item, human: [.text(line(item, views: views, reference: reference))]))
+                } else {
+                    followed.append(item)
+                }
             }
-            return CommandOutput(.null, human: [.next(["\(signature.name) \(reference.display) --after-seq \(last)"])])
+            if emit != nil { return CommandOutput(.null, human: [.next(["\(signature.name) \(reference.display) --after-seq \(last)"])]) }
+            nextAfterSeq = last
         }
-        let items = try await reader.readAll().filter(wanted)
+        let items = invocation.flag("follow") ? followed : try await reader.readAll().filter(wanted)
         let value = Value.object([
             "apiVersion": "ars/v1", "kind": .string(stream == .events ? "EventList" : "LogList"),
             "\(kind.rawValue)Id": .string(id), "items": .array(items),
-            "nextAfterSeq": .int(items.last?["seq"]?.intValue ?? reader.afterSeq),
+            "nextAfterSeq": .int(nextAfterSeq ?? items.last?["seq"]?.intValue ?? reader.afterSeq),
         ])
         let human: [HumanBlock] = items.isEmpty
             ? [.text("No \(stream == .events ? "events" : "log lines") after seq \(reader.afterSeq).")]

@@ -1,0 +1,63 @@
+import Commands
+import Foundation
+import Testing
+
+/// The script runner reports what happened, whole: a failed check keeps its output, `try`
+/// binds the value with the error, the log shows commands as they ran, JUnit counts once.
+@Suite("Script reporting")
+struct ScriptReportingTests {
+    func runScript(_ text: String, arguments: String = "") async throws -> (status: Int32, out: String, err: String, folder: String) {
+        let (session, out, err) = try makeSession()
+        let folder = session.currentDirectory
+        try text.write(toFile: folder + "/s.ars", atomically: true, encoding: .utf8)
+        try
+            "defaults: {node: G14, lane: v01}\nnodes: {G14: {bridge: {kind: trans}, lanes: {v01: {restBaseUrl: 'https://x.invalid', namespace: n, bogus: 1}}}}\n"
+            .write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
+        let (status, stdout, stderr) = await run("run s.ars --evidence out --junit junit.xml " + arguments, in: session, out: out, err: err)
+        return (status, stdout, stderr, folder)
+    }
+
+    @Test("let r = try COMMAND binds a failed check's value with its error; the evidence keeps the failed output")
+    func tryKeepsTheValue() async throws {
+        let (status, _, _, folder) = try await runScript(
+            """
+            let r = try config validate bad.yaml
+            assert r.ok == false
+            assert r.error.exitCode == 2
+            assert r.value.valid == false
+            assert len(r.value.problems) == 1
+            """)
+        #expect(status == 0)
+        let evidence = try JSON.decode(String(contentsOfFile: folder + "/out/evidence.json", encoding: .utf8))
+        let statement = try #require(evidence["statements"]?.arrayValue?.first)
+        #expect(statement.lookup("failedOutput.valid") == .bool(false), "\(statement)")
+        let markdown = try String(contentsOfFile: folder + "/out/evidence.md", encoding: .utf8)
+        #expect(markdown.contains("### 未通过的检查"))
+        #expect(markdown.contains("config-unknown-key"))
+    }
+
+    @Test("a bound command whose check fails shows its checks before the script stops")
+    func failedCheckShowsItsOutput() async throws {
+        let (status, out, _, _) = try await runScript("let r = config validate bad.yaml\n")
+        #expect(status == 1, "a failed check stops the script with 1")
+        #expect(out.contains("unknown key 'bogus'"), "\(out)")
+    }
+
+    @Test("a failed require is one JUnit test case, not two")
+    func junitCountsRequireOnce() async throws {
+        let (status, _, _, folder) = try await runScript("assert 1 == 1\nrequire 1 == 2, \"must hold\"\n")
+        #expect(status == 1)
+        let junit = try String(contentsOfFile: folder + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains(#"tests="2" failures="1""#), "\(junit)")
+        #expect(junit.components(separatedBy: "<testcase").count == 3)
+    }
+
+    @Test("wait lines are logged as they ran, with ${…} expanded")
+    func waitLinesAreInterpolated() async throws {
+        let (status, _, _, folder) = try await runScript("let who = \"派发\"\nwait echo ${who} until it == \"派发\" --timeout 1s\n")
+        #expect(status == 0)
+        let evidence = try JSON.decode(String(contentsOfFile: folder + "/out/evidence.json", encoding: .utf8))
+        let line = evidence["statements"]?.arrayValue?.last?["line"]?.stringValue
+        #expect(line == #"wait echo 派发 until it == "派发" --timeout 1s"#, "\(line ?? "nil")")
+    }
+}
