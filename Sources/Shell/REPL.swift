@@ -28,7 +28,8 @@ struct REPL {
             case .interrupted:
                 continue
             case .line(let line):
-                editor.addHistory(line)
+                // The history file never stores a secret: the line is redacted before it is kept.
+                editor.addHistory(session.redact(line))
                 let before = StateFiles.Saved(context: session.context, recentIDs: session.recentIDs)
                 // The command runs as a task that Ctrl-C cancels (a transfer aborts at once).
                 let task = Task { await dispatcher.run(line: line) }

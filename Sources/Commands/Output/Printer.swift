@@ -2,11 +2,18 @@
 public struct Printer: Sendable {
     public var format: OutputFormat
     public var colour: Bool
+    /// Replaces registered secrets; applied to every piece of text before it is escaped,
+    /// truncated or padded, so a cut can never leave half a secret behind.
+    public var redact: @Sendable (String) -> String
 
-    public init(format: OutputFormat, colour: Bool = false) {
+    public init(format: OutputFormat, colour: Bool = false, redact: @escaping @Sendable (String) -> String = { $0 }) {
         self.format = format
         self.colour = colour
+        self.redact = redact
     }
+
+    /// Redacted first, then terminal-safe.
+    private func safe(_ text: String) -> String { TerminalSafe.sanitize(redact(text)) }
 
     /// The text for stdout and the text for stderr (warnings) of one output.
     public func render(_ output: CommandOutput) -> (stdout: String, stderr: String) {
@@ -33,7 +40,7 @@ public struct Printer: Sendable {
     }
 
     private func warnings(_ blocks: [HumanBlock]) -> String {
-        blocks.compactMap { if case .warning(let w) = $0 { "warning: \(TerminalSafe.sanitize(w))\n" } else { nil } }.joined()
+        blocks.compactMap { if case .warning(let w) = $0 { "warning: \(safe(w))\n" } else { nil } }.joined()
     }
 
     // MARK: - Human blocks
@@ -45,16 +52,16 @@ public struct Printer: Sendable {
     private func render(_ block: HumanBlock, indent: String, into out: inout String) {
         switch block {
         case .summary(let line):
-            out += indent + style(TerminalSafe.sanitize(line), "1") + "\n"
+            out += indent + style(safe(line), "1") + "\n"
         case .text(let text):
-            for line in TerminalSafe.sanitize(text).split(separator: "\n", omittingEmptySubsequences: false) {
+            for line in safe(text).split(separator: "\n", omittingEmptySubsequences: false) {
                 out += line.isEmpty ? "\n" : indent + line + "\n"
             }
         case .fields(let pairs):
-            let width = pairs.map { TextWidth.of($0.0) }.max() ?? 0
+            let width = pairs.map { TextWidth.of(safe($0.0)) }.max() ?? 0
             for (name, value) in pairs {
-                let label = TextWidth.pad(TerminalSafe.sanitize(name) + ":", to: width + 1)
-                let lines = TerminalSafe.sanitize(value).split(separator: "\n", omittingEmptySubsequences: false)
+                let label = TextWidth.pad(safe(name) + ":", to: width + 1)
+                let lines = safe(value).split(separator: "\n", omittingEmptySubsequences: false)
                 out += indent + style(label, "2") + " " + (lines.first.map(String.init) ?? "") + "\n"
                 for more in lines.dropFirst() {
                     out += indent + String(repeating: " ", count: width + 2) + more + "\n"
@@ -63,11 +70,11 @@ public struct Printer: Sendable {
         case .table(let table):
             out += renderTable(table, indent: indent)
         case .section(let title, let blocks):
-            out += indent + style(TerminalSafe.sanitize(title), "1") + "\n"
+            out += indent + style(safe(title), "1") + "\n"
             for inner in blocks { render(inner, indent: indent + "  ", into: &out) }
         case .next(let commands):
             for command in commands {
-                out += indent + style("next:", "2") + " " + TerminalSafe.sanitize(command) + "\n"
+                out += indent + style("next:", "2") + " " + safe(command) + "\n"
             }
         case .warning:
             break  // printed on stderr
@@ -80,8 +87,8 @@ public struct Printer: Sendable {
         let headers = table.columns.map { $0.header.uppercased() }
         let rows = table.rows.map { row in
             table.columns.indices.map { index -> String in
-                let cell = index < row.count ? TerminalSafe.sanitize(row[index]).replacingOccurrences(of: "\n", with: "⏎") : ""
-                return table.columns[index].maxWidth.map { TextWidth.truncate(cell, to: $0) } ?? cell
+                let cell = index < row.count ? redact(row[index]).replacingOccurrences(of: "\n", with: "⏎") : ""
+                return table.columns[index].maxWidth.map { TerminalSafe.truncate(cell, to: $0) } ?? TerminalSafe.sanitize(cell)
             }
         }
         var widths = headers.map(TextWidth.of)
@@ -111,10 +118,10 @@ public struct Printer: Sendable {
     public func renderValue(_ value: Value) -> String {
         switch value {
         case .null: return ""
-        case .string(let s): return TerminalSafe.sanitize(s) + "\n"
+        case .string(let s): return safe(s) + "\n"
         case .array(let items) where items.isEmpty: return ""
         case .bool, .int, .double: return value.plainText + "\n"
-        case .array, .object: return TerminalSafe.sanitize(YAML.encode(value))
+        case .array, .object: return safe(YAML.encode(value))
         }
     }
 }

@@ -65,28 +65,61 @@ public enum TextWidth {
     }
 }
 
-/// Neutralises terminal control sequences in text that came from outside (servers, files), so
-/// nothing a server says can move the cursor, change colours or retitle the terminal.
+/// Neutralises terminal control sequences in text that came from outside (servers, files, the
+/// user's own input quoted in an error), so nothing can move the cursor, change colours, retitle
+/// the terminal or reorder what is shown.
 public enum TerminalSafe {
     /// Replaces C0/C1 control characters (except newline and tab) with visible escapes such as
-    /// `\x1b`, which also defuses every ESC/CSI/OSC sequence.
+    /// `\x1b`, which also defuses every ESC/CSI/OSC sequence, and bidi controls (U+202A–U+202E,
+    /// U+2066–U+2069, U+200E, U+200F, U+061C) with `\u{202e}`-style escapes.
     public static func sanitize(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            if isControl(scalar) {
-                let hex = String(scalar.value, radix: 16)
-                out.append(contentsOf: ("\\x" + (hex.count < 2 ? "0" + hex : hex)).unicodeScalars)
-            } else {
-                out.append(scalar)
-            }
+            out.append(contentsOf: escape(scalar).unicodeScalars)
         }
         return String(out)
     }
+
+    /// Cuts text to at most `width` display columns after sanitizing it, ending with `…` when it
+    /// was cut; an escape is kept whole or left out, never split.
+    public static func truncate(_ text: String, to width: Int) -> String {
+        let safe = sanitize(text)
+        guard TextWidth.of(safe) > width else { return safe }
+        guard width > 1 else { return String(repeating: "…", count: max(0, width)) }
+        var out = ""
+        var used = 0
+        for character in text {
+            let piece = sanitize(String(character))
+            let pieceWidth = TextWidth.of(piece)
+            if used + pieceWidth > width - 1 { break }
+            out += piece
+            used += pieceWidth
+        }
+        return out + "…"
+    }
+
+    /// The scalar itself, or its visible escape.
+    private static func escape(_ scalar: Unicode.Scalar) -> String {
+        let v = scalar.value
+        if isControl(scalar) {
+            let hex = String(v, radix: 16)
+            return "\\x" + (hex.count < 2 ? "0" + hex : hex)
+        }
+        if isBidi(v) { return "\\u{" + String(v, radix: 16) + "}" }
+        return String(scalar)
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool { isControl(scalar) || isBidi(scalar.value) }
 
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         if v == 0x0A || v == 0x09 { return false }
         return v < 0x20 || (0x7F...0x9F).contains(v)
+    }
+
+    /// Bidirectional formatting characters: embeddings and overrides, isolates, marks.
+    private static func isBidi(_ v: UInt32) -> Bool {
+        (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F || v == 0x061C
     }
 }

@@ -39,8 +39,8 @@ public struct RemoteCommand: Sendable, Equatable, Hashable {
     /// `trans G14:k3s kubectl get pods -n agentrun-v01`.
     public func display(node: String) -> String {
         switch target {
-        case .cluster: "trans \(node):k3s kubectl " + ShellQuote.join(arguments)
-        case .directory(let path): "trans \(node):\(path) script -- " + ShellQuote.quote(arguments.first ?? "")
+        case .cluster: "trans " + ShellQuote.quote("\(node):k3s") + " kubectl " + ShellQuote.join(arguments)
+        case .directory(let path): "trans " + ShellQuote.quote("\(node):\(path)") + " script -- " + ShellQuote.quote(arguments.first ?? "")
         }
     }
 }

@@ -24,6 +24,11 @@ public enum WriteGate {
         if invocation.option("plan") != nil && !invocation.flag("confirm") {
             throw ArsError.usage("bad-value", "--plan only goes with --confirm", hint: "run '\(command) --dry-run' to get a plan id")
         }
+        if let plan = invocation.option("plan"), !isPlanID(plan) {
+            throw ArsError.usage(
+                "bad-plan", "--plan '\(plan)' is not a plan id: a plan id is 12 hex digits (0-9, a-f); nothing was done",
+                hint: "run '\(command) --dry-run' and copy the confirm command it prints")
+        }
         if !invocation.flag("dry-run") && !invocation.flag("confirm") {
             throw ArsError(
                 .refused, code: "confirm-required", "\(command) changes the cluster or the worktree and needs --confirm; nothing was done",
@@ -42,6 +47,11 @@ public enum WriteGate {
     public static func planID(observed: [String], decided: [String]) -> String {
         let text = "observed\n" + observed.sorted().joined(separator: "\n") + "\ndecided\n" + decided.joined(separator: "\n")
         return String(SHA256.hex(text).prefix(12))
+    }
+
+    /// True for 12 lower-case hex digits, the shape `planID` returns.
+    public static func isPlanID(_ text: String) -> Bool {
+        text.utf8.count == 12 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
     /// Refuses a confirmed write whose plan id no longer matches.

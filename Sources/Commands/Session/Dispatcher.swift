@@ -87,7 +87,7 @@ public struct Dispatcher: Sendable {
     /// Prints an output: results to stdout, warnings to stderr. Streamed items print as one JSON
     /// line each (NDJSON) or one YAML document each.
     public func print(_ output: CommandOutput, format: OutputFormat, streaming: Bool = false) {
-        let printer = Printer(format: format, colour: session.usesColour)
+        let printer = Printer(format: format, colour: session.usesColour, redact: { [session] in session.redact($0) })
         let rendered = streaming ? printer.renderItem(output) : printer.render(output)
         if !rendered.stderr.isEmpty { session.io.stderr.write(session.redact(rendered.stderr)) }
         if !rendered.stdout.isEmpty { session.io.stdout.write(session.redact(rendered.stdout)) }
@@ -97,7 +97,7 @@ public struct Dispatcher: Sendable {
     @discardableResult
     public func report(_ error: any Error) -> Int32 {
         let normalized = ErrorReport.normalize(error)
-        session.io.stderr.write(session.redact(ErrorReport.render(normalized, colour: session.usesColourOnStderr)))
+        session.io.stderr.write(ErrorReport.render(normalized, colour: session.usesColourOnStderr, redact: { [session] in session.redact($0) }))
         return normalized.exitCode
     }
 

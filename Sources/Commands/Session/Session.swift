@@ -94,6 +94,7 @@ public final class Session: @unchecked Sendable {
         self.currentDirectory = currentDirectory
         self.context = context
         self.configOverride = configOverride
+        registerEnvironmentSecrets()
     }
 
     /// A session for running a script from this one: same registry, streams, environment, clock,
@@ -183,12 +184,12 @@ public final class Session: @unchecked Sendable {
 
     /// Writes a warning to stderr.
     public func warn(_ message: String) {
-        io.stderr.write(redact("warning: \(message)\n"))
+        io.stderr.write("warning: " + TerminalSafe.sanitize(redact(message)) + "\n")
     }
 
     /// Writes a progress line to stderr.
     public func progress(_ message: String) {
-        io.stderr.write(redact(message + "\n"))
+        io.stderr.write(TerminalSafe.sanitize(redact(message)) + "\n")
     }
 }
 

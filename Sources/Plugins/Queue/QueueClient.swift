@@ -43,25 +43,22 @@ final class QueueClient: Sendable {
     // MARK: - Requests
 
     func get(_ path: String, query: [(String, String?)] = [], timeout: Double? = nil) async throws -> Exchange {
-        try await send(HTTPRequest(method: "GET", url: url(path, query), timeout: timeout))
+        try await send(HTTPRequest(method: "GET", url: try url(path, query), timeout: timeout))
     }
 
     func post(_ path: String, body: Value = .object(Object()), idempotencyKey: String? = nil) async throws -> Exchange {
-        var request = HTTPRequest(method: "POST", url: url(path, []), body: Data(JSON.encode(body, pretty: false).utf8))
+        var request = HTTPRequest(method: "POST", url: try url(path, []), body: Data(JSON.encode(body, pretty: false).utf8))
         request.headers.append(HTTPHeader("Content-Type", "application/json"))
         if let idempotencyKey { request.headers.append(HTTPHeader("Idempotency-Key", idempotencyKey)) }
         return try await send(request)
     }
 
-    private func url(_ path: String, _ query: [(String, String?)]) -> String {
-        let items = query.compactMap { name, value in value.map { "\(name)=\(percentEncode($0))" } }
-        return baseURL + path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
-    }
-
-    private func percentEncode(_ text: String) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+?#")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    /// Every path segment is checked against the id grammar and every query value is
+    /// percent-encoded, so no id can add a segment, a query or a fragment; a bad one is a usage
+    /// error and nothing is sent.
+    private func url(_ path: String, _ query: [(String, String?)]) throws(ArsError) -> String {
+        let items = URLPath.query(query)
+        return baseURL + (try URLPath.checked(path)) + (items.isEmpty ? "" : "?" + items)
     }
 
     private func send(_ request: HTTPRequest) async throws -> Exchange {
@@ -107,7 +104,9 @@ final class QueueClient: Sendable {
         case 409:
             if let kind = details?["kind"]?.stringValue, let id = details?["id"]?.stringValue { hint = "see its state with 'describe \(kind)/\(id)'" }
         case 500..<600:
-            hint = "the server failed; a GET is retried automatically, other requests are not — check 'get' before repeating a change"
+            hint = exchange.method == "GET"
+                ? "the server failed; ars tried this GET \(RetryPolicy().maxAttempts) times (reads are retried on 500/502/503/504); try again later"
+                : "the server failed; ars never retries a \(exchange.method) (it could act twice) — check with 'get' before repeating the change"
         default:
             break
         }
