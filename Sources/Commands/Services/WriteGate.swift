@@ -17,7 +17,7 @@ public enum WriteGate {
 
     /// Checks the flags before anything is sent.
     public static func validate(_ invocation: Invocation) throws(ArsError) {
-        let command = invocation.signature.name
+        let command = commandLine(invocation)
         if invocation.flag("dry-run") && invocation.flag("confirm") {
             throw ArsError.usage("bad-value", "--dry-run and --confirm exclude each other", hint: "look with --dry-run first, then act with --confirm")
         }
@@ -34,6 +34,20 @@ public enum WriteGate {
                 .refused, code: "confirm-required", "\(command) changes the cluster or the worktree and needs --confirm; nothing was done",
                 hint: "see the plan with '\(command) --dry-run', then run the confirm command it prints")
         }
+    }
+
+    /// The command as the user gave it, without the gate's own flags and ready to paste: the
+    /// name, every positional (shell-quoted) and `--node`/`--lane` when given, so a hint such as
+    /// `worktree create fix-1 --dry-run` keeps the required branch.
+    public static func commandLine(_ invocation: Invocation) -> String {
+        var words = [invocation.signature.name]
+        for positional in invocation.signature.positionals {
+            words += invocation.argumentList(positional.name).map(ShellQuote.quote)
+        }
+        for name in ["node", "lane"] {
+            if let value = invocation.option(name) { words += ["--\(name)", ShellQuote.quote(value)] }
+        }
+        return words.joined(separator: " ")
     }
 
     public static func mode(_ invocation: Invocation) -> Mode {
