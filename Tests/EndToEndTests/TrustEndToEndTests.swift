@@ -133,4 +133,62 @@ struct TrustEndToEndTests {
         #expect(create.stderr.contains("never retries a POST"))
         #expect(!create.stderr.contains("retried automatically"))
     }
+
+    @Test("a bad aipod, name or label, or a repoUrl with credentials, is refused before sending and never echoed")
+    func createChecksBeforeSending() throws {
+        let before = try sandbox.ars(["get", "tasks", "--all", "-o", "json"]).stdout
+        for (flags, expected) in [
+            (["--aipod", "../Artificer"], "aipod '../Artificer' is not valid"),
+            (["--aipod", "Artificer", "--name", "a/b"], "name 'a/b' is not valid"),
+            (["--aipod", "Artificer", "--label", "bad key=x"], "label key 'bad key' is not valid"),
+        ] {
+            let output = try sandbox.ars(["create", "task", "--prompt", "p"] + flags)
+            #expect(output.status == 2, "\(flags): \(output.stderr)")
+            #expect(output.stderr.contains("error[bad-task]"))
+            #expect(output.stderr.contains(expected), "\(output.stderr)")
+        }
+        let directory = sandbox.directory + "/runner-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let password = "pw-9f8e7d6c5b4a"
+        try #"{"bundles": [{"kind": "git", "repoUrl": "https://deploy:\#(password)@git.example.com/r.git"}, {"repoUrl": "https://git.example.com/r.git?private_token=tok-1234567890ab"}]}"#
+            .write(toFile: directory + "/runner.json", atomically: true, encoding: .utf8)
+        let output = try sandbox.ars(["create", "task", "--aipod", "Artificer", "--prompt", "p", "--runner-json-file", directory + "/runner.json"])
+        #expect(output.status == 2, "\(output.stderr)")
+        #expect(output.stderr.contains("runner.bundles[0].repoUrl"))
+        #expect(output.stderr.contains("runner.bundles[1].repoUrl"), "both bad URLs are reported")
+        #expect(output.stderr.contains("[REDACTED]"))
+        expectNoSlice(of: password, in: output.stdout + output.stderr, "the refusal")
+        expectNoSlice(of: "tok-1234567890ab", in: output.stdout + output.stderr, "the refusal")
+        let after = try sandbox.ars(["get", "tasks", "--all", "-o", "json"]).stdout
+        expectNoSlice(of: password, in: after, "the server's tasks")
+        #expect(before.components(separatedBy: #""id""#).count == after.components(separatedBy: #""id""#).count, "nothing was created")
+    }
+
+    @Test("apply reports every bad manifest at once, each at file:line:col, and sends nothing")
+    func applyReportsAll() throws {
+        let manifests = """
+            kind: Task
+            name: ok-one
+            aipod: Artificer
+            prompt: fine
+            ---
+            kind: Task
+            name: bad/name
+            aipod: Artificer
+            prompt: p
+            ---
+            kind: Task
+            name: two
+            aipod: Artificer
+            prompt: p
+            colour: red
+            """
+        let output = try sandbox.ars(["apply", "-f", "-"], stdin: manifests)
+        #expect(output.status == 2, "\(output.stderr)")
+        #expect(output.stderr.contains("2 manifests in"))
+        #expect(output.stderr.contains("name 'bad/name' is not valid"))
+        #expect(output.stderr.contains("unknown field 'colour'"))
+        #expect(output.stderr.contains(":7:7"), "\(output.stderr)")
+        #expect(try sandbox.ars(["get", "tasks", "--all", "-o", "json"]).stdout.contains("ok-one") == false, "nothing was sent")
+    }
 }
