@@ -51,7 +51,8 @@ struct HintPasteTests {
         let log = bin + "/argv.log"
         for name in Self.stubs {
             let path = bin + "/" + name
-            try "#!/bin/sh\nprintf '%s' \"\(name)\" >>\"$ARGV_LOG\"; for a in \"$@\"; do printf ' <%s>' \"$a\" >>\"$ARGV_LOG\"; done; echo >>\"$ARGV_LOG\"\n"
+            try
+                "#!/bin/sh\nprintf '%s' \"\(name)\" >>\"$ARGV_LOG\"; for a in \"$@\"; do printf ' <%s>' \"$a\" >>\"$ARGV_LOG\"; done; echo >>\"$ARGV_LOG\"\n"
                 .write(toFile: path, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
         }
