@@ -226,7 +226,9 @@ struct Wiring {
         let clock: any WallClock = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)).map { FixedClock($0) } ?? self.clock
         let session = Session(registry: registry, mode: mode, io: io, environment: environment, clock: clock, context: context, configOverride: configPath)
         session.recentIDs = saved.recentIDs
-        session.makeHTTPTransport = { [environment] in Transports.http(environment: environment) }
+        session.makeHTTPTransport = { [environment, session] in
+            Transports.http(environment: environment, announce: { session.progress("ars: " + $0) })
+        }
         session.makeBridge = { [environment] node in Transports.bridge(for: node, environment: environment) }
         return session
     }

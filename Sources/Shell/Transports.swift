@@ -6,10 +6,10 @@ import Transport
 enum Transports {
     /// HTTP over libcurl (one reused connection per session), with proxies taken from the
     /// session's environment; idempotent reads are retried on connection errors and
-    /// 502/503/504, nothing else is.
-    static func http(environment: [String: String]) -> any HTTPTransport {
+    /// 500/502/503/504 (each retry announced through `announce`), nothing else is.
+    static func http(environment: [String: String], announce: @escaping @Sendable (String) -> Void = { _ in }) -> any HTTPTransport {
         do {
-            return RetryingTransport(wrapping: try CurlHTTPTransport(configuration: .init(environment: environment)))
+            return RetryingTransport(wrapping: try CurlHTTPTransport(configuration: .init(environment: environment)), announce: announce)
         } catch {
             return FailedTransport(error: ErrorReport.normalize(error))
         }

@@ -56,9 +56,9 @@ struct RetryTests {
         return (RetryingTransport(wrapping: inner, policy: policy), inner, sleeps)
     }
 
-    @Test("a GET is retried on 502, 503 and 504 and returns the first good response")
+    @Test("a GET is retried on 500, 502, 503 and 504 and returns the first good response")
     func retriesGatewayStatuses() async throws {
-        for status in [502, 503, 504] {
+        for status in [500, 502, 503, 504] {
             let (transport, inner, sleeps) = retrying([.status(status), .status(status)])
             let response = try await transport.send(get)
             #expect(response.status == 200)
@@ -89,11 +89,23 @@ struct RetryTests {
         #expect(sleeps.recorded.isEmpty)
     }
 
-    @Test("other statuses are answers, not retried", arguments: [200, 400, 401, 404, 409, 500])
+    @Test("other statuses are answers, not retried", arguments: [200, 400, 401, 404, 409, 501])
     func otherStatuses(status: Int) async throws {
         let (transport, inner, _) = retrying([.status(status)])
         #expect(try await transport.send(get).status == status)
         #expect(inner.requests.count == 1)
+    }
+
+    @Test("each retry is announced before its wait, naming the request, the reason and the attempt")
+    func retriesAreAnnounced() async throws {
+        let inner = ScriptedTransport([.status(503), .failure(ArsError(.remote, code: "connection-reset", "reset"))])
+        let said = Said()
+        let transport = RetryingTransport(wrapping: inner, policy: RetryPolicy(sleep: { _ in }), announce: { said.append($0) })
+        #expect(try await transport.send(get).status == 200)
+        #expect(said.lines == [
+            "retrying GET \(get.url) after HTTP 503 (attempt 2 of 3)",
+            "retrying GET \(get.url) after connection-reset (attempt 3 of 3)",
+        ])
     }
 
     @Test("a POST is never retried, whatever the failure")
@@ -157,4 +169,12 @@ struct RetryTests {
         #expect(policy.maxDelay == .seconds(2))
         #expect((0..<100).allSatisfy { _ in (.milliseconds(100)...(.milliseconds(200))).contains(policy.delay(beforeRetry: 1)) })
     }
+}
+
+/// Lines a retrying transport announced.
+private final class Said: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func append(_ line: String) { lock.withLock { items.append(line) } }
+    var lines: [String] { lock.withLock { items } }
 }

@@ -67,6 +67,28 @@ struct REPLTests {
         #expect((history[.posixPermissions] as? Int) == 0o600)
     }
 
+    @Test("a typed API key is redacted before the line is stored: the history file on disk never holds it")
+    func historyNeverStoresASecret() throws {
+        let sandbox = try Sandbox()
+        let key = "hwk-5f3a9c1e0b7d4e2a8c6f"
+        let environment = sandbox.environment.filter { $0.key != "LANG" }.merging(["HWLAB_API_KEY": key]) { $1 }
+        let tmux = try TmuxSession(command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)'"], environment: environment)
+        defer { tmux.kill() }
+        try tmux.waitFor("ars G14/v01 ›")
+        try tmux.type("echo the key is \(key)")
+        try tmux.send(keys: "Enter")
+        try tmux.waitFor("\nthe key is [REDACTED]\n")
+        try tmux.send(keys: "C-d")
+        #expect(try tmux.waitForExit())
+        let history = try String(contentsOfFile: sandbox.directory + "/state/ars/history", encoding: .utf8)
+        // libedit's file encodes spaces (`echo\\040the…`); the line is kept with the marker.
+        #expect(history.contains("REDACTED"), "the line itself is kept: \(history)")
+        for start in 0...(key.count - 8) {
+            let slice = String(key.dropFirst(start).prefix(8))
+            #expect(!history.contains(slice), "history holds '\(slice)' of the key")
+        }
+    }
+
     @Test("a second REPL run starts from the saved context and recalls the first run's history")
     func persistence() throws {
         let sandbox = try Sandbox()

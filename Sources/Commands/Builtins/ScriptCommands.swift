@@ -67,9 +67,12 @@ struct RunScriptCommand: Command {
         }
         if let directory = invocation.option("evidence") {
             let path = directory.hasPrefix("/") ? directory : session.currentDirectory + "/" + directory
-            try write(session.redact(JSON.encode(EvidenceReport.json(result)) + "\n"), to: path + "/evidence.json")
             let language = EvidenceReport.Language(rawValue: invocation.option("lang") ?? "zh") ?? .zh
-            try write(session.redact(EvidenceReport.markdown(result, language: language)), to: path + "/evidence.md")
+            // Both files or neither: a folder never holds half of the evidence.
+            try write([
+                (session.redact(JSON.encode(EvidenceReport.json(result)) + "\n"), path + "/evidence.json"),
+                (session.redact(EvidenceReport.markdown(result, language: language)), path + "/evidence.md"),
+            ])
             written += [directory + "/evidence.json", directory + "/evidence.md"]
         }
         if let junit = invocation.option("junit") {
@@ -116,12 +119,37 @@ struct RunScriptCommand: Command {
     }
 
     private func write(_ text: String, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        try write([(text, path)])
+    }
+
+    /// Writes files all or nothing: each to a temporary file beside it first, then every one
+    /// renamed into place. A failure removes the temporary files and leaves the old files as
+    /// they were, so no reader ever sees a half-written or half-updated report.
+    private func write(_ files: [(text: String, path: String)]) throws {
+        let manager = FileManager.default
+        var staged: [(temporary: String, path: String)] = []
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            for file in files {
+                var isDirectory: ObjCBool = false
+                if manager.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                    throw ArsError.invalidInput("evidence-write", "cannot write \(file.path): it is a folder; nothing was written")
+                }
+                try manager.createDirectory(atPath: (file.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                let temporary = file.path + ".tmp-\(getpid())"
+                staged.append((temporary, file.path))
+                try Data(file.text.utf8).write(to: URL(fileURLWithPath: temporary))
+            }
+            for file in staged {
+                // rename(2) replaces the old file in one step.
+                guard rename(file.temporary, file.path) == 0 else {
+                    throw ArsError.invalidInput("evidence-write", "cannot write \(file.path): \(String(cString: strerror(errno)))")
+                }
+            }
         } catch {
-            throw ArsError.invalidInput("evidence-write", "cannot write \(path): \(error.localizedDescription)")
+            for file in staged { try? manager.removeItem(atPath: file.temporary) }
+            if let error = error as? ArsError { throw error }
+            throw ArsError.invalidInput(
+                "evidence-write", "cannot write \(files.map(\.path).joined(separator: ", ")): \(error.localizedDescription); nothing was written")
         }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Only idempotent reads (GET, HEAD) are retried, and only when trying again can help: the
 /// connection failed before the server could act (`connection-refused`, `connect-timeout`,
-/// `connection-reset`), or a gateway answered 502, 503 or 504. A POST is never retried here:
+/// `connection-reset`), or the server answered 500, 502, 503 or 504. A POST is never retried here:
 /// repeating it could do its work twice. A total `timeout` is not retried either — the request
 /// already had all the time it was given.
 public struct RetryPolicy: Sendable {
@@ -20,8 +20,9 @@ public struct RetryPolicy: Sendable {
     /// How to wait; tests pass one that records the duration and returns at once.
     public var sleep: @Sendable (Duration) async throws -> Void
 
-    /// Gateway statuses that say "try again".
-    public static let retriedStatuses: Set<Int> = [502, 503, 504]
+    /// Statuses where a read may succeed when tried again: a failed handler (500) and the
+    /// gateway answers that say "try again".
+    public static let retriedStatuses: Set<Int> = [500, 502, 503, 504]
     /// `ArsError` codes of failures that happened before the server could act on the request.
     public static let retriedErrorCodes: Set<String> = ["connection-refused", "connect-timeout", "connection-reset"]
 
@@ -71,23 +72,31 @@ public struct RetryPolicy: Sendable {
 public struct RetryingTransport: HTTPTransport {
     public let inner: any HTTPTransport
     public let policy: RetryPolicy
+    /// Told about each retry before its wait (`retrying GET … after HTTP 503 (attempt 2 of 3)`),
+    /// so the shell can say so on stderr.
+    public let announce: @Sendable (String) -> Void
 
-    public init(wrapping inner: any HTTPTransport, policy: RetryPolicy = RetryPolicy()) {
+    public init(wrapping inner: any HTTPTransport, policy: RetryPolicy = RetryPolicy(), announce: @escaping @Sendable (String) -> Void = { _ in }) {
         self.inner = inner
         self.policy = policy
+        self.announce = announce
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         var attempt = 1
         while true {
+            let reason: String
             do {
                 let response = try await inner.send(request)
                 guard attempt < policy.maxAttempts, policy.shouldRetry(request, status: response.status) else { return response }
+                reason = "HTTP \(response.status)"
             } catch {
                 guard attempt < policy.maxAttempts, policy.shouldRetry(request, error: error) else {
                     throw Self.annotated(error, attempts: attempt)
                 }
+                reason = (error as? ArsError)?.code ?? "a transport error"
             }
+            announce("retrying \(request.method) \(request.url) after \(reason) (attempt \(attempt + 1) of \(policy.maxAttempts))")
             try await policy.sleep(policy.delay(beforeRetry: attempt))
             attempt += 1
         }

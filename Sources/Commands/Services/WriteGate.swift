@@ -25,7 +25,7 @@ public enum WriteGate {
         if invocation.option("plan") != nil && !invocation.flag("confirm") {
             throw ArsError.usage("bad-value", "--plan only goes with --confirm", hint: "get a plan id with: \(command) --dry-run")
         }
-        if let plan = invocation.option("plan"), plan.count != 12 || !plan.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+        if let plan = invocation.option("plan"), !isPlanID(plan) {
             throw ArsError.usage(
                 "bad-plan", "--plan '\(plan)' is not a plan id (12 lower-case hex digits, as '--dry-run' prints it); nothing was done",
                 hint: "copy the confirm command that this prints: \(command) --dry-run")
@@ -55,6 +55,11 @@ public enum WriteGate {
             words.append(word)
         }
         return words.isEmpty ? invocation.signature.name : ShellQuote.join(words)
+    }
+
+    /// Whether `text` has a plan id's shape: 12 lower-case hex digits.
+    public static func isPlanID(_ text: String) -> Bool {
+        text.count == 12 && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 
     public static func mode(_ invocation: Invocation) -> Mode {

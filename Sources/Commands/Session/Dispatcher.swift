@@ -107,7 +107,7 @@ public struct Dispatcher: Sendable {
     @discardableResult
     public func report(_ error: any Error) -> Int32 {
         let normalized = ErrorReport.normalize(error)
-        session.io.stderr.write(session.redact(ErrorReport.render(normalized, colour: session.usesColourOnStderr)))
+        session.io.stderr.write(ErrorReport.render(normalized, colour: session.usesColourOnStderr, redact: { [session] in session.redact($0) }))
         return normalized.exitCode
     }
 

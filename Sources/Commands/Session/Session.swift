@@ -209,18 +209,6 @@ extension Session {
         secrets.insert(value)
     }
 
-    /// Values of environment variables whose names say they hold a credential (`HWLAB_API_KEY`,
-    /// `ARS_SANDBOX_API_KEY`, `GITHUB_TOKEN`, …) are secrets from the first line on — before any
-    /// command reads them — so `echo`, errors and the history file can never show them. Names of
-    /// files and folders (`…_FILE`, `…_PATH`, `…_DIR`), short values and `ARS_ALLOW_KEY_ENV` (a
-    /// list of names) are left alone.
-    func registerEnvironmentSecrets() {
-        for (name, value) in environment where SecretScanner.isSecretName(name) && value.count >= 8 {
-            if name == "ARS_ALLOW_KEY_ENV" || ["_FILE", "_PATH", "_DIR"].contains(where: { name.uppercased().hasSuffix($0) }) { continue }
-            registerSecret(value.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-    }
-
     /// Replaces every registered secret in `text` with the marker.
     public func redact(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }

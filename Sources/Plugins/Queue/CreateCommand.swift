@@ -96,6 +96,7 @@ struct CreateCommand: QueueCommand {
         guard body["aipod"]?.stringValue?.isEmpty == false else {
             throw ArsError.usage("missing-aipod", "no aipod given (neither --aipod nor in --json-file)")
         }
+        try TaskRules.check(body)
         return .object(body)
     }
 }

@@ -31,7 +31,7 @@ struct GetCommand: QueueCommand {
         for label in invocation.optionList("label") where !label.contains("=") {
             throw ArsError.usage("bad-value", "--label needs K=V, got '\(label)'")
         }
-        if let task = invocation.option("task") { try ResourceID.validate(task, kind: "task") }
+        if let task = invocation.option("task") { try Identifier.check(task, "--task id") }
     }
 
     func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {

@@ -53,25 +53,12 @@ final class QueueClient: Sendable {
         return try await send(request)
     }
 
-    /// The request URL. Every path segment keeps the id grammar — ids typed by the user were
-    /// checked already, so a segment that breaks it came from a server's answer (a `runId` of
-    /// `../admin`) and is refused before anything is sent.
+    /// Every path segment is checked against the id grammar and every query value is
+    /// percent-encoded, so no id can add a segment, a query or a fragment; a bad one is a usage
+    /// error and nothing is sent.
     private func url(_ path: String, _ query: [(String, String?)]) throws(ArsError) -> String {
-        for segment in path.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
-            if let problem = ResourceID.problem(String(segment)) {
-                throw ArsError(
-                    .remote, code: "bad-id", "refusing to request \(path): the segment '\(segment)' \(problem)",
-                    hint: "an id the server sent cannot be used in a request path; report it to the lane's operators")
-            }
-        }
-        let items = query.compactMap { name, value in value.map { "\(name)=\(percentEncode($0))" } }
-        return baseURL + path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
-    }
-
-    private func percentEncode(_ text: String) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+?#")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        let items = URLPath.query(query)
+        return baseURL + (try URLPath.checked(path)) + (items.isEmpty ? "" : "?" + items)
     }
 
     private func send(_ request: HTTPRequest) async throws -> Exchange {
@@ -117,7 +104,9 @@ final class QueueClient: Sendable {
         case 409:
             if let kind = details?["kind"]?.stringValue, let id = details?["id"]?.stringValue { hint = "see its state with 'describe \(kind)/\(id)'" }
         case 500..<600:
-            hint = "the server failed; a GET is retried automatically, other requests are not — check 'get' before repeating a change"
+            hint = exchange.method == "GET"
+                ? "the server failed; ars tried this GET \(RetryPolicy().maxAttempts) times (reads are retried on 500/502/503/504); try again later"
+                : "the server failed; ars never retries a \(exchange.method) (it could act twice) — check with 'get' before repeating the change"
         default:
             break
         }

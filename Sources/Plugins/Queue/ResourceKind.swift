@@ -76,7 +76,7 @@ struct ResourceReference: Sendable, Equatable {
         } else {
             throw unknownKind(first)
         }
-        if let id = reference.id { try ResourceID.validate(id, kind: reference.kind.rawValue) }
+        if let id = reference.id { try Identifier.check(id, "\(reference.kind.rawValue) id") }
         guard allowed.contains(reference.kind) else {
             let names = ResourceKind.allCases.filter(allowed.contains).map(\.rawValue)
             throw ArsError.usage(
