@@ -51,17 +51,17 @@ struct TrustTests {
 
     @Test("bidi controls and C0/C1 are shown as escapes; newline and tab stay")
     func escapes() {
-        #expect(TerminalSafe.sanitize("a\u{202E}b\u{2069}c\u{200E}\u{061C}") == #"a\u{202e}b\u{2069}c\u{200e}\u{61c}"#)
+        #expect(TerminalSafe.sanitize("a\u{202E}b\u{2069}c\u{200E}\u{061C}") == #"a\u{202E}b\u{2069}c\u{200E}\u{61C}"#)
         #expect(TerminalSafe.sanitize("x\u{1B}[2J\u{9B}y\u{07}") == #"x\x1b[2J\x9by\x07"#)
         #expect(TerminalSafe.sanitize("line\n\tnext") == "line\n\tnext")
     }
 
     @Test("truncation keeps an escape whole or leaves it out, never half", arguments: 2...14)
     func truncationNeverSplitsAnEscape(width: Int) {
-        let cut = TerminalSafe.truncate("ab\u{1B}cd\u{202E}ef", to: width)
+        let cut = TerminalSafe.fit("ab\u{1B}cd\u{202E}ef", to: width)
         #expect(TextWidth.of(cut) <= width)
         // Whatever is kept of an escape is the whole escape.
-        for escape in [#"\x1b"#, #"\u{202e}"#] {
+        for escape in [#"\x1b"#, #"\u{202E}"#] {
             for length in 1..<escape.count where !cut.contains(escape) {
                 let prefix = String(escape.prefix(length))
                 #expect(!cut.hasSuffix(prefix + "…"), "'\(cut)' ends in half of \(escape)")
@@ -91,7 +91,7 @@ struct TrustTests {
         let text = ErrorReport.render(error, redact: { $0.replacingOccurrences(of: "sk-0123456789", with: "[REDACTED]") })
         #expect(text.contains(#"'t\x1b[31m1'"#))
         #expect(text.contains("[REDACTED]"))
-        #expect(text.contains(#"hint: \u{202e}hint"#))
+        #expect(text.contains(#"hint: \u{202E}hint"#))
         #expect(text.contains("  get task/\\x1bx\n           ^\n"))
         #expect(!text.contains("\u{1B}") && !text.contains("\u{202E}"))
     }

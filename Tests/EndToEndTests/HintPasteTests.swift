@@ -7,6 +7,8 @@ import Testing
 /// paths — is run through bash with stubs of ars, kubectl, git, ssh and trans first on PATH:
 /// each runs exactly one program with its words intact, and none creates a file.
 @Suite(.serialized) struct HintPasteTests {
+    /// Refused by the branch grammar before anything runs — the hints around the refusal are
+    /// pasted too.
     static let hostileBranch = "x;touch${IFS}pwned;echo"
 
     /// The `next:` lines of an output, and the commands that hints give after a colon.
@@ -67,7 +69,6 @@ import Testing
         }
         let lines = outputs.flatMap(Self.pasteable)
         #expect(lines.count >= 12, "\(lines)")
-        #expect(lines.contains { $0.contains("x;touch") }, "the hostile branch appears in hints: \(lines)")
         #expect(!lines.contains { $0.hasPrefix("trans ") }, "a local node's hints never suggest trans: \(lines)")
         for line in lines {
             let (calls, created) = try Self.paste(line)
@@ -78,7 +79,8 @@ import Testing
             }
         }
         // The worktree create hint keeps its branch: the dry run it suggests is the same command.
-        let refused = try lane.ars(["worktree", "create", Self.hostileBranch])
-        #expect(refused.stderr.contains("worktree create 'x;touch${IFS}pwned;echo' --dry-run"), "\(refused.stderr)")
+        let refused = try lane.ars(["worktree", "create", "fix-egress"])
+        #expect(refused.stderr.contains("worktree create fix-egress --dry-run"), "\(refused.stderr)")
+        #expect(try lane.ars(["worktree", "create", Self.hostileBranch]).stderr.contains("error[bad-branch]"))
     }
 }

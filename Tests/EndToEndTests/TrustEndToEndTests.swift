@@ -73,18 +73,18 @@ struct TrustEndToEndTests {
         // The JSON keeps the exact string, escaped by the format (ESC as \u001b).
         #expect(created.stdout.contains(#"\u001b]0;owned"#))
         let describe = try sandbox.ars(["describe", "task/\(id)"])
-        #expect(describe.stdout.contains(#"a\u{202e}cod.exe\x1b]0;owned\x07\x1b[2Jb\u{2066}\u{200f}"#), "\(describe.stdout)")
+        #expect(describe.stdout.contains(#"a\u{202E}cod.exe\x1b]0;owned\x07\x1b[2Jb\u{2066}\u{200F}"#), "\(describe.stdout)")
         for raw in ["\u{202E}", "\u{1B}", "\u{07}", "\u{2066}", "\u{200F}"] {
             #expect(!describe.stdout.contains(raw))
         }
         // An error quoting the user's input on stderr.
         let bad = try sandbox.ars(["get", "task/t\u{202E}1\u{1B}[31m"])
         #expect(bad.status == 2)
-        #expect(bad.stderr.contains(#"t\u{202e}1\x1b[31m"#), "\(bad.stderr)")
+        #expect(bad.stderr.contains(#"t\u{202E}1\x1b[31m"#), "\(bad.stderr)")
         #expect(!bad.stderr.contains("\u{1B}") && !bad.stderr.contains("\u{202E}"))
         // echo on stdout.
         let echo = try sandbox.ars(["echo", "x\u{1B}[31my\u{202D}"])
-        #expect(echo.stdout == "x\\x1b[31my\\u{202d}\n")
+        #expect(echo.stdout == "x\\x1b[31my\\u{202D}\n")
     }
 
     @Test("a malformed --plan id is a usage error, not 'the world changed'")

@@ -81,25 +81,29 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
 /// Renders errors for stderr: the single place that decides how an error reads.
 public enum ErrorReport {
     /// `error: …` with location, the offending line and a caret under the column, then the hint.
-    public static func render(_ error: ArsError, colour: Bool = false) -> String {
+    /// Every piece is redacted first, then made terminal-safe (an error may quote the user's
+    /// input or a server's message).
+    public static func render(_ error: ArsError, colour: Bool = false, redact: (String) -> String = { $0 }) -> String {
+        func safe(_ text: String) -> String { TerminalSafe.sanitize(redact(text)) }
         let red = colour ? "\u{1B}[31;1m" : ""
         let bold = colour ? "\u{1B}[1m" : ""
         let reset = colour ? "\u{1B}[0m" : ""
         var out = ""
         if let location = error.location, location.file != nil {
-            out += "\(bold)\(location):\(reset) "
+            out += "\(bold)\(safe(location.description)):\(reset) "
         }
-        // The message, the line and the hint may quote the user's input or a server's words:
-        // they reach the terminal escaped.
-        out += "\(red)error\(reset)[\(error.code)]: \(TerminalSafe.sanitize(error.message))\n"
-        if let location = error.location, let lineText = location.lineText {
+        out += "\(red)error\(reset)[\(safe(error.code))]: \(safe(error.message))\n"
+        if let location = error.location, let rawLine = location.lineText {
+            // The caret is placed under the escaped text, measured by the escaped prefix.
+            let lineText = safe(rawLine)
+            let prefix = safe(String(redact(rawLine).prefix(max(0, location.column - 1))))
             let gutter = location.file == nil ? "" : "\(location.line) | "
-            out += "  \(gutter)\(TerminalSafe.sanitize(lineText))\n"
-            let caretIndent = String(repeating: " ", count: gutter.count + max(0, displayPrefixWidth(lineText, columns: location.column - 1)))
+            out += "  \(gutter)\(lineText)\n"
+            let caretIndent = String(repeating: " ", count: gutter.count + TextWidth.of(prefix))
             out += "  \(caretIndent)^\n"
         }
         if let hint = error.hint {
-            out += "  hint: \(TerminalSafe.sanitize(hint))\n"
+            out += "  hint: \(safe(hint))\n"
         }
         return out
     }
@@ -113,8 +117,4 @@ public enum ErrorReport {
         return ArsError(.internal, code: "internal", "\(error)", hint: "this is a bug in ars; please report it with the command you ran")
     }
 
-    /// The display width of the first `columns` characters as shown (escapes included).
-    private static func displayPrefixWidth(_ text: String, columns: Int) -> Int {
-        TextWidth.of(TerminalSafe.sanitize(String(text.prefix(columns))))
-    }
 }

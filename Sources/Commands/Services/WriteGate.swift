@@ -27,7 +27,7 @@ public enum WriteGate {
         }
         if let plan = invocation.option("plan"), !isPlanID(plan) {
             throw ArsError.usage(
-                "bad-plan", "--plan '\(plan)' is not a plan id (12 lower-case hex digits, as '--dry-run' prints it); nothing was done",
+                "bad-plan", "--plan '\(plan)' is not a plan id: a plan id is 12 hex digits (0-9, a-f), as '--dry-run' prints it; nothing was done",
                 hint: "copy the confirm command that this prints: \(command) --dry-run")
         }
         if !invocation.flag("dry-run") && !invocation.flag("confirm") {

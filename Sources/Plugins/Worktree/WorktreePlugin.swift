@@ -75,10 +75,19 @@ struct WorktreeCreateCommand: Command {
         if name.hasPrefix("/") || name.hasSuffix("/") || name.contains("//") { return "slashes must separate non-empty parts" }
         if name.contains("..") || name.contains("@{") || name.hasSuffix(".lock") || name.hasSuffix(".") { return "git does not allow '..', '@{', a '.lock' or '.' ending" }
         if name.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { return "a part starts with '.'" }
-        if let bad = name.unicodeScalars.first(where: { $0.value < 0x21 || $0.value == 0x7f || "~^:?*[\\".unicodeScalars.contains($0) }) {
-            return "it contains \(bad.value < 0x21 || bad.value == 0x7f ? "a space or control character" : "'\(bad)'")"
+        // Narrower than git: the name becomes a folder, a git argument and part of the printed
+        // confirm command, so only letters, digits, '-', '_', '.' and '/' (as the hint says).
+        if let bad = name.unicodeScalars.first(where: { !isBranchScalar($0) }) {
+            return "it contains \(bad.value < 0x21 || (0x7f...0x9f).contains(bad.value) ? "a space or control character" : "'\(bad)'")"
         }
         return nil
+    }
+
+    private static func isBranchScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", "/": true
+        default: false
+        }
     }
 
     func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
