@@ -113,4 +113,23 @@ struct TrustTests {
             #expect(!WriteGate.isPlanID(bad))
         }
     }
+
+    @Test("a next: line is printed only when pasting it runs exactly the command it shows")
+    func pasteSafeNextLines() {
+        for safe in [
+            "describe task/t-1", "worktree create fix-1 --dry-run", "cd '/srv/a b' && git status --short --branch",
+            "trans 'G14:/root/x' script -- 'git status; ls'", "echo 派发",
+        ] {
+            #expect(PasteSafe.isSafe(safe), "\(safe)")
+        }
+        for unsafe in [
+            "describe task/x;touch /tmp/p", "get $(id)", "a | b", "a & b", "a &&& b", "a `b`", "echo 'open", "a && ", "x > f", "a\nb",
+            "a\u{202E}b",
+        ] {
+            #expect(!PasteSafe.isSafe(unsafe), "\(unsafe)")
+        }
+        let printer = Printer(format: .human)
+        let text = printer.render(CommandOutput(.null, human: [.next(["describe task/t-1", "describe task/x;touch${IFS}/tmp/p"])])).stdout
+        #expect(text == "next: describe task/t-1\n")
+    }
 }

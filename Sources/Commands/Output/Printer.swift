@@ -76,7 +76,8 @@ public struct Printer: Sendable {
             out += indent + style(clean(title), "1") + "\n"
             for inner in blocks { render(inner, indent: indent + "  ", into: &out) }
         case .next(let commands):
-            for command in commands {
+            // A line that would not run exactly the command it shows is left out.
+            for command in commands where PasteSafe.isSafe(redact(command)) {
                 out += indent + style("next:", "2") + " " + clean(command) + "\n"
             }
         case .warning:
