@@ -79,4 +79,61 @@ struct SecretSweepTests {
         #expect(FileManager.default.fileExists(atPath: out + "/recording.json"))
         #expect(FileManager.default.fileExists(atPath: out + "/junit.xml"))
     }
+
+    @Test("an in-cluster Secret's value reaches no stream and no file of the client, whatever reads it")
+    func inClusterSecretSweep() throws {
+        let lane = try ClusterLane()
+        let value = "fixture-not-a-real-key-7f3c"
+        let needles = TrustEndToEndTests.slices(of: value) + [Data(value.utf8).base64EncodedString()]
+        var streams: [(String, String)] = []
+        func ars(_ arguments: [String], stdin: String = "") throws {
+            let output = try lane.ars(arguments, stdin: stdin)
+            streams.append((arguments.joined(separator: " "), output.stdout + output.stderr))
+        }
+        let secret = ["-n", "agentrun-v01", "get", "secret", "agentrun-runner-5qv8d-env"]
+        for format in [
+            "json", "yaml", "name", "jsonpath={.data}", "go-template={{.data.HWLAB_API_KEY|base64decode}}", "custom-columns=K:.data.*",
+        ] {
+            try ars(["kubectl"] + secret + ["-o", format])
+        }
+        try ars(["kubectl", "-n", "agentrun-v01", "describe", "secret", "agentrun-runner-5qv8d-env"])
+        try ars(["kubectl", "-n", "agentrun-v01", "get", "pods", "-o", "yaml"])
+        try ars(["control-plane", "status", "--full", "--raw"])
+        let out = lane.home + "/closeout"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try """
+        let s = kubectl -n agentrun-v01 get secret agentrun-runner-5qv8d-env -o json
+        evidence "the runner's Secret" s
+        echo ${s.data.HWLAB_API_KEY}
+        assert s.kind == "Secret"
+
+        """.write(toFile: out + "/secret.ars", atomically: true, encoding: .utf8)
+        try ars(["run", out + "/secret.ars", "--evidence", out, "--junit", out + "/junit.xml", "--record", out + "/recording.json"])
+        try ars([], stdin: "kubectl -n agentrun-v01 get secret agentrun-runner-5qv8d-env -o yaml\n")
+
+        for (name, text) in streams {
+            for needle in needles where text.contains(needle) { Issue.record("\(name) holds '\(needle)'") }
+        }
+        // Every file of the client: history, context, evidence, JUnit, recording — but not the
+        // sandbox server's own storage, which plays the cluster (the Secret lives there).
+        let files = FileManager.default.enumerator(atPath: lane.home)
+        var fileCount = 0
+        while let relative = files?.nextObject() as? String {
+            if relative.hasPrefix("state/ars/sandbox/server") { continue }
+            let path = lane.home + "/" + relative
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                let data = FileManager.default.contents(atPath: path)
+            else { continue }
+            fileCount += 1
+            let text = String(decoding: data, as: UTF8.self)
+            for needle in needles where text.contains(needle) {
+                Issue.record("\(relative) holds '\(needle)'")
+                break
+            }
+        }
+        #expect(streams.count >= 10)
+        #expect(fileCount >= 4, "evidence, JUnit and the recording were swept")
+        #expect(FileManager.default.fileExists(atPath: out + "/evidence.md"))
+    }
 }
