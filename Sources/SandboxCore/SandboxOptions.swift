@@ -1,7 +1,7 @@
 import Foundation
 
 /// The command line of `ars-sandbox`:
-/// `ars-sandbox --state DIR [--port 0] [--speed N] [--now RFC3339] [--scenario DIR]`, API key in
+/// `ars-sandbox --state DIR [--port 0] [--speed N] [--now RFC3339] [--scenario DIR] [--parent PID]`, API key in
 /// `ARS_SANDBOX_API_KEY`.
 public struct SandboxOptions: Sendable {
     /// The environment variable that carries the API key.
@@ -9,6 +9,7 @@ public struct SandboxOptions: Sendable {
 
     public static let usage = """
         usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339] [--scenario DIR]
+                           [--parent PID]
 
         A local AgentRun lane on 127.0.0.1: the queue REST API of docs/agentrun-api.md, state in
         DIR/sandbox.sqlite, a simulated runner and fault injection; and a Kubernetes API under /k8s
@@ -20,6 +21,8 @@ public struct SandboxOptions: Sendable {
           --now RFC3339    sandbox time at start (default: the scenario's NOW, else the real time)
           --scenario DIR   folder of `kubectl get -o json` documents for the cluster
                            (default: the built-in scenario g14-healthy)
+          --parent PID     end with that process: exit at once if it is already gone, stop
+                           (as on SIGTERM) when it dies, however it dies (`ars --sandbox` sets it)
 
         The API key is read from ARS_SANDBOX_API_KEY. Once listening, stdout gets one line:
         {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID,"kubeconfig":"DIR/kubeconfig","now":"RFC3339"}
@@ -39,6 +42,8 @@ public struct SandboxOptions: Sendable {
     public var startMilliseconds: Int64?
     /// The scenario folder of `--scenario`; nil for the built-in default.
     public var scenarioDirectory: String?
+    /// The process this server lives for (`--parent`); nil when it runs standalone.
+    public var parentProcess: Int32?
     let apiKey: String
 
     /// Reads the arguments (without the program name) and the environment.
@@ -48,11 +53,12 @@ public struct SandboxOptions: Sendable {
         var speed = 1.0
         var start: Int64?
         var scenario: String?
+        var parent: Int32?
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             if argument == "--help" || argument == "-h" { return .help }
             let (name, inline) = split(argument)
-            guard ["--state", "--port", "--speed", "--now", "--scenario"].contains(name) else {
+            guard ["--state", "--port", "--speed", "--now", "--scenario", "--parent"].contains(name) else {
                 throw UsageError("unknown option \(argument)")
             }
             guard let value = inline ?? remaining.popFirst() else { throw UsageError("\(name) needs a value") }
@@ -76,6 +82,11 @@ public struct SandboxOptions: Sendable {
                     throw UsageError("--scenario must name a folder of kubectl JSON documents (got \(value))")
                 }
                 scenario = value
+            case "--parent":
+                guard let number = Int32(value), number > 1 else {
+                    throw UsageError("--parent must be the process id of the program this server serves (got \(value))")
+                }
+                parent = number
             default:
                 guard let instant = Timestamp(rfc3339: value) else {
                     throw UsageError("--now must be an RFC 3339 time such as 2026-05-01T08:00:00Z (got \(value))")
@@ -88,7 +99,9 @@ public struct SandboxOptions: Sendable {
             throw UsageError("\(apiKeyVariable) is not set; export the API key clients will send as Authorization: Bearer <key>")
         }
         return .run(
-            SandboxOptions(stateDirectory: state, port: port, speed: speed, startMilliseconds: start, scenarioDirectory: scenario, apiKey: key))
+            SandboxOptions(
+                stateDirectory: state, port: port, speed: speed, startMilliseconds: start, scenarioDirectory: scenario,
+                parentProcess: parent, apiKey: key))
     }
 
     private static func split(_ argument: String) -> (String, String?) {

@@ -35,7 +35,7 @@ final class SandboxLane {
         }
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        var arguments = ["--state", stateDirectory + "/server", "--port", "0"]
+        var arguments = ["--state", stateDirectory + "/server", "--port", "0", "--parent", String(getpid())]
         if let speed = environment["ARS_SANDBOX_SPEED"] { arguments += ["--speed", speed] }
         if let scenario { arguments += ["--scenario", scenario] }
         process.arguments = arguments
@@ -51,8 +51,9 @@ final class SandboxLane {
         let log = FileHandle(forWritingAtPath: logPath)
         _ = try? log?.seekToEnd()
         process.standardError = log ?? FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw ArsError.invalidInput("sandbox-start", "cannot start \(binary): \(error.localizedDescription)")
+        process.standardInput = FileHandle.nullDevice
+        if let failure = Self.spawn(process) {
+            throw ArsError.invalidInput("sandbox-start", "cannot start \(binary): \(failure.localizedDescription)")
         }
         guard let announcement = Self.readAnnouncement(output.fileHandleForReading, timeout: 30), let url = announcement["url"]?.stringValue else {
             process.terminate()
@@ -62,6 +63,7 @@ final class SandboxLane {
         baseURL = url
         do {
             try catalogue.write(toFile: configPath, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
         } catch {
             stop()
             throw ArsError.invalidInput("sandbox-config", "cannot write \(configPath): \(error.localizedDescription)")
@@ -108,18 +110,45 @@ final class SandboxLane {
         return OffsetClock(start: start, rate: environment["ARS_SANDBOX_SPEED"].flatMap(Double.init) ?? 1)
     }
 
-    /// Stops the server (SIGTERM, then SIGKILL after 5 s).
+    /// Stops the server and the children it started — its process group — with SIGTERM, then
+    /// SIGKILL after 5 s.
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
+        let group = process.processIdentifier
+        if kill(-group, SIGTERM) != 0 { process.terminate() }
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { kill(-group, SIGKILL) }
     }
 
     deinit { stop() }
 
     // MARK: - Helpers
+
+    /// Starts the server from a thread of its own that lives until the server exits. The server
+    /// asks the kernel for SIGTERM when its parent *thread* ends (`PR_SET_PDEATHSIG` follows the
+    /// thread that forked it), so it must not be forked from a pool thread that may retire while
+    /// ars still runs. Returns the error when the server could not be started.
+    private static func spawn(_ process: Process) -> (any Error)? {
+        final class Outcome: @unchecked Sendable { var error: (any Error)? }
+        let outcome = Outcome()
+        let started = DispatchSemaphore(value: 0)
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        let thread = Thread {
+            do { try process.run() } catch {
+                outcome.error = error
+                started.signal()
+                return
+            }
+            started.signal()
+            exited.wait()
+        }
+        thread.name = "ars.sandbox.spawn"
+        thread.start()
+        started.wait()
+        return outcome.error
+    }
 
     private static func locateServer(environment: [String: String]) -> String? {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("ars-sandbox").path
