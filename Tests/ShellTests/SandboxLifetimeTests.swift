@@ -84,3 +84,34 @@ struct SandboxLifetimeTests {
         #expect(Self.eventually(2) { Self.servers(under: sandbox.directory).isEmpty }, "still running: \(server)")
     }
 }
+
+/// One-shot calls on the sandbox behave like a lane that kept running between them.
+@Suite("The sandbox makes progress between calls")
+struct SandboxProgressTests {
+    /// `ars --sandbox ARGS… -o json`, decoded.
+    static func json(_ sandbox: Sandbox, _ arguments: [String]) throws -> [String: Any] {
+        let result = try sandbox.run(["--sandbox"] + arguments + ["-o", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test("a task dispatched by one call is found running, then succeeded, by later calls as real time passes")
+    func dispatchedThenSucceeded() throws {
+        let sandbox = try Sandbox(config: false)
+        let created = try Self.json(sandbox, ["create", "task", "--aipod", "Artificer", "--prompt", "hi", "--dispatch"])
+        let id = try #require(created["id"] as? String)
+        #expect(created["status"] as? String == "dispatched")
+        // The simulated Artificer starts within a second and answers `hi` after 8 s of sandbox
+        // time; at the real speed no ars-sandbox runs between these calls.
+        sleep(3)
+        let running = try Self.json(sandbox, ["get", "task/\(id)"])
+        #expect(running["status"] as? String == "running")
+        sleep(7)
+        let finished = try Self.json(sandbox, ["get", "task/\(id)"])
+        #expect(finished["status"] as? String == "succeeded")
+        // Stamped when it would have finished had the server stayed up, not when a call noticed.
+        let dispatched = try #require((finished["dispatchedAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+        let done = try #require((finished["finishedAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+        #expect(done.timeIntervalSince(dispatched) < 9)
+    }
+}
