@@ -14,6 +14,12 @@ struct QueuePluginTests {
         ("runner-job/rj-7", nil, .runnerjob, "rj-7"),
         ("tasks", nil, .task, nil),
         ("Sessions", nil, .session, nil),
+        ("run_f92de79e53af4984bfb5c135de63dacc", nil, .run, "run_f92de79e53af4984bfb5c135de63dacc"),
+        ("task_0b5e1c2d3e4f40718293a4b5c6d7e8f9", nil, .task, "task_0b5e1c2d3e4f40718293a4b5c6d7e8f9"),
+        ("sess_1d2c3b4a5f6e47d8a9b0c1d2e3f4a5b6", nil, .session, "sess_1d2c3b4a5f6e47d8a9b0c1d2e3f4a5b6"),
+        ("cmd_9a8b7c6d5e4f43a2b1c0d9e8f7a6b5c4", nil, .command, "cmd_9a8b7c6d5e4f43a2b1c0d9e8f7a6b5c4"),
+        ("agentrun-v01-runner-3f9a0c1d2e4b", nil, .runnerjob, "agentrun-v01-runner-3f9a0c1d2e4b"),
+        ("run/run_f92de79e53af4984bfb5c135de63dacc", nil, .run, "run_f92de79e53af4984bfb5c135de63dacc"),
     ] as [(String, String?, ResourceKind, String?)])
     func references(first: String, second: String?, kind: ResourceKind, id: String?) throws {
         let reference = try ResourceReference.parse(first, second)

@@ -38,9 +38,29 @@ enum ResourceKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// The kind whose id prefix `id` carries.
+    /// The prefix of the id shape a real AgentRun server mints (`run_` + 32 hex digits); the
+    /// runner job's shape is `<namespace>-runner-` + 12 hex digits instead (see `inferred`).
+    var serverIDPrefix: String? {
+        switch self {
+        case .task: "task_"
+        case .run: "run_"
+        case .session: "sess_"
+        case .command: "cmd_"
+        case .runnerjob: nil
+        }
+    }
+
+    /// The kind a bare id names, in either style: the server's (`run_f92de79e…`,
+    /// `agentrun-v01-runner-3f9a0c1d2e4b`) or the short one (`r-1`).
     static func inferred(fromID id: String) -> ResourceKind? {
-        allCases.sorted { $0.idPrefix.count > $1.idPrefix.count }.first { id.hasPrefix($0.idPrefix) }
+        if let kind = allCases.first(where: { $0.serverIDPrefix.map(id.hasPrefix) == true && id.count > $0.serverIDPrefix!.count }) {
+            return kind
+        }
+        if let marker = id.range(of: "-runner-", options: .backwards), id[id.startIndex..<marker.lowerBound].count > 0 {
+            let suffix = id[marker.upperBound...]
+            if !suffix.isEmpty && suffix.allSatisfy(\.isHexDigit) { return .runnerjob }
+        }
+        return allCases.sorted { $0.idPrefix.count > $1.idPrefix.count }.first { id.hasPrefix($0.idPrefix) }
     }
 
     static var words: [String] { allCases.map(\.rawValue) + allCases.map(\.collection) }
