@@ -27,6 +27,28 @@ struct QueuePluginTests {
         #expect(reference.id == id)
     }
 
+    @Test("event rows: a cut row keeps its drill-down visible and says its true size; tool calls show the command")
+    func eventSummaries() throws {
+        let id = "run_f92de79e53af4984bfb5c135de63dacc"
+        let run = try ResourceReference.parse("run/\(id)", nil)
+        let output: Value = [
+            "seq": 42, "type": "tool-result", "data": ["tool": "commandExecution", "output": .string(String(repeating: "x", count: 3000))],
+        ]
+        let long = StreamCommand.summary(output, reference: run)
+        #expect(TextWidth.of(long) <= 100, "\(long)")
+        #expect(long.hasSuffix("… (3 KB; events run/\(id) --after-seq 41 -o json)"), "\(long)")
+        // 30 CJK characters are 60 characters but 120 columns: cut for width, with the pointer.
+        let prose: Value = ["seq": 7, "type": "assistant-message", "data": ["text": .string(String(repeating: "中文", count: 30))]]
+        let wide = StreamCommand.summary(prose, reference: run)
+        #expect(TextWidth.of(wide) <= 100, "\(wide)")
+        #expect(wide.hasSuffix("… (180 B; events run/\(id) --after-seq 6 -o json)"), "\(wide)")
+        let call: Value = ["seq": 3, "type": "tool-call", "data": ["tool": "commandExecution", "command": "git status --short"]]
+        #expect(StreamCommand.summary(call, reference: run) == "commandExecution git status --short")
+        #expect(StreamCommand.byteSize(100) == "100 B")
+        #expect(StreamCommand.byteSize(1024) == "1 KB")
+        #expect(StreamCommand.byteSize(1536) == "1.5 KB")
+    }
+
     @Test("bad references say what to write")
     func badReferences() {
         #expect(throws: ArsError.self) { try ResourceReference.parse("tsak/t-1", nil) }

@@ -77,7 +77,7 @@ struct StreamCommand: QueueCommand {
         let seq = views.text(item["seq"] ?? .null)
         switch stream {
         case .events:
-            return "\(seq)  \(time(item))  \(views.text(item["type"] ?? .null))  \(TextWidth.truncate(summary(item, reference: reference), to: 120))"
+            return "\(seq)  \(time(item))  \(views.text(item["type"] ?? .null))  \(summary(item, reference: reference, width: 120))"
         case .logs:
             return "\(seq)  \(time(item))  \(views.text(item["stream"] ?? .null))  \(views.text(item["line"] ?? .null))"
         }
@@ -85,13 +85,20 @@ struct StreamCommand: QueueCommand {
 
     private func time(_ item: Value) -> String { item["at"].flatMap(Timestamps.parse).map(Timestamps.clock) ?? "" }
 
-    /// One line about an event; long outputs are cut with a pointer to the full item.
-    private func summary(_ event: Value, reference: ResourceReference) -> String {
+    private func summary(_ event: Value, reference: ResourceReference, width: Int = 100) -> String {
+        Self.summary(event, reference: reference, width: width)
+    }
+
+    /// One line of at most `width` display columns about an event. Text that does not fit — long
+    /// outputs, wide (CJK) prose — is cut and ends with its true size and the command that shows
+    /// the whole item, which always fits.
+    static func summary(_ event: Value, reference: ResourceReference, width: Int = 100) -> String {
         let data = event["data"] ?? .null
         let text: String
         switch event["type"]?.stringValue ?? "" {
         case "assistant-message": text = (data["final"] == .bool(true) ? "[final] " : "") + (data["text"]?.stringValue ?? "")
-        case "tool-call": text = "\(data["tool"]?.stringValue ?? "tool") \(data["input"].map { $0.plainText } ?? "")"
+        // The API sends `data.command`; `data.input` is the spelling of older traces.
+        case "tool-call": text = "\(data["tool"]?.stringValue ?? "tool") \((data["command"] ?? data["input"]).map { $0.plainText } ?? "")"
         case "tool-result": text = "\(data["tool"]?.stringValue ?? "tool") → \(data["output"]?.stringValue ?? "")"
         case "runner-job:created": text = "transientEnv.names=" + (data.lookup("transientEnv.names")?.arrayValue?.compactMap(\.stringValue).joined(separator: ",") ?? "")
         case "resource-bundle-materialized":
@@ -99,8 +106,20 @@ struct StreamCommand: QueueCommand {
         default:
             if let kind = data["failureKind"]?.stringValue { text = "\(kind): \(data["message"]?.stringValue ?? "")" } else { text = data.isNull ? "" : data.plainText }
         }
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
-        guard flat.count > 100, let seq = event["seq"]?.intValue else { return flat }
-        return String(flat.prefix(90)) + "… (\(flat.utf8.count / 1024 + 1) KB; events \(reference.display) --after-seq \(seq - 1) -o json)"
+        let flat = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+        guard TextWidth.of(flat) > width, let seq = event["seq"]?.intValue else { return flat }
+        let pointer = " (\(byteSize(text.utf8.count)); events \(reference.display) --after-seq \(seq - 1) -o json)"
+        return TextWidth.truncate(flat, to: max(12, width - TextWidth.of(pointer))) + pointer
+    }
+
+    /// `100 B`, `1.5 KB`, `2.3 MB` (1024-based, one decimal).
+    static func byteSize(_ bytes: Int) -> String {
+        guard bytes >= 1024 else { return "\(bytes) B" }
+        let kilobytes = Double(bytes) / 1024
+        func tenths(_ value: Double) -> String {
+            let rounded = (value * 10).rounded() / 10
+            return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+        }
+        return kilobytes < 1024 ? "\(tenths(kilobytes)) KB" : "\(tenths(kilobytes / 1024)) MB"
     }
 }
