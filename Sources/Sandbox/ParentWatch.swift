@@ -2,9 +2,9 @@ import CProcessControl
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `--parent PID`: the server ends with the program it serves, however that program ends

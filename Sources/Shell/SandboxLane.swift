@@ -29,7 +29,8 @@ final class SandboxLane {
                 hint: "build it with 'swift build --product ars-sandbox' (scripts/ars does this)")
         }
         do {
-            try FileManager.default.createDirectory(atPath: stateDirectory + "/server", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: stateDirectory + "/server", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw ArsError.invalidInput("sandbox-state", "cannot create \(stateDirectory): \(error.localizedDescription)")
         }
@@ -55,9 +56,12 @@ final class SandboxLane {
         if let failure = Self.spawn(process) {
             throw ArsError.invalidInput("sandbox-start", "cannot start \(binary): \(failure.localizedDescription)")
         }
-        guard let announcement = Self.readAnnouncement(output.fileHandleForReading, timeout: 30), let url = announcement["url"]?.stringValue else {
+        guard let announcement = Self.readAnnouncement(output.fileHandleForReading, timeout: 30), let url = announcement["url"]?.stringValue
+        else {
             process.terminate()
-            throw ArsError(.remote, code: "sandbox-start", "ars-sandbox did not report a listening address within 30 s", hint: "see \(stateDirectory)/server.log")
+            throw ArsError(
+                .remote, code: "sandbox-start", "ars-sandbox did not report a listening address within 30 s",
+                hint: "see \(stateDirectory)/server.log")
         }
         self.announcement = announcement
         baseURL = url
@@ -92,7 +96,9 @@ final class SandboxLane {
             lane = lane.setting("source", ["worktree": worktree, "branch": "v0.1", "remote": origin])
             lane = lane.setting("gitops", ["branch": "v0.1-gitops"])
         }
-        if let mirror = announcement.lookup("git.mirror") { lane = lane.setting("gitMirror", ["cacheDir": mirror, "repository": "github.com/pikasTech/agentrun.git"]) }
+        if let mirror = announcement.lookup("git.mirror") {
+            lane = lane.setting("gitMirror", ["cacheDir": mirror, "repository": "github.com/pikasTech/agentrun.git"])
+        }
         let catalogue: Value = [
             "apiVersion": "ars/v1", "kind": "LaneCatalog",
             "defaults": ["node": "local", "lane": "sandbox"],
@@ -151,7 +157,8 @@ final class SandboxLane {
     }
 
     private static func locateServer(environment: [String: String]) -> String? {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("ars-sandbox").path
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("ars-sandbox").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             let candidate = (exe as NSString).deletingLastPathComponent + "/ars-sandbox"

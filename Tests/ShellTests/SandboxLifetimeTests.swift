@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// However `ars --sandbox` ends, the `ars-sandbox` it started ends with it, and what it leaves on
@@ -15,7 +15,9 @@ struct SandboxLifetimeTests {
         return entries.compactMap { entry -> Int32? in
             guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
             let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            guard let program = words.first, program.hasSuffix("ars-sandbox"), words.contains(where: { $0.hasPrefix(directory) }) else { return nil }
+            guard let program = words.first, program.hasSuffix("ars-sandbox"), words.contains(where: { $0.hasPrefix(directory) }) else {
+                return nil
+            }
             // A zombie has ended already; only its parent has not reaped it yet.
             let status = (try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8)) ?? ""
             if let close = status.lastIndex(of: ")"), status[close...].dropFirst(2).first == "Z" { return nil }
@@ -39,7 +41,8 @@ struct SandboxLifetimeTests {
         let script = String(repeating: "context\necho 'a line for head to drop'\n", count: 200)
         try script.write(toFile: sandbox.directory + "/x.ars", atomically: true, encoding: .utf8)
         let result = try runProcess(
-            ["/bin/sh", "-c", "'\(arsBinary)' --sandbox run x.ars | head -1"], environment: sandbox.environment, directory: sandbox.directory)
+            ["/bin/sh", "-c", "'\(arsBinary)' --sandbox run x.ars | head -1"], environment: sandbox.environment,
+            directory: sandbox.directory)
         #expect(result.stdout.split(separator: "\n").count == 1)
         // The sandbox did start: its server state is there.
         let state = sandbox.directory + "/state/ars/sandbox"

@@ -72,17 +72,21 @@ struct ResourceReference: Sendable, Equatable {
     var id: String?
 
     /// Parses the first positional (and an optional second one holding the id).
-    static func parse(_ first: String, _ second: String?, allowed: Set<ResourceKind> = Set(ResourceKind.allCases)) throws(ArsError) -> ResourceReference {
+    static func parse(_ first: String, _ second: String?, allowed: Set<ResourceKind> = Set(ResourceKind.allCases)) throws(ArsError)
+        -> ResourceReference
+    {
         let reference: ResourceReference
         if let slash = first.firstIndex(of: "/") {
             let kindWord = String(first[..<slash])
             let id = String(first[first.index(after: slash)...])
             guard let kind = ResourceKind(word: kindWord) else { throw unknownKind(kindWord) }
             guard !id.isEmpty else {
-                throw ArsError.usage("missing-id", "'\(first)' names no id", hint: "write \(kind.rawValue)/ID, e.g. \(kind.rawValue)/\(kind.idPrefix)42")
+                throw ArsError.usage(
+                    "missing-id", "'\(first)' names no id", hint: "write \(kind.rawValue)/ID, e.g. \(kind.rawValue)/\(kind.idPrefix)42")
             }
             guard second == nil else {
-                throw ArsError.usage("extra-argument", "unexpected argument '\(second!)' after '\(first)'", hint: "give either KIND/ID or KIND ID")
+                throw ArsError.usage(
+                    "extra-argument", "unexpected argument '\(second!)' after '\(first)'", hint: "give either KIND/ID or KIND ID")
             }
             reference = ResourceReference(kind: kind, id: id)
         } else if let kind = ResourceKind(word: first) {
@@ -104,7 +108,8 @@ struct ResourceReference: Sendable, Equatable {
     private static func unknownKind(_ word: String) -> ArsError {
         ArsError.usage(
             "unknown-kind", "unknown resource kind '\(word)'",
-            hint: Suggestions.hint(for: word, in: ResourceKind.words) ?? "kinds: \(ResourceKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            hint: Suggestions.hint(for: word, in: ResourceKind.words)
+                ?? "kinds: \(ResourceKind.allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
     /// `task/t-42`.
