@@ -39,6 +39,11 @@ final class SandboxLane {
         var arguments = ["--state", stateDirectory + "/server", "--port", "0", "--parent", String(getpid())]
         if let speed = environment["ARS_SANDBOX_SPEED"] { arguments += ["--speed", speed] }
         if let scenario { arguments += ["--scenario", scenario] }
+        // One clock for kubectl's ages and ars's verdicts: a pinned ARS_NOW starts the sandbox
+        // there too (never before what it has stored), else the scenario's NOW, else real time.
+        if let pinned = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)) {
+            arguments += ["--now", ISO8601DateFormatter().string(from: pinned)]
+        }
         process.arguments = arguments
         var childEnvironment = environment
         childEnvironment[Self.keyVariable] = apiKey

@@ -117,4 +117,15 @@ struct SandboxProgressTests {
         let done = try #require((finished["finishedAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
         #expect(done.timeIntervalSince(dispatched) < 9)
     }
+
+    @Test("ARS_NOW starts the sandbox's clock too: one clock for the server's stamps and ars's verdicts")
+    func pinnedNow() throws {
+        let sandbox = try Sandbox(config: false)
+        let result = try sandbox.run(
+            ["--sandbox", "create", "task", "--aipod", "Artificer", "--prompt", "hi", "-o", "json"],
+            environment: ["ARS_NOW": "2030-06-01T12:00:00Z"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let task = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((task["createdAt"] as? String)?.hasPrefix("2030-06-01T12:00") == true, "\(task["createdAt"] ?? "")")
+    }
 }
