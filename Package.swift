@@ -27,6 +27,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(name: "CProcessControl"),
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
@@ -96,7 +97,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Sandbox",
-            dependencies: ["SandboxCore"]
+            dependencies: ["SandboxCore", "CProcessControl"]
         ),
 
         // MARK: - Tests

@@ -23,6 +23,7 @@ switch invocation {
 case .help:
     print(SandboxOptions.usage)
 case .run(let options):
+    if let parent = options.parentProcess { ParentWatch.start(parent: parent) }
     do {
         try await SandboxServer.run(options)
     } catch {

@@ -1,14 +1,16 @@
 import Foundation
 
 /// The command line of `ars-sandbox`:
-/// `ars-sandbox --state DIR [--port 0] [--speed N] [--now RFC3339] [--scenario DIR] [--header-timeout S]`, API key in
+/// `ars-sandbox --state DIR [--port 0] [--speed N] [--now RFC3339] [--scenario DIR] [--parent PID] [--header-timeout S]`,
+/// API key in
 /// `ARS_SANDBOX_API_KEY`.
 public struct SandboxOptions: Sendable {
     /// The environment variable that carries the API key.
     public static let apiKeyVariable = "ARS_SANDBOX_API_KEY"
 
     public static let usage = """
-        usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339] [--scenario DIR] [--header-timeout S]
+        usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339] [--scenario DIR]
+                           [--parent PID] [--header-timeout S]
 
         A local AgentRun lane on 127.0.0.1: the queue REST API of docs/agentrun-api.md, state in
         DIR/sandbox.sqlite, a simulated runner and fault injection; and a Kubernetes API under /k8s
@@ -21,6 +23,8 @@ public struct SandboxOptions: Sendable {
           --now RFC3339    sandbox time at start (default: the scenario's NOW, else the real time)
           --scenario DIR   folder of `kubectl get -o json` documents for the cluster
                            (default: the built-in scenario g14-healthy)
+          --parent PID     end with that process: exit at once if it is already gone, stop
+                           (as on SIGTERM) when it dies, however it dies (`ars --sandbox` sets it)
           --header-timeout S  seconds a connection may wait for a request's headers before
                            it is closed (default 10), so half-open connections cannot tie it up
 
@@ -42,6 +46,8 @@ public struct SandboxOptions: Sendable {
     public var startMilliseconds: Int64?
     /// The scenario folder of `--scenario`; nil for the built-in default.
     public var scenarioDirectory: String?
+    /// The process this server lives for (`--parent`); nil when it runs standalone.
+    public var parentProcess: Int32?
     /// Seconds an idle connection may wait for a request's headers (`--header-timeout`).
     public var headerTimeout: Double = 10
     let apiKey: String
@@ -53,12 +59,13 @@ public struct SandboxOptions: Sendable {
         var speed = 1.0
         var start: Int64?
         var scenario: String?
+        var parent: Int32?
         var headerTimeout = 10.0
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             if argument == "--help" || argument == "-h" { return .help }
             let (name, inline) = split(argument)
-            guard ["--state", "--port", "--speed", "--now", "--scenario", "--header-timeout"].contains(name) else {
+            guard ["--state", "--port", "--speed", "--now", "--scenario", "--parent", "--header-timeout"].contains(name) else {
                 throw UsageError("unknown option \(argument)")
             }
             guard let value = inline ?? remaining.popFirst() else { throw UsageError("\(name) needs a value") }
@@ -87,6 +94,11 @@ public struct SandboxOptions: Sendable {
                     throw UsageError("--scenario must name a folder of kubectl JSON documents (got \(value))")
                 }
                 scenario = value
+            case "--parent":
+                guard let number = Int32(value), number > 1 else {
+                    throw UsageError("--parent must be the process id of the program this server serves (got \(value))")
+                }
+                parent = number
             default:
                 guard let instant = Timestamp(rfc3339: value) else {
                     throw UsageError("--now must be an RFC 3339 time such as 2026-05-01T08:00:00Z (got \(value))")
@@ -98,7 +110,9 @@ public struct SandboxOptions: Sendable {
         guard let key = environment[apiKeyVariable], !key.isEmpty else {
             throw UsageError("\(apiKeyVariable) is not set; export the API key clients will send as Authorization: Bearer <key>")
         }
-        var options = SandboxOptions(stateDirectory: state, port: port, speed: speed, startMilliseconds: start, scenarioDirectory: scenario, apiKey: key)
+        var options = SandboxOptions(
+            stateDirectory: state, port: port, speed: speed, startMilliseconds: start, scenarioDirectory: scenario,
+            parentProcess: parent, apiKey: key)
         options.headerTimeout = headerTimeout
         return .run(options)
     }

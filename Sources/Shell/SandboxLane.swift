@@ -29,15 +29,21 @@ final class SandboxLane {
                 hint: "build it with 'swift build --product ars-sandbox' (scripts/ars does this)")
         }
         do {
-            try FileManager.default.createDirectory(atPath: stateDirectory + "/server", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: stateDirectory + "/server", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw ArsError.invalidInput("sandbox-state", "cannot create \(stateDirectory): \(error.localizedDescription)")
         }
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        var arguments = ["--state", stateDirectory + "/server", "--port", "0"]
+        var arguments = ["--state", stateDirectory + "/server", "--port", "0", "--parent", String(getpid())]
         if let speed = environment["ARS_SANDBOX_SPEED"] { arguments += ["--speed", speed] }
         if let scenario { arguments += ["--scenario", scenario] }
+        // One clock for kubectl's ages and ars's verdicts: a pinned ARS_NOW starts the sandbox
+        // there too (never before what it has stored), else the scenario's NOW, else real time.
+        if let pinned = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)) {
+            arguments += ["--now", ISO8601DateFormatter().string(from: pinned)]
+        }
         process.arguments = arguments
         var childEnvironment = environment
         childEnvironment[Self.keyVariable] = apiKey
@@ -51,17 +57,22 @@ final class SandboxLane {
         let log = FileHandle(forWritingAtPath: logPath)
         _ = try? log?.seekToEnd()
         process.standardError = log ?? FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw ArsError.invalidInput("sandbox-start", "cannot start \(binary): \(error.localizedDescription)")
+        process.standardInput = FileHandle.nullDevice
+        if let failure = Self.spawn(process) {
+            throw ArsError.invalidInput("sandbox-start", "cannot start \(binary): \(failure.localizedDescription)")
         }
-        guard let announcement = Self.readAnnouncement(output.fileHandleForReading, timeout: 30), let url = announcement["url"]?.stringValue else {
+        guard let announcement = Self.readAnnouncement(output.fileHandleForReading, timeout: 30), let url = announcement["url"]?.stringValue
+        else {
             process.terminate()
-            throw ArsError(.remote, code: "sandbox-start", "ars-sandbox did not report a listening address within 30 s", hint: "see \(stateDirectory)/server.log")
+            throw ArsError(
+                .remote, code: "sandbox-start", "ars-sandbox did not report a listening address within 30 s",
+                hint: "see \(stateDirectory)/server.log")
         }
         self.announcement = announcement
         baseURL = url
         do {
             try catalogue.write(toFile: configPath, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
         } catch {
             stop()
             throw ArsError.invalidInput("sandbox-config", "cannot write \(configPath): \(error.localizedDescription)")
@@ -90,7 +101,9 @@ final class SandboxLane {
             lane = lane.setting("source", ["worktree": worktree, "branch": "v0.1", "remote": origin])
             lane = lane.setting("gitops", ["branch": "v0.1-gitops"])
         }
-        if let mirror = announcement.lookup("git.mirror") { lane = lane.setting("gitMirror", ["cacheDir": mirror, "repository": "github.com/pikasTech/agentrun.git"]) }
+        if let mirror = announcement.lookup("git.mirror") {
+            lane = lane.setting("gitMirror", ["cacheDir": mirror, "repository": "github.com/pikasTech/agentrun.git"])
+        }
         let catalogue: Value = [
             "apiVersion": "ars/v1", "kind": "LaneCatalog",
             "defaults": ["node": "local", "lane": "sandbox"],
@@ -108,21 +121,49 @@ final class SandboxLane {
         return OffsetClock(start: start, rate: environment["ARS_SANDBOX_SPEED"].flatMap(Double.init) ?? 1)
     }
 
-    /// Stops the server (SIGTERM, then SIGKILL after 5 s).
+    /// Stops the server and the children it started — its process group — with SIGTERM, then
+    /// SIGKILL after 5 s.
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
+        let group = process.processIdentifier
+        if kill(-group, SIGTERM) != 0 { process.terminate() }
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { kill(-group, SIGKILL) }
     }
 
     deinit { stop() }
 
     // MARK: - Helpers
 
+    /// Starts the server from a thread of its own that lives until the server exits. The server
+    /// asks the kernel for SIGTERM when its parent *thread* ends (`PR_SET_PDEATHSIG` follows the
+    /// thread that forked it), so it must not be forked from a pool thread that may retire while
+    /// ars still runs. Returns the error when the server could not be started.
+    private static func spawn(_ process: Process) -> (any Error)? {
+        final class Outcome: @unchecked Sendable { var error: (any Error)? }
+        let outcome = Outcome()
+        let started = DispatchSemaphore(value: 0)
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        let thread = Thread {
+            do { try process.run() } catch {
+                outcome.error = error
+                started.signal()
+                return
+            }
+            started.signal()
+            exited.wait()
+        }
+        thread.name = "ars.sandbox.spawn"
+        thread.start()
+        started.wait()
+        return outcome.error
+    }
+
     private static func locateServer(environment: [String: String]) -> String? {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("ars-sandbox").path
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("ars-sandbox").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             let candidate = (exe as NSString).deletingLastPathComponent + "/ars-sandbox"

@@ -35,7 +35,7 @@ struct QueueEndToEndTests {
         for fact in ["Runner job", "valuesPrinted", "noProxy", "hyueapi.com", "transientEnv", "Bundles", "repoUrl", "commitId", "next: events run/"] {
             #expect(describe.stdout.contains(fact), "describe lacks \(fact)")
         }
-        let events = try sandbox.ars(["events", "run/\(try #require(describe.stdout.firstMatch(of: /run\/(r-[0-9a-z-]+)/)?.1))"])
+        let events = try sandbox.ars(["events", "run/\(try #require(describe.stdout.firstMatch(of: /run\/(run_[0-9a-f]{32})/)?.1))"])
         #expect(events.stdout.contains("resource-bundle-materialized"))
         #expect(events.stdout.contains("assistant-message"))
     }

@@ -14,11 +14,39 @@ struct QueuePluginTests {
         ("runner-job/rj-7", nil, .runnerjob, "rj-7"),
         ("tasks", nil, .task, nil),
         ("Sessions", nil, .session, nil),
+        ("run_f92de79e53af4984bfb5c135de63dacc", nil, .run, "run_f92de79e53af4984bfb5c135de63dacc"),
+        ("task_0b5e1c2d3e4f40718293a4b5c6d7e8f9", nil, .task, "task_0b5e1c2d3e4f40718293a4b5c6d7e8f9"),
+        ("sess_1d2c3b4a5f6e47d8a9b0c1d2e3f4a5b6", nil, .session, "sess_1d2c3b4a5f6e47d8a9b0c1d2e3f4a5b6"),
+        ("cmd_9a8b7c6d5e4f43a2b1c0d9e8f7a6b5c4", nil, .command, "cmd_9a8b7c6d5e4f43a2b1c0d9e8f7a6b5c4"),
+        ("agentrun-v01-runner-3f9a0c1d2e4b", nil, .runnerjob, "agentrun-v01-runner-3f9a0c1d2e4b"),
+        ("run/run_f92de79e53af4984bfb5c135de63dacc", nil, .run, "run_f92de79e53af4984bfb5c135de63dacc"),
     ] as [(String, String?, ResourceKind, String?)])
     func references(first: String, second: String?, kind: ResourceKind, id: String?) throws {
         let reference = try ResourceReference.parse(first, second)
         #expect(reference.kind == kind)
         #expect(reference.id == id)
+    }
+
+    @Test("event rows: a cut row keeps its drill-down visible and says its true size; tool calls show the command")
+    func eventSummaries() throws {
+        let id = "run_f92de79e53af4984bfb5c135de63dacc"
+        let run = try ResourceReference.parse("run/\(id)", nil)
+        let output: Value = [
+            "seq": 42, "type": "tool-result", "data": ["tool": "commandExecution", "output": .string(String(repeating: "x", count: 3000))],
+        ]
+        let long = StreamCommand.summary(output, reference: run)
+        #expect(TextWidth.of(long) <= 100, "\(long)")
+        #expect(long.hasSuffix("… (3 KB; events run/\(id) --after-seq 41 -o json)"), "\(long)")
+        // 30 CJK characters are 60 characters but 120 columns: cut for width, with the pointer.
+        let prose: Value = ["seq": 7, "type": "assistant-message", "data": ["text": .string(String(repeating: "中文", count: 30))]]
+        let wide = StreamCommand.summary(prose, reference: run)
+        #expect(TextWidth.of(wide) <= 100, "\(wide)")
+        #expect(wide.hasSuffix("… (180 B; events run/\(id) --after-seq 6 -o json)"), "\(wide)")
+        let call: Value = ["seq": 3, "type": "tool-call", "data": ["tool": "commandExecution", "command": "git status --short"]]
+        #expect(StreamCommand.summary(call, reference: run) == "commandExecution git status --short")
+        #expect(StreamCommand.byteSize(100) == "100 B")
+        #expect(StreamCommand.byteSize(1024) == "1 KB")
+        #expect(StreamCommand.byteSize(1536) == "1.5 KB")
     }
 
     @Test("bad references say what to write")

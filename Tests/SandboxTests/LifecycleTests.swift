@@ -10,7 +10,7 @@ struct LifecycleTests {
         try await withSandbox { sandbox in
             let created = try await sandbox.createTask("Summarise the egress check", labels: ["issue": "105"])
             #expect(created["status"].string == "created")
-            #expect(created["id"].string?.hasPrefix("t-") == true)
+            #expect(created["id"].string?.wholeMatch(of: /task_[0-9a-f]{32}/) != nil)
             for field in [
                 "dispatchedAt", "startedAt", "finishedAt", "ack", "runId", "sessionId", "runnerJobId", "currentCommandId", "failureKind",
             ] {
@@ -23,14 +23,14 @@ struct LifecycleTests {
             let task = dispatched.json["data"]
             #expect(task["status"].string == "dispatched")
             #expect(task["dispatchedAt"].string != nil)
-            #expect(task["runId"].string?.hasPrefix("r-") == true)
-            #expect(task["sessionId"].string?.hasPrefix("s-") == true)
-            #expect(task["currentCommandId"].string?.hasPrefix("c-") == true)
+            #expect(task["runId"].string?.wholeMatch(of: /run_[0-9a-f]{32}/) != nil)
+            #expect(task["sessionId"].string?.wholeMatch(of: /sess_[0-9a-f]{32}/) != nil)
+            #expect(task["currentCommandId"].string?.wholeMatch(of: /cmd_[0-9a-f]{32}/) != nil)
 
             let events = try await sandbox.follow(run: try #require(task["runId"].string))
             let done = try await sandbox.data("/tasks/\(id)")
             #expect(done["status"].string == "succeeded")
-            #expect(done["runnerJobId"].string?.hasPrefix("rj-") == true)
+            #expect(done["runnerJobId"].string?.wholeMatch(of: /agentrun-v01-runner-[0-9a-f]{12}/) != nil)
             let stamps = ["createdAt", "dispatchedAt", "startedAt", "finishedAt"].compactMap { done[$0].string }
             #expect(stamps.count == 4)
             #expect(stamps == stamps.sorted(), "transition timestamps are in order: \(stamps)")

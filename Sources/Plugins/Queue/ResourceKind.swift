@@ -38,12 +38,28 @@ enum ResourceKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// The kind a bare id names: real AgentRun ids (`run_f92d…`, `cmd_…`, `task_…`, `sess_…`,
-    /// `agentrun-v01-runner-0a1b2c3d4e5f`) and the sandbox's short ones (`t-42`, `rj-7`).
+    /// The prefix of the id shape a real AgentRun server mints (`run_` + 32 hex digits); the
+    /// runner job's shape is `<namespace>-runner-` + 12 hex digits instead (see `inferred`).
+    var serverIDPrefix: String? {
+        switch self {
+        case .task: "task_"
+        case .run: "run_"
+        case .session: "sess_"
+        case .command: "cmd_"
+        case .runnerjob: nil
+        }
+    }
+
+    /// The kind a bare id names, in either style: the server's (`run_f92de79e…`,
+    /// `agentrun-v01-runner-3f9a0c1d2e4b`) or the short one (`r-1`).
     static func inferred(fromID id: String) -> ResourceKind? {
-        let real: [(String, ResourceKind)] = [("run_", .run), ("cmd_", .command), ("task_", .task), ("sess_", .session), ("rj_", .runnerjob)]
-        if let kind = real.first(where: { id.hasPrefix($0.0) })?.1 { return kind }
-        if id.range(of: #"-runner-[0-9a-f]{6,}$"#, options: .regularExpression) != nil { return .runnerjob }
+        if let kind = allCases.first(where: { $0.serverIDPrefix.map(id.hasPrefix) == true && id.count > $0.serverIDPrefix!.count }) {
+            return kind
+        }
+        if let marker = id.range(of: "-runner-", options: .backwards), id[id.startIndex..<marker.lowerBound].count > 0 {
+            let suffix = id[marker.upperBound...]
+            if !suffix.isEmpty && suffix.allSatisfy(\.isHexDigit) { return .runnerjob }
+        }
         return allCases.sorted { $0.idPrefix.count > $1.idPrefix.count }.first { id.hasPrefix($0.idPrefix) }
     }
 
@@ -56,17 +72,21 @@ struct ResourceReference: Sendable, Equatable {
     var id: String?
 
     /// Parses the first positional (and an optional second one holding the id).
-    static func parse(_ first: String, _ second: String?, allowed: Set<ResourceKind> = Set(ResourceKind.allCases)) throws(ArsError) -> ResourceReference {
+    static func parse(_ first: String, _ second: String?, allowed: Set<ResourceKind> = Set(ResourceKind.allCases)) throws(ArsError)
+        -> ResourceReference
+    {
         let reference: ResourceReference
         if let slash = first.firstIndex(of: "/") {
             let kindWord = String(first[..<slash])
             let id = String(first[first.index(after: slash)...])
             guard let kind = ResourceKind(word: kindWord) else { throw unknownKind(kindWord) }
             guard !id.isEmpty else {
-                throw ArsError.usage("missing-id", "'\(first)' names no id", hint: "write \(kind.rawValue)/ID, e.g. \(kind.rawValue)/\(kind.idPrefix)42")
+                throw ArsError.usage(
+                    "missing-id", "'\(first)' names no id", hint: "write \(kind.rawValue)/ID, e.g. \(kind.rawValue)/\(kind.idPrefix)42")
             }
             guard second == nil else {
-                throw ArsError.usage("extra-argument", "unexpected argument '\(second!)' after '\(first)'", hint: "give either KIND/ID or KIND ID")
+                throw ArsError.usage(
+                    "extra-argument", "unexpected argument '\(second!)' after '\(first)'", hint: "give either KIND/ID or KIND ID")
             }
             reference = ResourceReference(kind: kind, id: id)
         } else if let kind = ResourceKind(word: first) {
@@ -89,7 +109,8 @@ struct ResourceReference: Sendable, Equatable {
     private static func unknownKind(_ word: String) -> ArsError {
         ArsError.usage(
             "unknown-kind", "unknown resource kind '\(word)'",
-            hint: Suggestions.hint(for: word, in: ResourceKind.words) ?? "kinds: \(ResourceKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            hint: Suggestions.hint(for: word, in: ResourceKind.words)
+                ?? "kinds: \(ResourceKind.allCases.map(\.rawValue).joined(separator: ", "))")
     }
 
     /// `task/t-42`.

@@ -13,14 +13,18 @@ struct StreamCommand: QueueCommand {
         signature = CommandSignature(
             isEvents ? "events" : "logs",
             summary: isEvents ? "Show or follow a run's events" : "Show or follow a session's logs",
-            discussion: "--follow long-polls until the run is terminal and resumes after a dropped connection from the last seen seq (no gap, no duplicate). With -o json each item is one JSON line (NDJSON).",
+            discussion:
+                "--follow long-polls until the run is terminal and resumes after a dropped connection from the last seen seq (no gap, no duplicate). With -o json each item is one JSON line (NDJSON).",
             positionals: [QueueOptions.target(isEvents ? "run/ID" : "session/ID"), QueueOptions.id],
             options: QueueOptions.lane + [
                 Option("after-seq", "Only items after this sequence number", kind: .int, default: "0"),
                 .flag("follow", short: "f", "Keep reading until the run is terminal"),
             ] + (isEvents ? [Option("type", "Only events of this type (e.g. assistant-message)", repeatable: true, completion: .values(EventTypes.documented))] : []),
             examples: isEvents
-                ? [Example("events run/r-42 --follow", "Watch a run to the end"), Example("events run/r-42 --type assistant-message -o json", "Assistant outputs as NDJSON")]
+                ? [
+                    Example("events run/r-42 --follow", "Watch a run to the end"),
+                    Example("events run/r-42 --type assistant-message -o json", "Assistant outputs as NDJSON"),
+                ]
                 : [Example("logs session/s-42 -f", "Tail a session's logs")])
     }
 
@@ -62,7 +66,8 @@ struct StreamCommand: QueueCommand {
             "\(kind.rawValue)Id": .string(id), "items": .array(items),
             "nextAfterSeq": .int(nextAfterSeq ?? items.last?["seq"]?.intValue ?? reader.afterSeq),
         ])
-        let human: [HumanBlock] = items.isEmpty
+        let human: [HumanBlock] =
+            items.isEmpty
             ? [.text("No \(stream == .events ? "events" : "log lines") after seq \(reader.afterSeq).")]
             : [.table(table(items, views: views, reference: reference))]
         return CommandOutput(value, human: human + [.next(["\(signature.name) \(reference.display) --follow"])])
@@ -75,11 +80,18 @@ struct StreamCommand: QueueCommand {
         case .events:
             return Table(
                 columns: [.init("seq", alignRight: true), .init("time"), .init("type"), .init("command"), .init("summary", maxWidth: 100)],
-                rows: items.map { [views.text($0["seq"] ?? .null), time($0), views.text($0["type"] ?? .null), views.text($0["commandId"] ?? .null), summary($0, reference: reference)] })
+                rows: items.map {
+                    [
+                        views.text($0["seq"] ?? .null), time($0), views.text($0["type"] ?? .null), views.text($0["commandId"] ?? .null),
+                        summary($0, reference: reference),
+                    ]
+                })
         case .logs:
             return Table(
                 columns: [.init("seq", alignRight: true), .init("time"), .init("stream"), .init("line", maxWidth: 120)],
-                rows: items.map { [views.text($0["seq"] ?? .null), time($0), views.text($0["stream"] ?? .null), views.text($0["line"] ?? .null)] })
+                rows: items.map {
+                    [views.text($0["seq"] ?? .null), time($0), views.text($0["stream"] ?? .null), views.text($0["line"] ?? .null)]
+                })
         }
     }
 
@@ -87,7 +99,7 @@ struct StreamCommand: QueueCommand {
         let seq = views.text(item["seq"] ?? .null)
         switch stream {
         case .events:
-            return "\(seq)  \(time(item))  \(views.text(item["type"] ?? .null))  \(TextWidth.truncate(summary(item, reference: reference), to: 120))"
+            return "\(seq)  \(time(item))  \(views.text(item["type"] ?? .null))  \(summary(item, reference: reference, width: 120))"
         case .logs:
             return "\(seq)  \(time(item))  \(views.text(item["stream"] ?? .null))  \(views.text(item["line"] ?? .null))"
         }
@@ -95,22 +107,51 @@ struct StreamCommand: QueueCommand {
 
     private func time(_ item: Value) -> String { item["at"].flatMap(Timestamps.parse).map(Timestamps.clock) ?? "" }
 
-    /// One line about an event; long outputs are cut with a pointer to the full item.
-    private func summary(_ event: Value, reference: ResourceReference) -> String {
+    private func summary(_ event: Value, reference: ResourceReference, width: Int = 100) -> String {
+        Self.summary(event, reference: reference, width: width)
+    }
+
+    /// One line of at most `width` display columns about an event. Text that does not fit — long
+    /// outputs, wide (CJK) prose — is cut and ends with its true size and the command that shows
+    /// the whole item, which always fits.
+    static func summary(_ event: Value, reference: ResourceReference, width: Int = 100) -> String {
         let data = event["data"] ?? .null
         let text: String
         switch event["type"]?.stringValue ?? "" {
         case "assistant-message": text = (data["final"] == .bool(true) ? "[final] " : "") + (data["text"]?.stringValue ?? "")
-        case "tool-call": text = "\(data["tool"]?.stringValue ?? "tool") \(data["input"].map { $0.plainText } ?? "")"
+        // The API sends `data.command`; `data.input` is the spelling of older traces.
+        case "tool-call": text = "\(data["tool"]?.stringValue ?? "tool") \((data["command"] ?? data["input"]).map { $0.plainText } ?? "")"
         case "tool-result": text = "\(data["tool"]?.stringValue ?? "tool") → \(data["output"]?.stringValue ?? "")"
-        case "runner-job:created": text = "transientEnv.names=" + (data.lookup("transientEnv.names")?.arrayValue?.compactMap(\.stringValue).joined(separator: ",") ?? "")
+        case "runner-job:created":
+            text =
+                "transientEnv.names="
+                + (data.lookup("transientEnv.names")?.arrayValue?.compactMap(\.stringValue).joined(separator: ",") ?? "")
         case "resource-bundle-materialized":
-            text = (data["bundles"]?.arrayValue ?? []).map { "\($0["repoUrl"]?.stringValue ?? "?")@\(($0["commitId"]?.stringValue ?? "?").prefix(12)) mirror=\($0["mirrorUsed"].map { $0.plainText } ?? "?")" }.joined(separator: "; ")
+            text = (data["bundles"]?.arrayValue ?? []).map {
+                "\($0["repoUrl"]?.stringValue ?? "?")@\(($0["commitId"]?.stringValue ?? "?").prefix(12)) mirror=\($0["mirrorUsed"].map { $0.plainText } ?? "?")"
+            }.joined(separator: "; ")
         default:
-            if let kind = data["failureKind"]?.stringValue { text = "\(kind): \(data["message"]?.stringValue ?? "")" } else { text = data.isNull ? "" : data.plainText }
+            if let kind = data["failureKind"]?.stringValue {
+                text = "\(kind): \(data["message"]?.stringValue ?? "")"
+            } else {
+                text = data.isNull ? "" : data.plainText
+            }
         }
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
-        guard flat.count > 100, let seq = event["seq"]?.intValue else { return flat }
-        return String(flat.prefix(90)) + "… (\(flat.utf8.count / 1024 + 1) KB; events \(reference.display) --after-seq \(seq - 1) -o json)"
+        let flat = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(
+            of: "\r", with: " ")
+        guard TextWidth.of(flat) > width, let seq = event["seq"]?.intValue else { return flat }
+        let pointer = " (\(byteSize(text.utf8.count)); events \(reference.display) --after-seq \(seq - 1) -o json)"
+        return TextWidth.truncate(flat, to: max(12, width - TextWidth.of(pointer))) + pointer
+    }
+
+    /// `100 B`, `1.5 KB`, `2.3 MB` (1024-based, one decimal).
+    static func byteSize(_ bytes: Int) -> String {
+        guard bytes >= 1024 else { return "\(bytes) B" }
+        let kilobytes = Double(bytes) / 1024
+        func tenths(_ value: Double) -> String {
+            let rounded = (value * 10).rounded() / 10
+            return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+        }
+        return kilobytes < 1024 ? "\(tenths(kilobytes)) KB" : "\(tenths(kilobytes / 1024)) MB"
     }
 }

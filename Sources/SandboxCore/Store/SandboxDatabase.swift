@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// Typed persistence for the sandbox lane over one SQLite connection: resources as JSON
@@ -118,13 +119,25 @@ final class SandboxDatabase {
 
     // MARK: - Ids
 
-    /// The next id with this prefix (`t-1`, `t-2`, …), counted per prefix.
+    /// A new id of the kind `prefix` names (`t`, `r`, `s`, `c`, `rj`), in the real v0.1 server's
+    /// shape: `task_`, `run_`, `sess_`, `cmd_` + 32 hex digits, runner jobs `agentrun-v01-runner-`
+    /// + 12 hex digits. The digits are the SHA-256 of the kind and a per-kind counter, so the
+    /// same requests on two fresh sandboxes give the same ids. Order comes from the tables'
+    /// ordinals, not the ids.
     func nextID(prefix: String) throws -> String {
         let rows = try connection.query(
             "INSERT INTO counters (prefix, value) VALUES (?, 1) ON CONFLICT(prefix) DO UPDATE SET value = value + 1 RETURNING value",
             [.text(prefix)])
         guard let value = rows.first?["value"].integer else { throw APIError.internal("id counter for \(prefix) did not advance") }
-        return "\(prefix)-\(value)"
+        let hex = String(SHA256.hex("ars-sandbox id \(prefix)-\(value)").prefix(32))
+        switch prefix {
+        case "t": return "task_" + hex
+        case "r": return "run_" + hex
+        case "s": return "sess_" + hex
+        case "c": return "cmd_" + hex
+        case "rj": return "agentrun-v01-runner-" + hex.prefix(12)
+        default: throw APIError.internal("no id shape for kind \(prefix)")
+        }
     }
 
     // MARK: - Events and logs

@@ -7,6 +7,9 @@ import Foundation
 actor SandboxLane {
     /// The meta key under which the latest sandbox instant written is kept.
     private static let clockKey = "clock.last"
+    /// The meta key under which the real time (ms since 1970) of that instant is kept, so a
+    /// later start knows how much time passed while no server ran.
+    private static let wallKey = "clock.wall"
 
     let db: SandboxDatabase
     private(set) var clock: SandboxClock
@@ -14,15 +17,32 @@ actor SandboxLane {
     private var simulation: Simulation { Simulation(db: db) }
 
     /// Opens (or creates) `DIR/sandbox.sqlite`. The clock starts at `origin` (default: now) but
-    /// never before the latest instant already stored, so a restarted lane resumes forward.
+    /// never before where the stored clock has got to by now: the last stored instant plus the
+    /// real time passed since it was stored (at this speed). So a lane used by one-shot calls
+    /// behaves as if it had kept running between them — the first tick replays every runner step
+    /// that fell due meanwhile, at the instants it fell due.
     init(stateDirectory: URL, origin: Timestamp?, speed: Double, notifier: ChangeNotifier) throws {
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         let db = try SandboxDatabase(path: stateDirectory.appendingPathComponent("sandbox.sqlite").path)
         let stored = try db.meta(Self.clockKey).flatMap(Int64.init).map(Timestamp.init(milliseconds:))
-        let requested = origin ?? Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let wall = try db.meta(Self.wallKey).flatMap(Int64.init)
+        let requested = origin ?? Timestamp(milliseconds: Self.realMilliseconds())
+        var resumed = stored ?? requested
+        if let stored, let wall {
+            let away = Double(max(0, Self.realMilliseconds() - wall))
+            resumed = stored.adding(milliseconds: Int64(min(away * speed, Double(Int64.max / 4))))
+        }
         self.db = db
-        self.clock = SandboxClock(origin: max(requested, stored ?? requested), speed: speed)
+        self.clock = SandboxClock(origin: max(requested, resumed), speed: speed)
         self.notifier = notifier
+    }
+
+    private static func realMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Stores the sandbox instant `now` with the real time it is now (inside a transaction).
+    private func storeClock(_ now: Timestamp) throws {
+        try db.setMeta(Self.clockKey, String(now.milliseconds))
+        try db.setMeta(Self.wallKey, String(Self.realMilliseconds()))
     }
 
     /// The current sandbox instant.
@@ -49,7 +69,7 @@ actor SandboxLane {
     func advanceClock(by milliseconds: Int64) async throws -> Timestamp {
         clock.advance(by: milliseconds)
         let now = clock.now()
-        try db.transaction { try db.setMeta(Self.clockKey, String(now.milliseconds)) }
+        try db.transaction { try storeClock(now) }
         _ = try catchUp(to: now)
         await notifier.signal()
         return now
@@ -60,7 +80,7 @@ actor SandboxLane {
     private func catchUp(to now: Timestamp) throws -> Bool {
         try db.transaction {
             let changed = try simulation.advance(to: now)
-            if changed { try db.setMeta(Self.clockKey, String(now.milliseconds)) }
+            if changed { try storeClock(now) }
             return changed
         }
     }
@@ -86,7 +106,7 @@ actor SandboxLane {
         let outcome = Result {
             try db.transaction {
                 let result = try body(now)
-                if isChange { try db.setMeta(Self.clockKey, String(now.milliseconds)) }
+                if isChange { try storeClock(now) }
                 return result
             }
         }
