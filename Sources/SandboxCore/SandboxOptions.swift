@@ -10,7 +10,7 @@ public struct SandboxOptions: Sendable {
 
     public static let usage = """
         usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339] [--scenario DIR]
-                           [--parent PID] [--header-timeout S]
+                           [--parent PID] [--header-timeout S] [--import-run FILE]…
 
         A local AgentRun lane on 127.0.0.1: the queue REST API of docs/agentrun-api.md, state in
         DIR/sandbox.sqlite, a simulated runner and fault injection; and a Kubernetes API under /k8s
@@ -27,6 +27,8 @@ public struct SandboxOptions: Sendable {
                            (as on SIGTERM) when it dies, however it dies (`ars --sandbox` sets it)
           --header-timeout S  seconds a connection may wait for a request's headers before
                            it is closed (default 10), so half-open connections cannot tie it up
+          --import-run FILE  load a finished run from a JSON Lines trace (one event a line:
+                           type, at, data; see docs/agentrun-api.md); repeatable
 
         The API key is read from ARS_SANDBOX_API_KEY. Once listening, stdout gets one line:
         {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID,"kubeconfig":"DIR/kubeconfig","now":"RFC3339"}
@@ -50,6 +52,8 @@ public struct SandboxOptions: Sendable {
     public var parentProcess: Int32?
     /// Seconds an idle connection may wait for a request's headers (`--header-timeout`).
     public var headerTimeout: Double = 10
+    /// Trace files to load as finished runs (`--import-run`, repeatable).
+    public var importRuns: [String] = []
     let apiKey: String
 
     /// Reads the arguments (without the program name) and the environment.
@@ -61,11 +65,12 @@ public struct SandboxOptions: Sendable {
         var scenario: String?
         var parent: Int32?
         var headerTimeout = 10.0
+        var importRuns: [String] = []
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             if argument == "--help" || argument == "-h" { return .help }
             let (name, inline) = split(argument)
-            guard ["--state", "--port", "--speed", "--now", "--scenario", "--parent", "--header-timeout"].contains(name) else {
+            guard ["--state", "--port", "--speed", "--now", "--scenario", "--parent", "--header-timeout", "--import-run"].contains(name) else {
                 throw UsageError("unknown option \(argument)")
             }
             guard let value = inline ?? remaining.popFirst() else { throw UsageError("\(name) needs a value") }
@@ -83,6 +88,9 @@ public struct SandboxOptions: Sendable {
                     throw UsageError("--speed must be a number above 0 and at most 1000000 (got \(value))")
                 }
                 speed = number
+            case "--import-run":
+                guard FileManager.default.isReadableFile(atPath: value) else { throw UsageError("--import-run: cannot read \(value)") }
+                importRuns.append(value)
             case "--header-timeout":
                 guard let number = Double(value), number.isFinite, number > 0, number <= 3600 else {
                     throw UsageError("--header-timeout must be a number of seconds above 0 and at most 3600 (got \(value))")
@@ -114,6 +122,7 @@ public struct SandboxOptions: Sendable {
             stateDirectory: state, port: port, speed: speed, startMilliseconds: start, scenarioDirectory: scenario,
             parentProcess: parent, apiKey: key)
         options.headerTimeout = headerTimeout
+        options.importRuns = importRuns
         return .run(options)
     }
 

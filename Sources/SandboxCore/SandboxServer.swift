@@ -61,6 +61,12 @@ public enum SandboxServer {
 
         let notifier = ChangeNotifier()
         let lane = try SandboxLane(stateDirectory: state, origin: origin, speed: options.speed, notifier: notifier)
+        // Published traces become finished runs before the first request (a bad file stops the start).
+        var importedIDs: [String] = []
+        for path in options.importRuns {
+            importedIDs.append(try await lane.importRun(TraceImport(path: path)))
+        }
+        let imported = importedIDs
         let cluster = KubeCluster(store: kubeStore, hooks: hooks, clock: { await lane.now() })
         try await cluster.startControllers()
         let kube = KubeAPI(cluster: cluster, token: Kubeconfig.randomToken(), notifier: notifier)
@@ -81,7 +87,7 @@ public enum SandboxServer {
                 } catch {
                     errorLogger.error("cannot write the kubeconfig: \(error)")
                 }
-                announce(port: port, kubeconfig: kubeconfig, now: await lane.now(), repositories: repositories)
+                announce(port: port, kubeconfig: kubeconfig, now: await lane.now(), repositories: repositories, imported: imported)
             },
             logger: logger)
         let runner = RunnerService(lane: lane, notifier: notifier, logger: logger)
@@ -102,12 +108,13 @@ public enum SandboxServer {
 
     /// The one machine-readable line on stdout once the server listens: the queue API's URL, the
     /// kubeconfig for the cluster, the sandbox time, and where the git repositories are.
-    private static func announce(port: Int, kubeconfig: String, now: Timestamp, repositories: ScenarioRepositories) {
+    private static func announce(port: Int, kubeconfig: String, now: Timestamp, repositories: ScenarioRepositories, imported: [String]) {
         let git = [("origin", repositories.originPath), ("worktree", repositories.worktreePath), ("mirror", repositories.mirrorPath)]
             .map { #""\#($0.0)":\#(KubeJSON.string($0.1).text)"# }.joined(separator: ",")
         let line =
             #"{"event":"listening","url":"http://127.0.0.1:\#(port)","pid":\#(ProcessInfo.processInfo.processIdentifier)"#
-            + #","kubeconfig":\#(KubeJSON.string(kubeconfig).text),"now":"\#(now)","git":{\#(git)}}"# + "\n"
+            + #","kubeconfig":\#(KubeJSON.string(kubeconfig).text),"now":"\#(now)","git":{\#(git)}"#
+            + #","imported":[\#(imported.map { KubeJSON.string($0).text }.joined(separator: ","))]}"# + "\n"
         FileHandle.standardOutput.write(Data(line.utf8))
     }
 }

@@ -10,6 +10,7 @@ import Foundation
 /// ars --config FILE …       use this lane catalogue
 /// ars --sandbox …           start a local sandbox lane and use it (any of the forms above)
 /// ars --sandbox --scenario DIR …   the same with another folder of kubectl -o json documents as its cluster
+/// ars --sandbox --import-run FILE …   the same with a published trace (JSON Lines) loaded as a finished run
 /// ars --version | --help
 /// ars __complete [--shell=bash|zsh|fish] [--] WORDS… CURRENT
 /// ```
@@ -23,6 +24,7 @@ struct Launcher {
         var commandLines: [String] = []
         var sandbox = false
         var scenario: String?
+        var importRuns: [String] = []
     }
 
     func run() async -> Int32 {
@@ -51,6 +53,10 @@ struct Launcher {
                 guard let path = rest.first else { return usage(io, "'--scenario' needs a folder of kubectl -o json documents") }
                 options.scenario = path
                 rest = rest.dropFirst()
+            case "--import-run":
+                guard let path = rest.first else { return usage(io, "'--import-run' needs a JSON Lines trace file") }
+                options.importRuns.append(URL(fileURLWithPath: path).standardizedFileURL.path)
+                rest = rest.dropFirst()
             case "-c":
                 guard let line = rest.first else { return usage(io, "'-c' needs a command line, e.g. ars -c 'context'") }
                 options.commandLines.append(line)
@@ -61,6 +67,9 @@ struct Launcher {
         }
         if options.scenario != nil && !options.sandbox {
             return usage(io, "--scenario chooses the sandbox's cluster; use it with --sandbox")
+        }
+        if !options.importRuns.isEmpty && !options.sandbox {
+            return usage(io, "--import-run loads a trace into the sandbox; use it with --sandbox")
         }
         if options.sandbox && options.configPath != nil {
             return usage(io, "--sandbox brings its own lane catalogue; leave out --config")
@@ -75,7 +84,7 @@ struct Launcher {
             do {
                 let lane = try SandboxLane(
                     environment: wiring.environment, stateFiles: wiring.stateFiles.sandbox,
-                    scenario: options.scenario.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+                    scenario: options.scenario.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, importRuns: options.importRuns)
                 sandbox = lane
                 wiring = wiring.using(lane)
             } catch {
@@ -137,7 +146,7 @@ struct Launcher {
                 wiring.stateFiles = wiring.stateFiles.sandbox
                 let catalogue = wiring.stateFiles.directory + "/agentrun.yaml"
                 if FileManager.default.fileExists(atPath: catalogue) { wiring.configPath = catalogue }
-            case "--config", "--scenario":
+            case "--config", "--scenario", "--import-run":
                 guard words.count > 1, let value = words.first else { return 0 }
                 words = words.dropFirst()
                 if first == "--config" { wiring.configPath = value }

@@ -18,7 +18,7 @@ final class SandboxLane {
     static let keyVariable = "ARS_SANDBOX_API_KEY"
 
     /// Starts the server and waits (up to 15 s) for its `listening` line.
-    init(environment: [String: String], stateFiles: StateFiles, scenario: String? = nil) throws(ArsError) {
+    init(environment: [String: String], stateFiles: StateFiles, scenario: String? = nil, importRuns: [String] = []) throws(ArsError) {
         stateDirectory = stateFiles.directory
         configPath = stateDirectory + "/agentrun.yaml"
         apiKey = "sbx-" + (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined().prefix(40)
@@ -39,6 +39,7 @@ final class SandboxLane {
         var arguments = ["--state", stateDirectory + "/server", "--port", "0", "--parent", String(getpid())]
         if let speed = environment["ARS_SANDBOX_SPEED"] { arguments += ["--speed", speed] }
         if let scenario { arguments += ["--scenario", scenario] }
+        for file in importRuns { arguments += ["--import-run", file] }
         // One clock for kubectl's ages and ars's verdicts: a pinned ARS_NOW starts the sandbox
         // there too (never before what it has stored), else the scenario's NOW, else real time.
         if let pinned = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)) {
@@ -51,6 +52,7 @@ final class SandboxLane {
         let output = Pipe()
         process.standardOutput = output
         let logPath = stateDirectory + "/server.log"
+        let logStart = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int) ?? 0
         if !FileManager.default.fileExists(atPath: logPath) {
             FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
         }
@@ -64,8 +66,14 @@ final class SandboxLane {
         guard let announcement = Self.readAnnouncement(output.fileHandleForReading, timeout: 30), let url = announcement["url"]?.stringValue
         else {
             process.terminate()
+            process.waitUntilExit()
+            // What the server said before it stopped (a bad --scenario or --import-run file).
+            let said = (FileManager.default.contents(atPath: logPath) ?? Data()).dropFirst(logStart)
+            let lastLine = String(decoding: said, as: UTF8.self).split(separator: "\n").last { $0.hasPrefix("ars-sandbox: ") }
             throw ArsError(
-                .remote, code: "sandbox-start", "ars-sandbox did not report a listening address within 30 s",
+                .remote, code: "sandbox-start",
+                lastLine.map { "the sandbox did not start: " + $0.dropFirst("ars-sandbox: ".count) }
+                    ?? "ars-sandbox did not report a listening address within 30 s",
                 hint: "see \(stateDirectory)/server.log")
         }
         self.announcement = announcement

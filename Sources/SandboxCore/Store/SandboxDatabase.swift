@@ -152,6 +152,12 @@ final class SandboxDatabase {
         return event
     }
 
+    /// Stores an event with the `seq` it carries (imported traces).
+    func insertEvent(_ event: RunEvent) throws {
+        try connection.query(
+            "INSERT INTO events (run_id, seq, doc) VALUES (?, ?, ?)", [.text(event.runId), .integer(event.seq), .text(try encode(event))])
+    }
+
     /// Events of a run with `seq > afterSeq`, in order, at most `limit`.
     func events(runId: String, afterSeq: Int64, limit: Int) throws -> [RunEvent] {
         try connection.query(
