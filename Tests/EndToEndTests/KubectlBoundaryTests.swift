@@ -73,4 +73,25 @@ import Testing
             #expect(!(result.stdout + result.stderr).contains(token), "\(words) leaked the token")
         }
     }
+
+    @Test("when the lane's prefix matches no run but the namespace holds others, cleanup-runs and status say what they found")
+    func emptySelectionsAreExplained() throws {
+        let lane = try ClusterLane()
+        let scenario = lane.home + "/other-lane"
+        try FileManager.default.copyItem(atPath: Self.defaultScenario, toPath: scenario)
+        for file in ["agentrun-ci-pipelineruns.json", "agentrun-ci-pods.json", "agentrun-ci-pvcs.json"] {
+            let path = scenario + "/" + file
+            try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "agentrun-v01-ci", with: "agentrun-v02-ci")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let notice = "no PipelineRun in agentrun-ci matches the lane's 'agentrun-v01-ci-*', but the namespace holds 6: 6 × agentrun-v02-ci-*"
+        let cleanup = try lane.ars(["--scenario", scenario, "control-plane", "cleanup-runs", "--dry-run"])
+        #expect(cleanup.status == 0, "\(cleanup.stderr)")
+        #expect(cleanup.stderr.contains(notice), "\(cleanup.stderr)")
+        #expect(!cleanup.stdout.contains("warning"), "the notice goes to stderr")
+        let status = try lane.ars(["--scenario", scenario, "control-plane", "status"])
+        #expect(status.stderr.contains(notice), "\(status.stderr)")
+        // The lane's own scenario says nothing of the kind.
+        #expect(!(try lane.ars(["control-plane", "cleanup-runs", "--dry-run"])).stderr.contains("matches the lane's"))
+    }
 }

@@ -168,6 +168,12 @@ struct CleanupRunsCommand: Command {
         let volumes = try await volumeValues.map(Volume.init)
         let now = session.clock.now()
         let decision = RunCleanupDecision(runs: runs, pods: pods, claims: claims, prefix: facts.runPrefix, now: now, minAgeMinutes: minAge, limit: limit)
+        if let notice = EmptySelection.notice(
+            kind: "PipelineRun", namespace: ci, wanted: facts.runPrefix + "*", matched: runs.contains { $0.name.hasPrefix(facts.runPrefix) },
+            found: decision.ignored)
+        {
+            session.warn(notice)
+        }
 
         let candidateVolumes = decision.candidates.flatMap(\.claims).compactMap { claim in volumes.first { $0.name == claim.volumeName } }
         let estimates = try await DiskEstimate.measure(candidateVolumes, node: node)

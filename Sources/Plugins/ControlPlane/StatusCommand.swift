@@ -57,6 +57,7 @@ struct StatusCommand: Command {
             runtime: runtimeResult.value ?? StatusProbes.Runtime(runs: [], application: nil, deployment: nil, pods: []),
             mirror: mirrorResult.value ?? nil, now: session.clock.now())
         report.failures = failures
+        if let runtime = runtimeResult.value { await explainEmptySelections(runtime, facts: facts, node: node, session: session) }
         if runtimeResult.value != nil, sourceResult.value != nil, let short = report.managerShortCommit {
             report.managerCommit = try? await probes.resolve(short: short)
         }
@@ -70,6 +71,23 @@ struct StatusCommand: Command {
 }
 
 extension StatusCommand {
+    /// When the lane's runs or Argo CD Application are missing but their namespaces hold others,
+    /// says on stderr what is there (one extra read, only then).
+    func explainEmptySelections(_ runtime: StatusProbes.Runtime, facts: LaneFacts, node: NodeClient, session: Session) async {
+        if runtime.runs.isEmpty, let all = try? await node.kubectlList(["-n", facts.ciNamespace, "get", "pipelineruns.tekton.dev"]) {
+            let names = all.compactMap { $0.lookup("metadata.name")?.stringValue }
+            if let notice = EmptySelection.notice(kind: "PipelineRun", namespace: facts.ciNamespace, wanted: facts.runPrefix + "*", matched: false, found: names) {
+                session.warn(notice)
+            }
+        }
+        if runtime.application == nil, let all = try? await node.kubectlList(["-n", facts.argoNamespace, "get", "applications.argoproj.io"]) {
+            let names = all.compactMap { $0.lookup("metadata.name")?.stringValue }
+            if let notice = EmptySelection.notice(kind: "Argo CD Application", namespace: facts.argoNamespace, wanted: facts.argoName, matched: false, found: names) {
+                session.warn(notice)
+            }
+        }
+    }
+
     /// A stage's value or its error (cancellation still ends the command).
     static func attempt<T: Sendable>(_ body: () async throws -> T) async throws -> (value: T?, error: ArsError?) {
         do {
