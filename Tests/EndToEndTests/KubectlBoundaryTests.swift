@@ -74,7 +74,7 @@ import Testing
         }
     }
 
-    @Test("when the lane's prefix matches no run but the namespace holds others, cleanup-runs and status say what they found")
+    @Test("a lane's prefix that matches no run is explained on stderr; the scenario's own catalogue (or --config) makes the sandbox serve that lane with the same verdicts")
     func emptySelectionsAreExplained() throws {
         let lane = try ClusterLane()
         let scenario = lane.home + "/other-lane"
@@ -91,6 +91,38 @@ import Testing
         #expect(!cleanup.stdout.contains("warning"), "the notice goes to stderr")
         let status = try lane.ars(["--scenario", scenario, "control-plane", "status"])
         #expect(status.stderr.contains(notice), "\(status.stderr)")
+        // With the scenario's own catalogue for that lane (D601/v02, prefix agentrun-v02-ci-), the
+        // sandbox serves it: the same verdicts as the historic lane gets from its scenario.
+        try """
+            defaults: {node: D601, lane: v02}
+            nodes:
+              D601:
+                bridge: {kind: trans}
+                lanes:
+                  v02:
+                    restBaseUrl: https://agentrun-v02.d601.unidesk.invalid
+                    namespace: agentrun-v01
+                    ciNamespace: agentrun-ci
+                    pipelineRunPrefix: agentrun-v02-ci-
+                    argoApp: argocd/agentrun-g14-v01
+                    manager: {deployment: agentrun-manager}
+                    source: {worktree: /root/agentrun-v02, branch: v0.1, remote: git@github.com:pikasTech/agentrun.git}
+                    gitops: {branch: v0.1-gitops}
+
+            """.write(toFile: scenario + "/agentrun.yaml", atomically: true, encoding: .utf8)
+        let served = try lane.json(["--scenario", scenario, "control-plane", "cleanup-runs", "--dry-run"])
+        let historic = try lane.json(["control-plane", "cleanup-runs", "--dry-run"])
+        #expect(served.result.status == 0, "\(served.result.stderr)")
+        #expect(!served.result.stderr.contains("matches the lane's"))
+        let candidates = { (value: Value) in value["candidates"]?.arrayValue?.count ?? -1 }
+        #expect(candidates(served.value) == candidates(historic.value) && candidates(served.value) > 0)
+        #expect(served.value["candidates"]?.arrayValue?.allSatisfy { $0["name"]?.stringValue?.hasPrefix("agentrun-v02-ci-") == true } == true)
+        let context = try lane.json(["--scenario", scenario, "context"]).value
+        #expect(context["node"] == "D601" && context["lane"] == "v02" && context["namespace"] == "agentrun-v01")
+        // --config FILE serves a catalogue the same way.
+        let named = try lane.json(["--config", scenario + "/agentrun.yaml", "context"]).value
+        #expect(named["lane"] == "v02")
+
         // The lane's own scenario says nothing of the kind.
         #expect(!(try lane.ars(["control-plane", "cleanup-runs", "--dry-run"])).stderr.contains("matches the lane's"))
     }

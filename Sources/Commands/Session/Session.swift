@@ -65,6 +65,8 @@ public final class Session: @unchecked Sendable {
     public var history: @Sendable () -> [String] = { [] }
     /// The path given with `--config`, if any.
     public let configOverride: String?
+    /// How `context`, `config view` and `--raw` name where `configOverride` came from.
+    public var configOverrideSource = "--config"
     private var loadedConfig: LoadedConfig?
     /// True while a script replays a recording: no key is needed, nothing goes to the network.
     public var isReplaying = false
@@ -123,7 +125,8 @@ public final class Session: @unchecked Sendable {
         if let loadedConfig { return loadedConfig }
         let located = try ConfigLoader.locate(explicit: configOverride, environment: environment, currentDirectory: currentDirectory)
         for notice in located.notices { warn(notice) }
-        let loaded = try ConfigLoader.load(path: located.path, source: located.source, environment: environment)
+        let source = located.source == "--config" ? configOverrideSource : located.source
+        let loaded = try ConfigLoader.load(path: located.path, source: source, environment: environment)
         if !located.isUsersOwn {
             progress("using the catalogue \(located.source) of this folder (trusted with 'ars config trust'; not one you named or keep in your config folder)")
         }
