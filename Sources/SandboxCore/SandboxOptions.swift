@@ -11,6 +11,7 @@ public struct SandboxOptions: Sendable {
     public static let usage = """
         usage: ars-sandbox --state DIR [--port PORT] [--speed N] [--now RFC3339] [--scenario DIR]
                            [--parent PID] [--header-timeout S] [--import-run FILE]…
+                           [--run-prefix P] [--source-branch B] [--gitops-branch B]
 
         A local AgentRun lane on 127.0.0.1: the queue REST API of docs/agentrun-api.md, state in
         DIR/sandbox.sqlite, a simulated runner and fault injection; and a Kubernetes API under /k8s
@@ -29,6 +30,9 @@ public struct SandboxOptions: Sendable {
                            it is closed (default 10), so half-open connections cannot tie it up
           --import-run FILE  load a finished run from a JSON Lines trace (one event a line:
                            type, at, data; see docs/agentrun-api.md); repeatable
+          --run-prefix P, --source-branch B, --gitops-branch B
+                           the lane the scenario's git repositories are built for (default
+                           agentrun-v01-ci-, v0.1, v0.1-gitops: G14's historic lane)
 
         The API key is read from ARS_SANDBOX_API_KEY. Once listening, stdout gets one line:
         {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID,"kubeconfig":"DIR/kubeconfig","now":"RFC3339"}
@@ -54,6 +58,10 @@ public struct SandboxOptions: Sendable {
     public var headerTimeout: Double = 10
     /// Trace files to load as finished runs (`--import-run`, repeatable).
     public var importRuns: [String] = []
+    /// The lane the git repositories are built for: its run prefix and branches.
+    public var runPrefix = "agentrun-v01-ci-"
+    public var sourceBranch = "v0.1"
+    public var gitopsBranch = "v0.1-gitops"
     let apiKey: String
 
     /// Reads the arguments (without the program name) and the environment.
@@ -66,11 +74,12 @@ public struct SandboxOptions: Sendable {
         var parent: Int32?
         var headerTimeout = 10.0
         var importRuns: [String] = []
+        var lane: [String: String] = [:]
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             if argument == "--help" || argument == "-h" { return .help }
             let (name, inline) = split(argument)
-            guard ["--state", "--port", "--speed", "--now", "--scenario", "--parent", "--header-timeout", "--import-run"].contains(name) else {
+            guard ["--state", "--port", "--speed", "--now", "--scenario", "--parent", "--header-timeout", "--import-run", "--run-prefix", "--source-branch", "--gitops-branch"].contains(name) else {
                 throw UsageError("unknown option \(argument)")
             }
             guard let value = inline ?? remaining.popFirst() else { throw UsageError("\(name) needs a value") }
@@ -88,6 +97,11 @@ public struct SandboxOptions: Sendable {
                     throw UsageError("--speed must be a number above 0 and at most 1000000 (got \(value))")
                 }
                 speed = number
+            case "--run-prefix", "--source-branch", "--gitops-branch":
+                guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || "-_./".contains($0) }), !value.hasPrefix("-") else {
+                    throw UsageError("\(name) takes a name of letters, digits, '-', '_', '.' and '/' (got \(value))")
+                }
+                lane[name] = value
             case "--import-run":
                 guard FileManager.default.isReadableFile(atPath: value) else { throw UsageError("--import-run: cannot read \(value)") }
                 importRuns.append(value)
@@ -123,6 +137,9 @@ public struct SandboxOptions: Sendable {
             parentProcess: parent, apiKey: key)
         options.headerTimeout = headerTimeout
         options.importRuns = importRuns
+        if let prefix = lane["--run-prefix"] { options.runPrefix = prefix }
+        if let branch = lane["--source-branch"] { options.sourceBranch = branch }
+        if let branch = lane["--gitops-branch"] { options.gitopsBranch = branch }
         return .run(options)
     }
 

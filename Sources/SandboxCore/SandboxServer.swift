@@ -21,7 +21,8 @@ public enum SandboxServer {
         // cache); the scenario's invented commit ids are rewritten to their real ones.
         let scenarioDirectory = try options.scenarioDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? KubeScenario.defaultDirectory
         let repositories = try ScenarioRepositories.prepare(
-            directory: state.appendingPathComponent("git").path, documents: try KubeScenario.documents(in: scenarioDirectory))
+            directory: state.appendingPathComponent("git").path, documents: try KubeScenario.documents(in: scenarioDirectory),
+            pipelineRunPrefix: options.runPrefix, sourceBranch: options.sourceBranch, gitopsBranch: options.gitopsBranch)
         let gitLogger = logger
         let hooks = KubeHooks(
             rewrite: { hooks.rewrite(repositories.rewrite($0)) },

@@ -47,6 +47,12 @@ final class SandboxLane {
         if let speed = environment["ARS_SANDBOX_SPEED"] { arguments += ["--speed", speed] }
         if let scenario { arguments += ["--scenario", scenario] }
         for file in importRuns { arguments += ["--import-run", file] }
+        // The git repositories are built for the served catalogue's default lane.
+        if let served, let lane = served.node(served.defaultNode)?.lane(served.defaultLane) {
+            if let prefix = lane.raw["pipelineRunPrefix"]?.stringValue { arguments += ["--run-prefix", prefix] }
+            if let branch = lane.raw.lookup("source.branch")?.stringValue { arguments += ["--source-branch", branch] }
+            if let branch = lane.raw.lookup("gitops.branch")?.stringValue { arguments += ["--gitops-branch", branch] }
+        }
         // One clock for kubectl's ages and ars's verdicts: a pinned ARS_NOW starts the sandbox
         // there too (never before what it has stored), else the scenario's NOW, else real time.
         if let pinned = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)) {
