@@ -32,6 +32,13 @@ public struct SourceWorktree: Sendable, Equatable {
     /// Runs the preflight through the node's bridge and reads what it printed.
     public func preflight(_ node: NodeClient) async throws -> Preflight {
         let result = try await node.script(Self.preflightScript, in: path)
+        // git itself missing on the node is not a worktree that fails its checks: say what is wrong.
+        if result.exitStatus == 127 || result.stderrText.range(of: #"git: (command )?not found"#, options: .regularExpression) != nil {
+            throw ArsError(
+                .remote, code: "git-missing",
+                "git is not installed on node \(node.node.name) (the preflight's shell said: \(NodeExchange.tail(result.stderrText, lines: 1)))",
+                hint: "install git on the node (apt-get install git); nothing was checked or changed")
+        }
         return Preflight(worktree: self, result: result)
     }
 
