@@ -55,8 +55,8 @@ final class SandboxLane {
         }
         // One clock for kubectl's ages and ars's verdicts: a pinned ARS_NOW starts the sandbox
         // there too (never before what it has stored), else the scenario's NOW, else real time.
-        if let pinned = environment["ARS_NOW"].flatMap(ISO8601DateFormatter().date(from:)) {
-            arguments += ["--now", ISO8601DateFormatter().string(from: pinned)]
+        if let pinned = environment["ARS_NOW"].flatMap(RFC3339.parse) {
+            arguments += ["--now", RFC3339.format(pinned)]
         }
         process.arguments = arguments
         var childEnvironment = environment
@@ -170,7 +170,7 @@ final class SandboxLane {
     /// The sandbox's clock as the shell should read it: the scenario's reference time (announced
     /// as `now`) running at the sandbox's speed, so ages and cutoffs agree with the cluster.
     func clock(environment: [String: String]) -> (any WallClock)? {
-        guard let text = announcement["now"]?.stringValue, let start = try? Date(text, strategy: .iso8601) else { return nil }
+        guard let text = announcement["now"]?.stringValue, let start = RFC3339.parse(text) else { return nil }
         return OffsetClock(start: start, rate: environment["ARS_SANDBOX_SPEED"].flatMap(Double.init) ?? 1)
     }
 

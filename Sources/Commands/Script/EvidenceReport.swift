@@ -172,9 +172,7 @@ public enum EvidenceReport {
     // MARK: - Helpers
 
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        RFC3339.format(date)
     }
 
     private static func shortLocation(_ location: SourceLocation) -> String {

@@ -22,12 +22,9 @@ struct KubeObject: Sendable {
 
 enum Kube {
     /// RFC 3339 as kubectl prints it (`2025-11-18T08:54:10Z`); JSON null is nil.
-    static func time(_ value: Value?) -> Date? {
-        guard let text = value?.stringValue else { return nil }
-        return try? Date(text, strategy: .iso8601)
-    }
+    static func time(_ value: Value?) -> Date? { value?.stringValue.flatMap(RFC3339.parse) }
 
-    static func format(_ date: Date) -> String { date.formatted(.iso8601) }
+    static func format(_ date: Date) -> String { RFC3339.format(date) }
 
     /// `1Gi` → 1073741824; nil for what is not a quantity.
     static func bytes(_ quantity: String?) -> Int64? {

@@ -123,18 +123,8 @@ struct Views {
 
 /// RFC 3339 timestamps as the server writes them, with or without fractional seconds.
 enum Timestamps {
-    static func parse(_ value: Value) -> Date? {
-        guard let text = value.stringValue else { return nil }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text) ?? ISO8601DateFormatter().date(from: text)
-    }
+    static func parse(_ value: Value) -> Date? { value.stringValue.flatMap(RFC3339.parse) }
 
     /// `10:01:05` in UTC (what the server writes, so rows compare with raw events).
-    static func clock(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "HH:mm:ss"
-        return formatter.string(from: date)
-    }
+    static func clock(_ date: Date) -> String { RFC3339.clock(date) }
 }
