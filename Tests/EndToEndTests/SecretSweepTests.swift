@@ -59,21 +59,7 @@ struct SecretSweepTests {
             swept += 1
             for slice in slices where text.contains(slice) { Issue.record("\(name) holds '\(slice)'") }
         }
-        let files = FileManager.default.enumerator(atPath: sandbox.directory)
-        var fileCount = 0
-        while let relative = files?.nextObject() as? String {
-            let path = sandbox.directory + "/" + relative
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                let data = FileManager.default.contents(atPath: path)
-            else { continue }
-            fileCount += 1
-            let text = String(decoding: data, as: UTF8.self)
-            for slice in slices where text.contains(slice) {
-                Issue.record("\(relative) holds '\(slice)'")
-                break
-            }
-        }
+        let fileCount = Self.sweepFiles(under: sandbox.directory, for: slices)
         #expect(swept > 30)
         #expect(fileCount >= 6, "evidence, JUnit, recording, history/context state and the sandbox's state were swept")
         #expect(FileManager.default.fileExists(atPath: out + "/recording.json"))
@@ -116,24 +102,28 @@ struct SecretSweepTests {
         }
         // Every file of the client: history, context, evidence, JUnit, recording — but not the
         // sandbox server's own storage, which plays the cluster (the Secret lives there).
-        let files = FileManager.default.enumerator(atPath: lane.home)
-        var fileCount = 0
+        let fileCount = Self.sweepFiles(under: lane.home, for: needles, skipping: "state/ars/sandbox/server")
+        #expect(streams.count >= 10)
+        #expect(fileCount >= 4, "evidence, JUnit and the recording were swept")
+        #expect(FileManager.default.fileExists(atPath: out + "/evidence.md"))
+    }
+
+    /// Scans every file under `folder` (but those under `skipping`) for any of `needles`,
+    /// recording each file that holds one; returns how many files were read.
+    static func sweepFiles(under folder: String, for needles: [String], skipping: String? = nil) -> Int {
+        let files = FileManager.default.enumerator(atPath: folder)
+        var count = 0
         while let relative = files?.nextObject() as? String {
-            if relative.hasPrefix("state/ars/sandbox/server") { continue }
-            let path = lane.home + "/" + relative
+            if let skipping, relative.hasPrefix(skipping) { continue }
+            let path = folder + "/" + relative
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
                 let data = FileManager.default.contents(atPath: path)
             else { continue }
-            fileCount += 1
+            count += 1
             let text = String(decoding: data, as: UTF8.self)
-            for needle in needles where text.contains(needle) {
-                Issue.record("\(relative) holds '\(needle)'")
-                break
-            }
+            if let needle = needles.first(where: text.contains) { Issue.record("\(relative) holds '\(needle)'") }
         }
-        #expect(streams.count >= 10)
-        #expect(fileCount >= 4, "evidence, JUnit and the recording were swept")
-        #expect(FileManager.default.fileExists(atPath: out + "/evidence.md"))
+        return count
     }
 }
