@@ -98,6 +98,9 @@ with open(os.path.join(state, "recent-ids.json"), "w") as f:
 latencies = sorted(once(ars + ["__complete", "describe", "task/task_0000000000000000000000000000"])[0] for _ in range(max(20, RUNS * 3)))
 p50, p99 = latencies[len(latencies) // 2], latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
 print(f"{'Tab: __complete over 10 000 cached ids':44} p50 {p50:6.1f} ms  p99 {p99:6.1f} ms (whole process)")
+timed = subprocess.run(ars + ["__complete", "--timing=1000", "describe", "task/task_0000000000000000000000000000"], env=env,
+                       capture_output=True, text=True).stderr.strip()
+print(f"{'Tab in-process (as the REPL answers it)':44} {timed.replace('complete: ', '')}")
 
 # Events of a 100 000-event imported run.
 for label, extra in [("human", []), ("NDJSON (--follow -o json)", ["--follow", "-o", "json"])]:

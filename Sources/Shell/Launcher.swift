@@ -139,6 +139,13 @@ struct Launcher {
             shell = String(first.dropFirst("--shell=".count))
             words = words.dropFirst()
         }
+        // `--timing=N` (for scripts/bench): answer N times in this process and report the
+        // latency of one answer, as the REPL's Tab sees it, on stderr.
+        var timing = 0
+        if let first = words.first, first.hasPrefix("--timing=") {
+            timing = Int(first.dropFirst("--timing=".count)) ?? 0
+            words = words.dropFirst()
+        }
         if words.first == "--" { words = words.dropFirst() }
         // Binary options before the command (`ars --sandbox get …`) choose the catalogue and the
         // state Tab reads; Tab never starts a sandbox.
@@ -163,6 +170,19 @@ struct Launcher {
         let current = words.last ?? ""
         let engine = CompletionEngine(session: wiring.makeSession(.oneShot, io: io))
         let before = CommandParser.stripPastePrefix(words.dropLast().enumerated().map { Token($1, start: $0, end: $0 + 1) }).map(\.text)
+        if timing > 0 {
+            let clock = ContinuousClock()
+            var milliseconds: [Double] = []
+            for _ in 0..<timing {
+                let start = clock.now
+                _ = engine.complete(words: before, current: current)
+                let elapsed = (clock.now - start).components
+                milliseconds.append(Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15)
+            }
+            milliseconds.sort()
+            let p = { (q: Double) in milliseconds[min(milliseconds.count - 1, Int(Double(milliseconds.count) * q))] }
+            io.stderr.write(String(format: "complete: %d answers, p50 %.3f ms, p99 %.3f ms\n", timing, p(0.5), p(0.99)))
+        }
         io.stdout.write(ShellScripts.format(engine.complete(words: before, current: current), shell: shell, current: current))
         return 0
     }
