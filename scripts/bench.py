@@ -54,7 +54,6 @@ with open(os.path.join(work, "lanes.yaml"), "w") as f:
 ars = [ARS, "--config", os.path.join(work, "lanes.yaml")]
 created = subprocess.run(ars + ["create", "task", "--aipod", "Artificer", "--prompt", "bench", "-o", "json"], env=env, capture_output=True, text=True, check=True)
 task = json.loads(created.stdout)["id"]
-run_id = announce["imported"][0].replace("task_", "run_")
 tasks = json.loads(subprocess.run(ars + ["get", "tasks", "--limit", "5", "-o", "json"], env=env, capture_output=True, text=True, check=True).stdout)
 run_id = next(t["runId"] for t in tasks["items"] if t.get("aipod") == "imported")
 get_url = f"{url}/api/v1/tasks/{task}"

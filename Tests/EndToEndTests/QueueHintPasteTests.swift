@@ -7,7 +7,6 @@ import Testing
 @Suite("Hints are safe to paste: queue, errors and the sandbox's node")
 struct QueueHintPasteTests {
     let sandbox = SandboxServer.shared
-    static let stubs = ["ars", "kubectl", "trans", "ssh", "git"]
 
     /// The runnable lines an output offers: `next:` lines whole, and `'…'` commands in `hint:` lines.
     static func pasteables(_ text: String) -> [String] {
@@ -45,31 +44,12 @@ struct QueueHintPasteTests {
         #expect(pasted.contains("worktree create fix-1 --dry-run"), "the confirm hint keeps the branch: \(pasted)")
         #expect(!pasted.contains { $0.hasPrefix("trans ") }, "the sandbox node is local: no trans hint")
 
-        // A folder of stubs that log their name and argv, one line per run.
-        let bin = sandbox.directory + "/stubs-\(UUID().uuidString.prefix(6))"
-        let work = bin + "-work"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let log = bin + "/argv.log"
-        for name in Self.stubs {
-            let path = bin + "/" + name
-            try
-                "#!/bin/sh\nprintf '%s' \"\(name)\" >>\"$ARGV_LOG\"; for a in \"$@\"; do printf ' <%s>' \"$a\" >>\"$ARGV_LOG\"; done; echo >>\"$ARGV_LOG\"\n"
-                .write(toFile: path, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
-        }
+        // Each line through bash with stub programs first on PATH (HintPasteTests.paste).
         for line in pasted {
-            let command = Self.stubs.contains(String(line.prefix { $0 != " " })) || line.hasPrefix("cd ") ? line : "ars " + line
-            try? FileManager.default.removeItem(atPath: log)
-            _ = try runProcess(
-                ["/bin/bash", "-c", command], environment: ["PATH": bin + ":/usr/bin:/bin", "ARGV_LOG": log, "HOME": work], directory: work)
-            let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            let runsLogged = logged.split(separator: "\n")
-            #expect(runsLogged.count <= 1, "'\(command)' ran more than one command: \(logged)")
-            if !line.hasPrefix("cd ") {
-                #expect(runsLogged.count == 1, "'\(command)' did not run its command")
-            }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: work).isEmpty, "'\(command)' created a file")
+            let (calls, created) = try HintPasteTests.paste(line)
+            #expect(calls.count <= 1, "'\(line)' ran more than one command: \(calls)")
+            if !line.hasPrefix("cd ") { #expect(calls.count == 1, "'\(line)' did not run its command") }
+            #expect(created.isEmpty, "'\(line)' created \(created)")
         }
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
