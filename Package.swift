@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "ars",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ars", targets: ["Shell"]),
         .executable(name: "ars-sandbox", targets: ["Sandbox"]),

@@ -80,6 +80,8 @@ struct REPL {
 
 /// Ctrl-C while a command runs: SIGINT cancels the command's task instead of ending the shell.
 /// (While a line is being edited the terminal sends no SIGINT; the line editor handles ^C.)
+/// `@unchecked` because `DispatchSourceSignal` is not marked Sendable; `task` is behind `lock`
+/// and the source is only resumed and cancelled here.
 final class InterruptHandler: @unchecked Sendable {
     private let lock = NSLock()
     private var task: Task<Dispatcher.Outcome, Never>?

@@ -194,6 +194,8 @@ final class SandboxLane {
     /// thread that forked it), so it must not be forked from a pool thread that may retire while
     /// ars still runs. Returns the error when the server could not be started.
     private static func spawn(_ process: Process) -> (any Error)? {
+        // Written by the spawning thread before `started` is signalled and read only after the
+        // wait: the semaphore orders the two accesses, which the compiler cannot see.
         final class Outcome: @unchecked Sendable { var error: (any Error)? }
         let outcome = Outcome()
         let started = DispatchSemaphore(value: 0)

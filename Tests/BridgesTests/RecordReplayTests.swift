@@ -178,10 +178,12 @@ private struct NodeRunPlugin: CommandPlugin {
 private struct NodeRunCommand: Command {
     let signature = CommandSignature("node-run", summary: "Run a script on the lane's node", positionals: [Positional("script", "The script")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+    func resolve(_ invocation: Invocation, in session: Session) throws -> String { invocation.argument("script") ?? "" }
+
+    func run(_ script: String, in session: Session) async throws -> CommandOutput {
         let lane = try session.lane()
         let node = try #require(try session.config().catalog.node(lane.node))
-        let result = try await session.bridge(for: node).run(.script(invocation.argument("script") ?? "", in: "/"))
+        let result = try await session.bridge(for: node).run(.script(script, in: "/"))
         return CommandOutput(.object(["stdout": .string(result.stdoutText), "stderr": .string(result.stderrText), "status": .int(Int(result.exitStatus))]))
     }
 }

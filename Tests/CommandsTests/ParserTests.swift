@@ -7,6 +7,7 @@ struct FixturePlugin: CommandPlugin {
 
     struct Echoing: Command {
         let signature: CommandSignature
+        func resolve(_ invocation: Invocation, in session: Session) throws -> Invocation { invocation }
         func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
             var object = Object()
             object["arguments"] = .object(Object(invocation.arguments.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map(Value.string))) }))

@@ -60,4 +60,36 @@ struct ScriptReportingTests {
         let line = evidence["statements"]?.arrayValue?.last?["line"]?.stringValue
         #expect(line == #"wait echo 派发 until it == "派发" --timeout 1s"#, "\(line ?? "nil")")
     }
+
+    @Test("the evidence names the lane the commands acted on: after 'use lane' that lane, and every lane when there were several")
+    func evidenceRecordsTheResolvedLane() async throws {
+        let (moved, _, _, folder) = try await runScript("use lane v01b\n")
+        #expect(moved == 0)
+        let evidence = try JSON.decode(String(contentsOfFile: folder + "/out/evidence.json", encoding: .utf8))
+        #expect(evidence.lookup("lane.lane") == "v01b", "not the catalogue's default v01")
+        #expect(evidence["lanes"] == nil)
+        let (both, _, _, second) = try await runScript("use lane v01b\nuse lane v01\n")
+        #expect(both == 0)
+        let twice = try JSON.decode(String(contentsOfFile: second + "/out/evidence.json", encoding: .utf8))
+        #expect(twice["lanes"] == ["G14/v01b", "G14/v01"])
+    }
+
+    @Test("check runs each literal command's resolve step: a bad value or an empty heredoc is found before any run")
+    func checkResolvesCommands() async throws {
+        let (session, out, err) = try makeSession(plugins: [BuiltinsPlugin()])
+        let folder = session.currentDirectory
+        try """
+            use task t-1
+            history --limit -3
+            echo ${nothing}
+            let r = try history --limit -4
+            config validate missing.yaml
+            """.write(toFile: folder + "/c.ars", atomically: true, encoding: .utf8)
+        let (status, stdout, _) = await run("check c.ars -o json", in: session, out: out, err: err)
+        #expect(status == 2)
+        let report = try JSON.decode(stdout)
+        let problems = report["problems"]?.arrayValue ?? []
+        #expect(problems.map { $0["code"]?.stringValue ?? "" } == ["bad-value", "unknown-variable"], "\(problems)")
+        #expect(problems.first?["location"]?.stringValue?.hasSuffix("c.ars:2:1") == true, "\(problems)")
+    }
 }

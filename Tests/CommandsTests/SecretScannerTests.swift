@@ -33,7 +33,7 @@ struct SecretScannerTests {
     func redactedEverywhere() async throws {
         struct SecretCommand: Command {
             let signature = CommandSignature("show-secret", summary: "Returns a Secret")
-            func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+            func run(_ options: NoOptions, in session: Session) async throws -> CommandOutput {
                 let value: Value = ["kind": "Secret", "stringData": ["password": "hunter2-very-secret"]]
                 return CommandOutput(value, human: [.text("password is hunter2-very-secret")])
             }

@@ -10,7 +10,7 @@ struct ConfigViewCommand: Command {
             "Searched in order: --config, $ARS_CONFIG, ./config/agentrun.yaml (only once trusted with 'config trust'), $XDG_CONFIG_HOME/ars/agentrun.yaml. '-o yaml' and '-o json' print the whole catalogue."
     )
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+    func run(_ options: NoOptions, in session: Session) async throws -> CommandOutput {
         let config = try session.config()
         let value = try YAML.decode(config.text)
         let catalog = config.catalog
@@ -44,20 +44,29 @@ struct ConfigValidateCommand: Command {
         positionals: [Positional("file", "Catalogue to check (default: the one in use)", kind: .file, optional: true)],
         examples: [Example("config validate config/agentrun.yaml", "Check a catalogue before committing it")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+    /// The catalogue to check: its path, and the name problems are reported under.
+    struct Options: Sendable {
         let path: String
+        let shown: String
+    }
+
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
         if let file = invocation.argument("file") {
-            path = file.hasPrefix("/") ? file : session.currentDirectory + "/" + file
-        } else {
-            path = try ConfigLoader.locate(
-                explicit: session.configOverride, environment: session.environment, currentDirectory: session.currentDirectory
-            ).path
+            return Options(path: file.hasPrefix("/") ? file : session.currentDirectory + "/" + file, shown: file)
         }
+        let path = try ConfigLoader.locate(
+            explicit: session.configOverride, environment: session.environment, currentDirectory: session.currentDirectory
+        ).path
+        return Options(path: path, shown: path)
+    }
+
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        let path = options.path
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ArsError.invalidInput("config-unreadable", "cannot read \(path)", hint: "check that the file exists and is readable")
         }
         let problems = ConfigValidator(
-            file: invocation.argument("file") ?? path, text: String(decoding: data, as: UTF8.self), environment: session.environment
+            file: options.shown, text: String(decoding: data, as: UTF8.self), environment: session.environment
         ).validate()
         let value = Value.object([
             "path": .string(path),
@@ -91,9 +100,14 @@ struct ConfigTrustCommand: Command {
         positionals: [Positional("file", "Catalogue to trust (default: ./config/agentrun.yaml)", kind: .file, optional: true)],
         examples: [Example("config trust", "Use this checkout's config/agentrun.yaml from now on, until it changes")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+    /// The file as given, and its absolute path.
+    func resolve(_ invocation: Invocation, in session: Session) throws -> (given: String, path: String) {
         let given = invocation.argument("file") ?? "config/agentrun.yaml"
-        let path = given.hasPrefix("/") ? given : session.currentDirectory + "/" + given
+        return (given, given.hasPrefix("/") ? given : session.currentDirectory + "/" + given)
+    }
+
+    func run(_ file: (given: String, path: String), in session: Session) async throws -> CommandOutput {
+        let (given, path) = file
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ArsError.invalidInput(
                 "config-unreadable", "cannot read \(given)", hint: "run it in the folder that holds config/agentrun.yaml, or name the file")

@@ -8,14 +8,18 @@ struct UseNodeCommand: Command {
         positionals: [Positional("name", "Node name from the lane catalogue", completion: .provider(CompletionProviders.node))],
         examples: [Example("use node G14", "Work on the G14 node")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let name = invocation.argument("name")!
+    func resolve(_ invocation: Invocation, in session: Session) throws -> NodeSettings {
+        let name = invocation.argument("name") ?? ""
         let catalog = try session.config().catalog
         guard let node = catalog.node(name) else {
             throw ArsError.usage(
                 "unknown-node", "unknown node '\(name)'",
                 hint: Suggestions.hint(for: name, in: catalog.nodes.map(\.name)) ?? "nodes: \(catalog.nodes.map(\.name).joined(separator: ", "))")
         }
+        return node
+    }
+
+    func run(_ node: NodeSettings, in session: Session) async throws -> CommandOutput {
         session.context.node = node.name
         if let lane = session.context.lane, node.lane(lane) == nil { session.context.lane = nil }
         return ContextCommand.describe(session)
@@ -30,8 +34,14 @@ struct UseLaneCommand: Command {
         options: [.node],
         examples: [Example("use lane v01 --node G14", "The historic v0.1 lane on G14"), Example("use lane v02 --node D601", "A YAML-only lane")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let lane = try session.lane(node: invocation.option("node") ?? session.context.node, lane: invocation.argument("name")!)
+    struct Options: LaneScoped { let lane: LaneSettings }
+
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
+        Options(lane: try session.lane(node: invocation.option("node") ?? session.context.node, lane: invocation.argument("name") ?? ""))
+    }
+
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        let lane = options.lane
         session.context.node = lane.node
         session.context.lane = lane.name
         return ContextCommand.describe(session)
@@ -45,14 +55,19 @@ struct UseTaskCommand: Command {
         positionals: [Positional("id", "Task id, as 't-42' or 'task/t-42'; '-' clears it", completion: .provider(CompletionProviders.task))],
         examples: [Example("use task t-42", "Later 'result', 'events' and 'steer' act on t-42")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        var id = invocation.argument("id")!
-        if id.hasPrefix("task/") { id.removeFirst("task/".count) }
+    /// The task id, or nil for `-` (clear it).
+    func resolve(_ invocation: Invocation, in session: Session) throws -> String? {
+        let given = invocation.argument("id") ?? ""
+        let id = given.hasPrefix("task/") ? String(given.dropFirst("task/".count)) : given
         guard !id.isEmpty, !id.contains("/"), !id.contains(where: \.isWhitespace) else {
-            throw ArsError.usage("bad-value", "'\(invocation.argument("id")!)' is not a task id", hint: "write it as t-42 or task/t-42")
+            throw ArsError.usage("bad-value", "'\(given)' is not a task id", hint: "write it as t-42 or task/t-42")
         }
-        session.context.task = id == "-" ? nil : id
-        if id != "-" { session.remember([id], kind: "task") }
+        return id == "-" ? nil : id
+    }
+
+    func run(_ id: String?, in session: Session) async throws -> CommandOutput {
+        session.context.task = id
+        if let id { session.remember([id], kind: "task") }
         return ContextCommand.describe(session)
     }
 }
@@ -65,7 +80,7 @@ struct ContextCommand: Command {
         "context", summary: "Show the current node, lane and task",
         discussion: "Values set with 'use' win over the catalogue's defaults; scripts always start from the defaults.")
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+    func run(_ options: NoOptions, in session: Session) async throws -> CommandOutput {
         Self.describe(session)
     }
 

@@ -18,32 +18,48 @@ struct RunScriptCommand: Command {
         ],
         examples: [Example("run closeout.ars --var task=t-42 --evidence out/", "Run a closeout and keep its evidence")])
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        for pair in invocation.optionList("var") where !pair.contains("=") {
-            throw ArsError.usage("bad-value", "--var needs NAME=VALUE, got '\(pair)'")
+    struct Options: Sendable {
+        /// The script, parsed: a syntax error stops the run before any statement.
+        let script: Script
+        let vars: [String: String]
+        /// Where evidence, JUnit and a recording go, as given on the line.
+        let evidence: String?
+        let language: EvidenceReport.Language
+        let junit: String?
+        let record: String?
+        let replay: String?
+    }
+
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
+        var vars: [String: String] = [:]
+        for pair in invocation.optionList("var") {
+            guard let equals = pair.firstIndex(of: "=") else {
+                throw ArsError.usage("bad-value", "--var needs NAME=VALUE, got '\(pair)'")
+            }
+            vars[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
         if invocation.option("record") != nil && invocation.option("replay") != nil {
             throw ArsError.usage("bad-value", "--record and --replay exclude each other")
         }
+        let script = try ScriptParser(registry: session.registry).parse(file: invocation.argument("file") ?? "", relativeTo: session.currentDirectory)
+        return Options(
+            script: script, vars: vars, evidence: invocation.option("evidence"),
+            language: EvidenceReport.Language(rawValue: invocation.option("lang") ?? "zh") ?? .zh, junit: invocation.option("junit"),
+            record: invocation.option("record"), replay: invocation.option("replay"))
     }
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let script = try ScriptParser(registry: session.registry).parse(file: invocation.argument("file")!, relativeTo: session.currentDirectory)
-        var vars: [String: String] = [:]
-        for pair in invocation.optionList("var") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            vars[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        let (script, vars) = (options.script, options.vars)
         let child = session.scriptSession()
         var recorder: RecordingLog?
-        if invocation.option("record") != nil {
+        if options.record != nil {
             // HTTP and node commands go into one log, in the order they finish.
             let log = RecordingLog()
             recorder = log
             let transport = RecordingTransport(wrapping: session.http, into: log)
             child.makeHTTPTransport = { transport }
             child.makeBridge = { [session] node in RecordingBridge(wrapping: session.bridge(for: node), node: node.name, into: log) }
-        } else if let file = invocation.option("replay") {
+        } else if let file = options.replay {
             let log = try ReplayLog(file: path(file, in: session))
             let transport = ReplayTransport(replaying: log)
             child.makeHTTPTransport = { transport }
@@ -61,13 +77,13 @@ struct RunScriptCommand: Command {
         for secret in SecretScanner.secrets(in: EvidenceReport.json(result)) { session.registerSecret(secret) }
 
         var written: [String] = []
-        if let recorder, let file = invocation.option("record") {
+        if let recorder, let file = options.record {
             try write(recorder.recording(redact: session.redact), to: path(file, in: session))
             written.append(file)
         }
-        if let directory = invocation.option("evidence") {
+        if let directory = options.evidence {
             let path = directory.hasPrefix("/") ? directory : session.currentDirectory + "/" + directory
-            let language = EvidenceReport.Language(rawValue: invocation.option("lang") ?? "zh") ?? .zh
+            let language = options.language
             // Both files or neither: a folder never holds half of the evidence.
             try write([
                 (session.redact(JSON.encode(EvidenceReport.json(result)) + "\n"), path + "/evidence.json"),
@@ -75,7 +91,7 @@ struct RunScriptCommand: Command {
             ])
             written += [directory + "/evidence.json", directory + "/evidence.md"]
         }
-        if let junit = invocation.option("junit") {
+        if let junit = options.junit {
             try write(session.redact(EvidenceReport.junit(result)), to: junit.hasPrefix("/") ? junit : session.currentDirectory + "/" + junit)
             written.append(junit)
         }
@@ -164,10 +180,11 @@ struct CheckScriptCommand: Command {
         positionals: [Positional("file", "The .ars script", kind: .file)],
         examples: [Example("check closeout.ars", "Catch a misspelled flag before the real run")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let file = invocation.argument("file")!
+    func resolve(_ invocation: Invocation, in session: Session) throws -> String { invocation.argument("file") ?? "" }
+
+    func run(_ file: String, in session: Session) async throws -> CommandOutput {
         let script = try ScriptParser(registry: session.registry).parse(file: file, relativeTo: session.currentDirectory)
-        let problems = ScriptChecker(registry: session.registry).check(script)
+        let problems = ScriptChecker(registry: session.registry, session: session.scriptSession()).check(script)
         let value = Value.object([
             "file": .string(file), "valid": .bool(problems.isEmpty),
             "statements": .int(script.statements.count), "params": .array(script.params.map { .string($0.name) }),

@@ -7,8 +7,9 @@ struct HelpCommand: Command {
         positionals: [Positional("command", "Command words, e.g. 'use lane'", variadic: true, completion: .commandPath)],
         examples: [Example("help", "List every command"), Example("help use lane", "Arguments and options of 'use lane'")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let words = invocation.argumentList("command")
+    func resolve(_ invocation: Invocation, in session: Session) throws -> [String] { invocation.argumentList("command") }
+
+    func run(_ words: [String], in session: Session) async throws -> CommandOutput {
         let registry = session.registry
         if words.isEmpty {
             return CommandOutput(.null, human: [.text(HelpText.overview(registry))])
@@ -34,9 +35,16 @@ struct HistoryCommand: Command {
         "history", summary: "Show the lines entered in the REPL",
         options: [Option("limit", "Show only the last N lines", kind: .int)])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+    /// How many of the last lines to show; nil shows them all.
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Int? {
+        guard let limit = invocation.intOption("limit") else { return nil }
+        guard limit >= 0 else { throw ArsError.usage("bad-value", "--limit must be 0 or more (got \(limit))") }
+        return limit
+    }
+
+    func run(_ limit: Int?, in session: Session) async throws -> CommandOutput {
         var lines = session.history()
-        if let limit = invocation.intOption("limit"), limit >= 0 { lines = Array(lines.suffix(limit)) }
+        if let limit { lines = Array(lines.suffix(limit)) }
         let offset = session.history().count - lines.count
         let text = lines.enumerated().map { index, line in
             let number = String(offset + index + 1)
@@ -55,8 +63,9 @@ struct EchoCommand: Command {
         positionals: [Positional("text", "Words to print", variadic: true)],
         examples: [Example("echo 派发完成 t-42", "Print a note")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let text = invocation.argumentList("text").joined(separator: " ")
+    func resolve(_ invocation: Invocation, in session: Session) throws -> String { invocation.argumentList("text").joined(separator: " ") }
+
+    func run(_ text: String, in session: Session) async throws -> CommandOutput {
         return CommandOutput(.string(text), human: [.text(text)])
     }
 }
@@ -69,9 +78,12 @@ struct ExitCommand: Command {
         "exit", summary: "Leave the shell",
         positionals: [Positional("status", "Exit status (default 0)", kind: .int, optional: true)])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let status = Int32(clamping: Int(invocation.argument("status") ?? "0") ?? 0)
-        return CommandOutput(.null, exitRequest: status)
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Int32 {
+        Int32(clamping: invocation.argument("status").flatMap { Int($0) } ?? 0)
+    }
+
+    func run(_ status: Int32, in session: Session) async throws -> CommandOutput {
+        CommandOutput(.null, exitRequest: status)
     }
 }
 
@@ -87,8 +99,10 @@ struct CompletionCommand: Command {
             Example("completion fish", "The fish script; install it with: ars completion fish > ~/.config/fish/completions/ars.fish"),
         ])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let script = ShellScripts.script(for: invocation.argument("shell")!, registry: session.registry) ?? ""
+    func resolve(_ invocation: Invocation, in session: Session) throws -> String { invocation.argument("shell") ?? "" }
+
+    func run(_ shell: String, in session: Session) async throws -> CommandOutput {
+        let script = ShellScripts.script(for: shell, registry: session.registry) ?? ""
         return CommandOutput(.string(script), human: [.text(String(script.dropLast()))])
     }
 }

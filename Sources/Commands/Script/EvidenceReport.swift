@@ -8,6 +8,14 @@ public enum EvidenceReport {
     // MARK: - JSON
 
     public static func json(_ result: ScriptResult) -> Value {
+        let evidence = document(result)
+        // A script that moved between lanes (`use lane`) names every lane it acted on.
+        guard result.lanes.count > 1, case .object(var object) = evidence else { return evidence }
+        object["lanes"] = .array(result.lanes.map { .string($0.qualifiedName) })
+        return .object(object)
+    }
+
+    private static func document(_ result: ScriptResult) -> Value {
         .object([
             "apiVersion": "ars/v1",
             "kind": "Evidence",

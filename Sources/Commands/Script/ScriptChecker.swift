@@ -1,10 +1,16 @@
 /// `ars check`: validates every statement of a parsed script without running anything —
-/// command names and flags (against the signatures), params, and that every variable is set
-/// before it is used.
+/// command names and flags (against the signatures), params, that every variable is set before
+/// it is used, and, given a session, each command's own resolve step for lines whose words are
+/// all known before the run (no `${…}`).
 public struct ScriptChecker {
     public let registry: CommandRegistry
+    /// The session resolve steps read the catalogue and named files from; nil checks grammar only.
+    public let session: Session?
 
-    public init(registry: CommandRegistry) { self.registry = registry }
+    public init(registry: CommandRegistry, session: Session? = nil) {
+        self.registry = registry
+        self.session = session
+    }
 
     /// Every problem found, in source order.
     public func check(_ script: Script) -> [ArsError] {
@@ -19,10 +25,13 @@ public struct ScriptChecker {
             switch statement.kind {
             case .param(let param):
                 if let value = param.defaultValue { use(value, at: param.location, defined: defined, problems: &problems) }
-            case .command(let command), .tryCommand(let command):
+            case .command(let command):
                 checkCommand(command, defined: defined, problems: &problems)
-            case .letCommand(let name, let command, _):
-                checkCommand(command, defined: defined, problems: &problems)
+            case .tryCommand(let command):
+                // `try` is there to catch the command's failure: its grammar is checked, not its resolve step.
+                checkCommand(command, resolving: false, defined: defined, problems: &problems)
+            case .letCommand(let name, let command, let isTry):
+                checkCommand(command, resolving: !isTry, defined: defined, problems: &problems)
                 defined.insert(name)
             case .letExpression(let name, let expression):
                 use(expression, at: statement.location, defined: defined, problems: &problems)
@@ -53,7 +62,7 @@ public struct ScriptChecker {
         }
     }
 
-    private func checkCommand(_ command: ScriptCommand, defined: Set<String>, problems: inout [ArsError]) {
+    private func checkCommand(_ command: ScriptCommand, resolving: Bool = true, defined: Set<String>, problems: inout [ArsError]) {
         var tokens: [Token] = []
         for (index, token) in command.tokens.enumerated() {
             interpolated(token.text, at: command.tokenLocations[index], defined: defined, problems: &problems)
@@ -61,7 +70,10 @@ public struct ScriptChecker {
             tokens.append(Token(text, start: token.start, end: token.end, quoted: token.quoted))
         }
         do {
-            _ = try CommandParser(registry: registry).parse(tokens, line: "")
+            let invocation = try CommandParser(registry: registry).parse(tokens, line: "")
+            if resolving, let session, !command.tokens.contains(where: { $0.text.contains("${") }) {
+                resolve(invocation, command, in: session, problems: &problems)
+            }
         } catch {
             var located = error
             // Point at the word the parser complained about, in the script.
@@ -69,6 +81,28 @@ public struct ScriptChecker {
             located.location = word.map { command.tokenLocations[$0] } ?? command.location
             if let hint = error.hint, hint.contains(CommandParser.interpolationPlaceholder) { located.hint = nil }
             problems.append(located)
+        }
+    }
+
+    /// Runs the command's resolve step (nothing is sent; a heredoc is its stdin). Which lane a
+    /// line acts on depends on the `use` lines before it at run time, so a lane or catalogue
+    /// problem is reported only when the line names `--node`/`--lane` itself.
+    private func resolve(_ invocation: Invocation, _ command: ScriptCommand, in session: Session, problems: inout [ArsError]) {
+        guard let resolvable = registry.command(invocation.signature.path), invocation.options["help"] == nil else { return }
+        // A left-out task is the one an earlier `use task` sets at run time: not knowable here.
+        let positionals = invocation.signature.positionals
+        guard !positionals.contains(where: { $0.contextDefault != nil && invocation.arguments[$0.name] == nil }) else { return }
+        session.io.stdin = StringSource(command.stdin ?? "")
+        do {
+            try CommandParser.checkRequired(invocation)
+            try resolvable.check(invocation, in: session)
+        } catch {
+            var problem = ErrorReport.normalize(error)
+            let namesLane = invocation.options[Option.node.name] != nil || invocation.options[Option.lane.name] != nil
+            let dependsOnContext = ["unknown-node", "unknown-lane", "lane-key-missing", "lane-key-invalid"].contains(problem.code) || problem.code.hasPrefix("config-")
+            guard problem.kind == .usage || problem.kind == .invalidInput || problem.kind == .refused, namesLane || !dependsOnContext else { return }
+            if problem.location?.file == nil { problem.location = command.location }
+            problems.append(problem)
         }
     }
 

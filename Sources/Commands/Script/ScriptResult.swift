@@ -15,8 +15,18 @@ public struct ScriptResult: Sendable {
     public var failure: ArsError?
     /// Set when the script ran `exit N`.
     public var exitRequest: Int32?
-    /// The lane the script acted on, when the catalogue was available.
+    /// The lane the script acted on: the first lane a command's resolved options named (after
+    /// `use lane`, that lane), else the catalogue's default when it could be read.
     public var lane: LaneSettings?
+    /// Every lane the script's commands acted on, in order of first use.
+    public var lanes: [LaneSettings] = []
+
+    /// Notes the lane a command acted on.
+    mutating func recordLane(_ acted: LaneSettings) {
+        guard !lanes.contains(where: { $0.qualifiedName == acted.qualifiedName }) else { return }
+        if lanes.isEmpty { lane = acted }
+        lanes.append(acted)
+    }
 
     /// 0 when everything held, 1 when an assertion failed, else the stopping error's code.
     public var status: Int32 {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs a parsed script against a session and returns a `ScriptResult`. It never prints:
 /// `onCommandOutput` hands the output of bare commands to whoever reports them.
-public final class ScriptRunner: @unchecked Sendable {
+public final class ScriptRunner {
     public let session: Session
     /// Called with the output of each bare command (not bound with `let`), for a console reporter.
     public var onCommandOutput: (@Sendable (CommandOutput, OutputFormat) -> Void)?
@@ -159,7 +159,9 @@ public final class ScriptRunner: @unchecked Sendable {
         session.io.stdin = StringSource(stdin)
         let started = session.clock.now()
         do {
-            let (invocation, output) = try await Dispatcher(session: session).evaluate(tokens, streaming: false)
+            let evaluation = try await Dispatcher(session: session).evaluate(tokens, streaming: false)
+            let (invocation, output) = (evaluation.invocation, evaluation.output)
+            if let lane = evaluation.lane { result.recordLane(lane) }
             if record {
                 result.statements.append(StatementRecord(
                     location: statement.location, kind: kind, line: line, status: output.status == 0 ? .ok : .failed,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One bridge exchange as a command keeps it for `--full` and `--raw`.
 public struct NodeExchange: Sendable {
@@ -19,11 +20,10 @@ public struct NodeExchange: Sendable {
 
 /// What plugins use to talk to a node: kubectl with JSON output and shell scripts in folders,
 /// through the session's bridge, with every exchange kept for `--full`.
-public final class NodeClient: @unchecked Sendable {
+public final class NodeClient: Sendable {
     public let node: NodeSettings
     public let bridge: any RemoteBridge
-    private var log: [NodeExchange] = []
-    private let lock = NSLock()
+    private let log = Mutex<[NodeExchange]>([])
 
     public init(session: Session, node: NodeSettings) {
         self.node = node
@@ -39,7 +39,7 @@ public final class NodeClient: @unchecked Sendable {
     }
 
     /// Every exchange so far, in the order they finished.
-    public var exchanges: [NodeExchange] { lock.withLock { log } }
+    public var exchanges: [NodeExchange] { log.withLock { $0 } }
 
     /// Runs a command and keeps the exchange. A non-zero exit is returned, not thrown.
     public func run(_ command: RemoteCommand) async throws -> RemoteResult {
@@ -47,7 +47,7 @@ public final class NodeClient: @unchecked Sendable {
         let exchange = NodeExchange(
             display: bridge.commandLine(for: command, node: node.name), exitStatus: result.exitStatus, duration: result.duration,
             stdout: result.stdoutText, stderr: result.stderrText)
-        lock.withLock { log.append(exchange) }
+        log.withLock { $0.append(exchange) }
         return result
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 // MARK: - Recording
 
@@ -18,11 +19,10 @@ import Foundation
 /// A `.directory` command is `{"target": "directory", "directory": "/path", "arguments":
 /// ["SCRIPT"]}`. Output and stdin are text when they are UTF-8, else `{"base64": "…"}`. An
 /// exchange without `kind` is HTTP (recordings made before node bridges).
-public final class RecordingLog: @unchecked Sendable {
-    private var entries: [Entry] = []
-    private let lock = NSLock()
+public final class RecordingLog: Sendable {
+    private let entries = Mutex<[Entry]>([])
 
-    fileprivate enum Entry {
+    fileprivate enum Entry: Sendable {
         case http(Value)
         case exec(node: String, bridge: String, command: RemoteCommand, result: RemoteResult)
     }
@@ -30,17 +30,17 @@ public final class RecordingLog: @unchecked Sendable {
     public init() {}
 
     /// How many exchanges have been recorded.
-    public var count: Int { lock.withLock { entries.count } }
+    public var count: Int { entries.withLock { $0.count } }
 
     fileprivate func append(_ entry: Entry) {
-        lock.withLock { entries.append(entry) }
+        entries.withLock { $0.append(entry) }
     }
 
     /// The recording file's content. `redact` is applied to every string in it (so a secret is
     /// found however JSON would escape it); output that is not UTF-8 is kept as base64 unless a
     /// secret shows in it, in which case its redacted text is kept instead.
     public func recording(redact: (String) -> String) -> String {
-        let exchanges = lock.withLock { entries }.map { entry -> Value in
+        let exchanges = entries.withLock { $0 }.map { entry -> Value in
             switch entry {
             case .http(let value):
                 return Recording.redactingStrings(value, redact)
@@ -76,7 +76,7 @@ public final class RecordingLog: @unchecked Sendable {
 
 /// Records every HTTP exchange that passes through the transport seam, for `ars run --record`.
 /// Authorization headers are never kept; secrets are redacted when the recording is written.
-public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
+public final class RecordingTransport: HTTPTransport {
     private let inner: any HTTPTransport
     /// Where the exchanges go (shared with the run's `RecordingBridge`s).
     public let log: RecordingLog
@@ -136,12 +136,11 @@ public final class RecordingBridge: RemoteBridge {
 /// A recording loaded for `ars run --replay`: the exchanges not yet served, shared by the run's
 /// `ReplayTransport` and `ReplayBridge`s. Each request or command takes the first unused
 /// exchange that matches it, so the order of unrelated exchanges does not matter.
-public final class ReplayLog: @unchecked Sendable {
-    private var remaining: [Value]
+public final class ReplayLog: Sendable {
+    private let remaining: Mutex<[Value]>
     private let total: Int
     /// The file it came from, for messages.
     public let file: String
-    private let lock = NSLock()
 
     /// Loads a recording written by `--record`.
     public init(file: String) throws(ArsError) {
@@ -155,32 +154,33 @@ public final class ReplayLog: @unchecked Sendable {
         guard value["kind"] == "Recording", let exchanges = value["exchanges"]?.arrayValue else {
             throw ArsError.invalidInput("recording-invalid", "\(file) is not an ars recording (kind: Recording)", hint: "make one with 'ars run FILE --record \(file)'")
         }
-        self.remaining = exchanges
+        self.remaining = Mutex(exchanges)
         self.total = exchanges.count
         self.file = file
     }
 
     /// How many exchanges have not been served.
-    public var unusedCount: Int { lock.withLock { remaining.count } }
+    public var unusedCount: Int { remaining.withLock { $0.count } }
 
     /// Removes and returns the first unused exchange that `matches` accepts, or throws
     /// `not-recorded` naming `what`.
     fileprivate func take(_ what: String, where matches: (Value) -> Bool) throws(ArsError) -> Value {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let index = remaining.firstIndex(where: matches) else {
+        let taken = remaining.withLock { remaining -> Value? in
+            remaining.firstIndex(where: matches).map { remaining.remove(at: $0) }
+        }
+        guard let taken else {
             throw ArsError(
                 .remote, code: "not-recorded", "the recording \(file) holds no response for \(what)",
-                hint: "\(remaining.count) of \(total) recorded exchanges are unused; record the script again if it changed")
+                hint: "\(unusedCount) of \(total) recorded exchanges are unused; record the script again if it changed")
         }
-        return remaining.remove(at: index)
+        return taken
     }
 }
 
 /// Serves recorded HTTP exchanges instead of the network, for `ars run --replay`. Requests are
 /// matched by method, path with query, and body (hosts and ports may differ between runs); a
 /// request the recording does not hold is an error that says so.
-public final class ReplayTransport: HTTPTransport, @unchecked Sendable {
+public final class ReplayTransport: HTTPTransport {
     private let log: ReplayLog
 
     /// Loads a recording written by `--record`.

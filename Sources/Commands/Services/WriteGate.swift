@@ -15,9 +15,10 @@ public enum WriteGate {
         case confirm(plan: String?)
     }
 
-    /// Checks the flags before anything is sent. Hints name the command as the user typed it
-    /// (all its arguments, shell-quoted), so they can be pasted as they are.
-    public static func validate(_ invocation: Invocation) throws(ArsError) {
+    /// The gate's part of a resolve step: checks the flags before anything is sent and returns
+    /// the mode. Hints name the command as the user typed it (all its arguments, shell-quoted),
+    /// so they can be pasted as they are.
+    public static func resolve(_ invocation: Invocation) throws(ArsError) -> Mode {
         let command = typed(invocation)
         if invocation.flag("dry-run") && invocation.flag("confirm") {
             throw ArsError.usage("bad-value", "--dry-run and --confirm exclude each other", hint: "look with --dry-run first, then act with --confirm")
@@ -35,6 +36,7 @@ public enum WriteGate {
                 .refused, code: "confirm-required", "\(command) changes the cluster or the worktree and needs --confirm; nothing was done",
                 hint: "see the plan, then run the confirm command it prints: \(command) --dry-run")
         }
+        return invocation.flag("confirm") ? .confirm(plan: invocation.option("plan")) : .dryRun
     }
 
     /// The command line as typed, without `--dry-run`, `--confirm` and `--plan ID`, each word
@@ -60,10 +62,6 @@ public enum WriteGate {
     /// Whether `text` has a plan id's shape: 12 lower-case hex digits.
     public static func isPlanID(_ text: String) -> Bool {
         text.count == 12 && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
-    }
-
-    public static func mode(_ invocation: Invocation) -> Mode {
-        invocation.flag("confirm") ? .confirm(plan: invocation.option("plan")) : .dryRun
     }
 
     /// A plan id: the first 12 hex digits of the SHA-256 of what the plan rests on (the

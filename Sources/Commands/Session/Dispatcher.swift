@@ -45,18 +45,27 @@ public struct Dispatcher: Sendable {
             guard !CommandParser.stripPastePrefix(tokens).isEmpty else {
                 throw ArsError.usage("empty-command", "no command after '\(tokens.map(\.text).joined(separator: " "))'", hint: "type 'help' to see the commands")
             }
-            let (invocation, output) = try await evaluate(tokens, line: line)
-            print(output, format: invocation.outputFormat)
+            let evaluation = try await evaluate(tokens, line: line)
+            let output = evaluation.output
+            print(output, format: evaluation.invocation.outputFormat)
             return Outcome(status: output.exitRequest ?? output.status, exitRequested: output.exitRequest != nil)
         } catch {
             return Outcome(status: report(error, line: line, file: file, lineNumber: lineNumber), exitRequested: false)
         }
     }
 
-    /// Parses and runs tokens, returning the output without printing it. With `streaming` (the
-    /// REPL and one-shot runs) a following command prints its items as they come; without it
-    /// (scripts, which never print) the command collects them into its value.
-    public func evaluate(_ tokens: [Token], line: String? = nil, streaming: Bool = true) async throws -> (Invocation, CommandOutput) {
+    /// What evaluating a line came to: the parsed line, the command's output, and the lane its
+    /// resolved options acted on (nil for commands that act on none).
+    public struct Evaluation: Sendable {
+        public var invocation: Invocation
+        public var output: CommandOutput
+        public var lane: LaneSettings?
+    }
+
+    /// Parses, resolves and runs tokens, returning the output without printing it. With
+    /// `streaming` (the REPL and one-shot runs) a following command prints its items as they
+    /// come; without it (scripts, which never print) the command collects them into its value.
+    public func evaluate(_ tokens: [Token], line: String? = nil, streaming: Bool = true) async throws -> Evaluation {
         let parser = CommandParser(registry: session.registry)
         let parsed = Result { () throws(ArsError) -> Invocation in try parser.parse(tokens, line: line) }
         if case .failure(let error) = parsed, error.code == "missing-subcommand",
@@ -64,25 +73,24 @@ public struct Dispatcher: Sendable {
         {
             // `control-plane --help`: list the group's commands.
             let group = CommandParser.stripPastePrefix(tokens).prefix { !$0.text.hasPrefix("-") }.map(\.text)
-            return (Invocation(signature: HelpText.placeholder), CommandOutput(.null, human: [.text(HelpText.overview(session.registry, under: group))]))
+            return Evaluation(invocation: Invocation(signature: HelpText.placeholder), output: CommandOutput(.null, human: [.text(HelpText.overview(session.registry, under: group))]))
         }
         var invocation = try parsed.get()
         guard let command = session.registry.command(invocation.signature.path) else {
             throw ArsError(.internal, code: "internal", "parsed a command that is not registered")
         }
         if invocation.flag(Option.help.name) {
-            return (invocation, CommandOutput(.null, human: [.text(HelpText.command(invocation.signature))]))
+            return Evaluation(invocation: invocation, output: CommandOutput(.null, human: [.text(HelpText.command(invocation.signature))]))
         }
         fillFromContext(&invocation)
         try CommandParser.checkRequired(invocation)
-        try command.validate(invocation, in: session)
         let format = invocation.outputFormat
         if streaming { session.emit = { [self] item in print(item, format: format, streaming: true) } }
         defer { session.emit = nil }
-        let output = try await command.run(invocation, in: session)
+        let (output, lane) = try await command.execute(invocation, in: session)
         // Secrets inside the result are known before anything prints, binds or is written.
         for secret in SecretScanner.secrets(in: output.value) { session.registerSecret(secret) }
-        return (invocation, output)
+        return Evaluation(invocation: invocation, output: output, lane: lane)
     }
 
     /// Fills left-out positionals that declare a context default (e.g. the current task).

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Somewhere text goes: the terminal, a file, or a buffer in a test.
 public protocol TextSink: AnyObject, Sendable {
@@ -70,11 +71,14 @@ public final class FileSink: TextSink {
 }
 
 /// Reads from a file descriptor.
-public final class FileSource: TextSource, @unchecked Sendable {
+public final class FileSource: TextSource {
+    private struct Pending {
+        var buffer: [UInt8] = []
+        var atEnd = false
+    }
     private let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private var atEnd = false
-    private let lock = NSLock()
+    /// Read but not yet returned; the lock is held across a blocking read so lines stay whole.
+    private let pending = Mutex(Pending())
     public let isTerminal: Bool
 
     public init(fd: Int32) {
@@ -83,30 +87,30 @@ public final class FileSource: TextSource, @unchecked Sendable {
     }
 
     public func readAll() -> String {
-        lock.withLock {
-            var data = buffer
-            buffer = []
-            if !atEnd { data += (try? handle.readToEnd()).map { Array($0) } ?? [] }
-            atEnd = true
+        pending.withLock { state in
+            var data = state.buffer
+            state.buffer = []
+            if !state.atEnd { data += (try? handle.readToEnd()).map { Array($0) } ?? [] }
+            state.atEnd = true
             return String(decoding: data, as: UTF8.self)
         }
     }
 
     public func readLine() -> String? {
-        lock.withLock {
+        pending.withLock { state in
             while true {
-                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = Array(buffer[..<newline])
-                    buffer.removeSubrange(...newline)
+                if let newline = state.buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Array(state.buffer[..<newline])
+                    state.buffer.removeSubrange(...newline)
                     return String(decoding: line, as: UTF8.self)
                 }
-                if atEnd {
-                    guard !buffer.isEmpty else { return nil }
-                    defer { buffer = [] }
-                    return String(decoding: buffer, as: UTF8.self)
+                if state.atEnd {
+                    guard !state.buffer.isEmpty else { return nil }
+                    defer { state.buffer = [] }
+                    return String(decoding: state.buffer, as: UTF8.self)
                 }
                 let chunk = handle.availableData
-                if chunk.isEmpty { atEnd = true } else { buffer += chunk }
+                if chunk.isEmpty { state.atEnd = true } else { state.buffer += chunk }
             }
         }
     }
@@ -115,9 +119,8 @@ public final class FileSource: TextSource, @unchecked Sendable {
 // MARK: - In-memory streams (tests, captured runs)
 
 /// Collects written text; for tests and for capturing a command's output.
-public final class BufferSink: TextSink, @unchecked Sendable {
-    private var storage = ""
-    private let lock = NSLock()
+public final class BufferSink: TextSink {
+    private let storage = Mutex("")
     public let isTerminal: Bool
     public let columns: Int?
 
@@ -126,29 +129,28 @@ public final class BufferSink: TextSink, @unchecked Sendable {
         self.columns = columns
     }
 
-    public func write(_ text: String) { lock.withLock { storage += text } }
+    public func write(_ text: String) { storage.withLock { $0 += text } }
 
     /// Everything written so far.
-    public var text: String { lock.withLock { storage } }
+    public var text: String { storage.withLock { $0 } }
 }
 
 /// Serves a fixed string as input.
-public final class StringSource: TextSource, @unchecked Sendable {
-    private var remaining: Substring
-    private let lock = NSLock()
+public final class StringSource: TextSource {
+    private let unread: Mutex<Substring>
     public let isTerminal = false
 
-    public init(_ text: String) { remaining = Substring(text) }
+    public init(_ text: String) { unread = Mutex(Substring(text)) }
 
     public func readAll() -> String {
-        lock.withLock {
+        unread.withLock { remaining in
             defer { remaining = "" }
             return String(remaining)
         }
     }
 
     public func readLine() -> String? {
-        lock.withLock {
+        unread.withLock { remaining in
             guard !remaining.isEmpty else { return nil }
             if let newline = remaining.firstIndex(of: "\n") {
                 defer { remaining = remaining[remaining.index(after: newline)...] }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The current node, lane and task: what the REPL prompt shows and commands default to.
 public struct ShellContext: Sendable, Equatable, Codable {
@@ -33,9 +34,12 @@ public struct ShellContext: Sendable, Equatable, Codable {
 /// Everything a command may touch: context, variables, configuration, streams, environment and
 /// clock. All I/O goes through here so tests can capture and control it.
 ///
-/// A session is driven by one command loop at a time (the REPL, a one-shot run or a script), which
-/// is why it is a class marked `@unchecked Sendable` rather than an actor.
-public final class Session: @unchecked Sendable {
+/// A session is driven by one command loop at a time (the REPL, a one-shot run or a script), but
+/// its commands fan out (`status` probes three stages at once, `describe` reads four collections)
+/// and every child may register a secret, remember an id or open the shared connection. So what
+/// changes lives in one `Mutex`-guarded `State`; the rest is immutable. No lock is held while a
+/// factory, a warning or a command runs.
+public final class Session: Sendable {
     /// How the session is being driven.
     public enum Mode: Sendable {
         /// The libedit REPL: context persists between runs.
@@ -46,37 +50,88 @@ public final class Session: @unchecked Sendable {
         case script
     }
 
+    /// What may change during a session, guarded by `state`.
+    struct State: Sendable {
+        var io: IOStreams
+        var context: ShellContext
+        var variables: [String: Value] = [:]
+        var recentIDs: [String: [String]] = [:]
+        var emit: (@Sendable (CommandOutput) -> Void)?
+        var secrets: Set<String> = [] {
+            // Longest first, so a secret that contains another is replaced whole.
+            didSet { secretsLongestFirst = secrets.sorted { $0.count > $1.count } }
+        }
+        var secretsLongestFirst: [String] = []
+        var history: @Sendable () -> [String] = { [] }
+        var configOverrideSource = "--config"
+        var loadedConfig: LoadedConfig?
+        var isReplaying = false
+        var makeHTTPTransport: @Sendable () -> any HTTPTransport = { UnavailableTransport() }
+        var httpTransport: (any HTTPTransport)?
+        var makeBridge: @Sendable (NodeSettings) -> any RemoteBridge = { _ in UnavailableBridge() }
+        var bridges: [String: any RemoteBridge] = [:]
+    }
+
     public let registry: CommandRegistry
     public let mode: Mode
-    public var io: IOStreams
     public let environment: [String: String]
     public let clock: any WallClock
     public let currentDirectory: String
-    public var context: ShellContext
-    public var variables: [String: Value] = [:]
-    /// Ids recently seen per kind, newest first (see `remember`).
-    public var recentIDs: [String: [String]] = [:]
-    /// Prints part of a result while the command still runs (`events --follow`); set by the
-    /// dispatcher for the invocation's output format. Scripts leave it nil to collect values.
-    public var emit: (@Sendable (CommandOutput) -> Void)?
-    /// Values that must never be printed (API keys, secret values); see `redact`.
-    public internal(set) var secrets: Set<String> = []
-    /// The REPL's line history, oldest first (empty outside the REPL).
-    public var history: @Sendable () -> [String] = { [] }
     /// The path given with `--config`, if any.
     public let configOverride: String?
+    private let state: Mutex<State>
+
+    public var io: IOStreams {
+        get { state.withLock { $0.io } }
+        set { state.withLock { $0.io = newValue } }
+    }
+    public var context: ShellContext {
+        get { state.withLock { $0.context } }
+        set { state.withLock { $0.context = newValue } }
+    }
+    public var variables: [String: Value] {
+        get { state.withLock { $0.variables } }
+        set { state.withLock { $0.variables = newValue } }
+    }
+    /// Ids recently seen per kind, newest first (see `remember`).
+    public var recentIDs: [String: [String]] {
+        get { state.withLock { $0.recentIDs } }
+        set { state.withLock { $0.recentIDs = newValue } }
+    }
+    /// Prints part of a result while the command still runs (`events --follow`); set by the
+    /// dispatcher for the invocation's output format. Scripts leave it nil to collect values.
+    public var emit: (@Sendable (CommandOutput) -> Void)? {
+        get { state.withLock { $0.emit } }
+        set { state.withLock { $0.emit = newValue } }
+    }
+    /// Values that must never be printed (API keys, secret values); see `redact`.
+    public var secrets: Set<String> { state.withLock { $0.secrets } }
+    /// The REPL's line history, oldest first (empty outside the REPL).
+    public var history: @Sendable () -> [String] {
+        get { state.withLock { $0.history } }
+        set { state.withLock { $0.history = newValue } }
+    }
     /// How `context`, `config view` and `--raw` name where `configOverride` came from.
-    public var configOverrideSource = "--config"
-    private var loadedConfig: LoadedConfig?
+    public var configOverrideSource: String {
+        get { state.withLock { $0.configOverrideSource } }
+        set { state.withLock { $0.configOverrideSource = newValue } }
+    }
     /// True while a script replays a recording: no key is needed, nothing goes to the network.
-    public var isReplaying = false
+    public var isReplaying: Bool {
+        get { state.withLock { $0.isReplaying } }
+        set { state.withLock { $0.isReplaying = newValue } }
+    }
     /// Makes the HTTP transport on first use (the shell wires libcurl; tests wire what they need).
-    public var makeHTTPTransport: @Sendable () -> any HTTPTransport = { UnavailableTransport() }
-    private var httpTransport: (any HTTPTransport)?
+    public var makeHTTPTransport: @Sendable () -> any HTTPTransport {
+        get { state.withLock { $0.makeHTTPTransport } }
+        set { state.withLock { $0.makeHTTPTransport = newValue } }
+    }
     /// Makes the bridge to a node on first use (the shell wires trans/ssh/local from the
     /// catalogue's `bridge`; tests wire what they need).
-    public var makeBridge: @Sendable (NodeSettings) -> any RemoteBridge = { _ in UnavailableBridge() }
-    private var bridges: [String: any RemoteBridge] = [:]
+    public var makeBridge: @Sendable (NodeSettings) -> any RemoteBridge {
+        get { state.withLock { $0.makeBridge } }
+        set { state.withLock { $0.makeBridge = newValue } }
+    }
 
     public init(
         registry: CommandRegistry,
@@ -90,12 +145,11 @@ public final class Session: @unchecked Sendable {
     ) {
         self.registry = registry
         self.mode = mode
-        self.io = io
         self.environment = environment
         self.clock = clock
         self.currentDirectory = currentDirectory
-        self.context = context
         self.configOverride = configOverride
+        self.state = Mutex(State(io: io, context: context))
         registerEnvironmentSecrets()
     }
 
@@ -107,8 +161,11 @@ public final class Session: @unchecked Sendable {
             currentDirectory: currentDirectory, context: ShellContext(), configOverride: configOverride)
         child.makeHTTPTransport = { [self] in http }
         child.makeBridge = { [self] node in bridge(for: node) }
-        child.secrets = secrets
-        child.recentIDs = recentIDs
+        let (secrets, recentIDs) = state.withLock { ($0.secrets, $0.recentIDs) }
+        child.state.withLock {
+            $0.secrets = secrets
+            $0.recentIDs = recentIDs
+        }
         return child
     }
 
@@ -122,7 +179,7 @@ public final class Session: @unchecked Sendable {
 
     /// The lane catalogue, loaded on first use (commands that do not need it never parse it).
     public func config() throws(ArsError) -> LoadedConfig {
-        if let loadedConfig { return loadedConfig }
+        if let loadedConfig = state.withLock({ $0.loadedConfig }) { return loadedConfig }
         let located = try ConfigLoader.locate(explicit: configOverride, environment: environment, currentDirectory: currentDirectory)
         for notice in located.notices { warn(notice) }
         let source = located.source == "--config" ? configOverrideSource : located.source
@@ -130,7 +187,7 @@ public final class Session: @unchecked Sendable {
         if !located.isUsersOwn {
             progress("using the catalogue \(located.source) of this folder (trusted with 'ars config trust'; not one you named or keep in your config folder)")
         }
-        loadedConfig = loaded
+        state.withLock { $0.loadedConfig = loaded }
         return loaded
     }
 
@@ -157,18 +214,28 @@ public final class Session: @unchecked Sendable {
     /// The HTTP transport, created on first use and then reused, so one connection serves every
     /// command of a REPL session or script.
     public var http: any HTTPTransport {
-        if let httpTransport { return httpTransport }
-        let transport = makeHTTPTransport()
-        httpTransport = transport
-        return transport
+        // The factory runs outside the lock (it may read the session); the first one stored wins.
+        let (existing, factory) = state.withLock { ($0.httpTransport, $0.makeHTTPTransport) }
+        if let existing { return existing }
+        let made = factory()
+        return state.withLock { state in
+            if let stored = state.httpTransport { return stored }
+            state.httpTransport = made
+            return made
+        }
     }
 
     /// The bridge to a node, created on first use and then reused for the session.
     public func bridge(for node: NodeSettings) -> any RemoteBridge {
-        if let bridge = bridges[node.name] { return bridge }
-        let bridge = makeBridge(node)
-        bridges[node.name] = bridge
-        registerKubeconfigSecrets(node)
+        let (existing, factory) = state.withLock { ($0.bridges[node.name], $0.makeBridge) }
+        if let existing { return existing }
+        let made = factory(node)
+        let (bridge, isNew) = state.withLock { state -> (any RemoteBridge, Bool) in
+            if let stored = state.bridges[node.name] { return (stored, false) }
+            state.bridges[node.name] = made
+            return (made, true)
+        }
+        if isNew { registerKubeconfigSecrets(node) }
         return bridge
     }
 
@@ -209,14 +276,14 @@ extension Session {
     /// Registers a value that must never reach stdout, stderr or any file ars writes.
     public func registerSecret(_ value: String) {
         guard value.count >= 4 else { return }  // too short to redact without mangling ordinary text
-        secrets.insert(value)
+        _ = state.withLock { $0.secrets.insert(value) }
     }
 
     /// Replaces every registered secret in `text` with the marker.
     public func redact(_ text: String) -> String {
+        let secrets = state.withLock { $0.secretsLongestFirst }
         guard !secrets.isEmpty else { return text }
-        // Longest first, so a secret that contains another is replaced whole.
-        return secrets.sorted { $0.count > $1.count }.reduce(text) { $0.replacingOccurrences(of: $1, with: Session.redactionMarker) }
+        return secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: Session.redactionMarker) }
     }
 }
 
@@ -226,10 +293,12 @@ extension Session {
     /// Records ids a command just listed or created (`task` → `t-42`), newest first, so Tab can
     /// offer them without a network round trip.
     public func remember(_ ids: [String], kind: String) {
-        var list = recentIDs[kind] ?? []
-        list.removeAll { ids.contains($0) }
-        list.insert(contentsOf: ids, at: 0)
-        recentIDs[kind] = Array(list.prefix(200))
+        state.withLock { state in
+            var list = state.recentIDs[kind] ?? []
+            list.removeAll { ids.contains($0) }
+            list.insert(contentsOf: ids, at: 0)
+            state.recentIDs[kind] = Array(list.prefix(200))
+        }
     }
 }
 

@@ -145,18 +145,25 @@ struct CleanupRunsCommand: Command {
             Example("control-plane cleanup-runs --min-age-minutes 30 --limit 200 --confirm --plan 3b1f0c9d2e4a", "Delete exactly what the dry run showed"),
         ])
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
+    struct Options: LaneScoped {
+        let gated: GatedLane
+        let minAge: Int
+        let limit: Int
+        var lane: LaneSettings { gated.lane }
+    }
+
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
         for name in ["min-age-minutes", "limit"] where (invocation.intOption(name) ?? 0) < (name == "limit" ? 1 : 0) {
             throw ArsError.usage("bad-value", "--\(name) must be \(name == "limit" ? "at least 1" : "0 or more") (got \(invocation.option(name) ?? ""))")
         }
-        try WriteGate.validate(invocation)
+        return Options(
+            gated: try GatedLane.resolve(invocation, in: session), minAge: invocation.intOption("min-age-minutes") ?? 30,
+            limit: invocation.intOption("limit") ?? 200)
     }
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let (facts, node) = try LaneFacts.resolve(invocation, in: session)
-        let minAge = invocation.intOption("min-age-minutes") ?? 30
-        let limit = invocation.intOption("limit") ?? 200
-        let mode = WriteGate.mode(invocation)
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        let (facts, mode, minAge, limit) = (options.gated.facts, options.gated.mode, options.minAge, options.limit)
+        let node = try facts.node(in: session)
         let ci = facts.ciNamespace
         async let runValues = node.kubectlList(["-n", ci, "get", "pipelineruns.tekton.dev"])
         async let podValues = node.kubectlList(["-n", ci, "get", "pods"])
@@ -177,7 +184,7 @@ struct CleanupRunsCommand: Command {
 
         let candidateVolumes = decision.candidates.flatMap(\.claims).compactMap { claim in volumes.first { $0.name == claim.volumeName } }
         let estimates = try await DiskEstimate.measure(candidateVolumes, node: node)
-        let command = "\(invocation.signature.name) \(facts.laneFlags) --min-age-minutes \(minAge) --limit \(limit)"
+        let command = "\(signature.name) \(facts.laneFlags) --min-age-minutes \(minAge) --limit \(limit)"
         let planID = decision.planID
         try WriteGate.check(mode, planID: planID, command: command)
 
@@ -279,19 +286,24 @@ struct CleanupReleasedVolumesCommand: Command {
         options: [.node, .lane, Option("limit", "Delete at most this many volumes (longest released first)", kind: .int, default: "200")] + WriteGate.options,
         examples: [Example("control-plane cleanup-released-pvs --limit 200 --dry-run", "Which released CI volumes would go")])
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        if (invocation.intOption("limit") ?? 0) < 1 { throw ArsError.usage("bad-value", "--limit must be at least 1 (got \(invocation.option("limit") ?? ""))") }
-        try WriteGate.validate(invocation)
+    struct Options: LaneScoped {
+        let gated: GatedLane
+        let limit: Int
+        var lane: LaneSettings { gated.lane }
     }
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let (facts, node) = try LaneFacts.resolve(invocation, in: session)
-        let limit = invocation.intOption("limit") ?? 200
-        let mode = WriteGate.mode(invocation)
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
+        if (invocation.intOption("limit") ?? 0) < 1 { throw ArsError.usage("bad-value", "--limit must be at least 1 (got \(invocation.option("limit") ?? ""))") }
+        return Options(gated: try GatedLane.resolve(invocation, in: session), limit: invocation.intOption("limit") ?? 200)
+    }
+
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        let (facts, mode, limit) = (options.gated.facts, options.gated.mode, options.limit)
+        let node = try facts.node(in: session)
         let volumes = try await node.kubectlList(["get", "persistentvolumes"]).map(Volume.init)
         let decision = VolumeCleanupDecision(volumes: volumes, ciNamespace: facts.ciNamespace, limit: limit)
         let estimates = try await DiskEstimate.measure(decision.candidates, node: node)
-        let command = "\(invocation.signature.name) \(facts.laneFlags) --limit \(limit)"
+        let command = "\(signature.name) \(facts.laneFlags) --limit \(limit)"
         let planID = WriteGate.planID(
             observed: decision.candidates.map(\.object.fingerprint) + decision.deferred.map { "deferred \($0.name)" },
             decided: decision.candidates.map(\.name))

@@ -25,15 +25,22 @@ struct KubectlCommand: Command {
         return (nil, words)
     }
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        _ = try KubectlGrammar.read(Self.split(invocation.argumentList("args")).rest)
+    /// The kubectl words, proven a read, and the lane whose node runs them.
+    struct Options: LaneScoped {
+        let lane: LaneSettings
+        let words: [String]
+        let read: KubectlGrammar.Read
     }
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
         let (nodeName, words) = Self.split(invocation.argumentList("args"))
         let read = try KubectlGrammar.read(words)
-        let lane = try session.lane(node: nodeName)
-        let node = try NodeClient(session: session, lane: lane)
+        return Options(lane: try session.lane(node: nodeName), words: words, read: read)
+    }
+
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        let (words, read) = (options.words, options.read)
+        let node = try NodeClient(session: session, lane: options.lane)
         if read.output != "json", let objectRead = KubectlGrammar.objectRead(of: read) {
             // Whatever format was asked for, learn the objects' secret values first, from JSON,
             // so every rendering of them is redacted. If they cannot be read, nothing is shown.

@@ -10,7 +10,7 @@ import Commands
 /// identity nor write a file, and each verb's own read flags.
 enum KubectlGrammar {
     /// A command line that was proven to be a read.
-    struct Read: Equatable {
+    struct Read: Equatable, Sendable {
         /// `["get"]`, `["auth", "can-i"]`.
         var verb: [String]
         /// The words that are neither the verb nor flags: resources and names.

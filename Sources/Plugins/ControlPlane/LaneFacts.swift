@@ -60,9 +60,26 @@ struct LaneFacts: Sendable {
 
 /// `--node`/`--lane` plus the facts, for every control-plane command.
 extension LaneFacts {
-    static func resolve(_ invocation: Invocation, in session: Session) throws(ArsError) -> (LaneFacts, NodeClient) {
-        let lane = try session.lane(node: invocation.option("node"), lane: invocation.option("lane"))
-        let facts = try LaneFacts(lane)
-        return (facts, try NodeClient(session: session, lane: lane))
+    static func resolve(_ invocation: Invocation, in session: Session) throws(ArsError) -> LaneFacts {
+        try LaneFacts(try invocation.lane(in: session))
+    }
+
+    /// The client for the lane's node (run steps).
+    func node(in session: Session) throws(ArsError) -> NodeClient {
+        try NodeClient(session: session, lane: lane)
+    }
+}
+
+extension LaneFacts: LaneScoped {}
+
+/// The options of a control-plane write: the lane's facts and the write gate's mode.
+struct GatedLane: LaneScoped {
+    let facts: LaneFacts
+    let mode: WriteGate.Mode
+    var lane: LaneSettings { facts.lane }
+
+    static func resolve(_ invocation: Invocation, in session: Session) throws(ArsError) -> GatedLane {
+        let mode = try WriteGate.resolve(invocation)
+        return GatedLane(facts: try LaneFacts.resolve(invocation, in: session), mode: mode)
     }
 }

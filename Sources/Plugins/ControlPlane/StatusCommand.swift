@@ -20,10 +20,18 @@ struct StatusCommand: Command {
         examples: [
             Example("control-plane status", "The compact commander view of the default lane"),
             Example("control-plane status --pipeline-run agentrun-v01-ci-3f9c2ab", "Did this run succeed?"),
-            Example("control-plane status --node D601 --lane v02 --full", "With remote output tails"),
+            Example("control-plane status --node G14 --lane v01 --full", "With remote output tails"),
         ])
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
+    struct Options: LaneScoped {
+        let facts: LaneFacts
+        let target: StatusReport.Target?
+        let full: Bool
+        let raw: Bool
+        var lane: LaneSettings { facts.lane }
+    }
+
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
         if invocation.option("pipeline-run") != nil && invocation.option("source-commit") != nil {
             throw ArsError.usage("bad-value", "--pipeline-run and --source-commit exclude each other", hint: "ask about one target at a time")
         }
@@ -33,10 +41,16 @@ struct StatusCommand: Command {
         if let sha = invocation.option("source-commit"), sha.count < 7 || sha.count > 40 || !sha.allSatisfy(\.isHexDigit) {
             throw ArsError.usage("bad-value", "--source-commit needs a commit id of 7 to 40 hex digits (got '\(sha)')")
         }
+        let target: StatusReport.Target? =
+            if let name = invocation.option("pipeline-run") { .pipelineRun(name) }
+            else if let sha = invocation.option("source-commit") { .sourceCommit(sha) }
+            else { nil }
+        return Options(facts: try LaneFacts.resolve(invocation, in: session), target: target, full: invocation.flag("full"), raw: invocation.flag("raw"))
     }
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let (facts, node) = try LaneFacts.resolve(invocation, in: session)
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        let facts = options.facts
+        let node = try facts.node(in: session)
         let probes = StatusProbes(facts: facts, node: node)
         let progress = ProgressEvents(session: session)
         // A stage that fails leaves the others standing: the report shows what could be seen and
@@ -62,11 +76,7 @@ struct StatusCommand: Command {
             report.managerCommit = try? await probes.resolve(short: short)
         }
         report.stageMilliseconds = ["source", "runtime", "git-mirror"].compactMap { stage in progress.milliseconds(of: stage).map { (stage, $0) } }
-        let target: StatusReport.Target? =
-            if let name = invocation.option("pipeline-run") { .pipelineRun(name) }
-            else if let sha = invocation.option("source-commit") { .sourceCommit(sha) }
-            else { nil }
-        return report.output(target: target, full: invocation.flag("full") ? node.exchanges : nil, raw: invocation.flag("raw"))
+        return report.output(target: options.target, full: options.full ? node.exchanges : nil, raw: options.raw)
     }
 }
 

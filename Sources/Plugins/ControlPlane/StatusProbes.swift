@@ -1,5 +1,6 @@
 import Commands
 import Foundation
+import Synchronization
 
 /// The three stages `control-plane status` observes, each through the node bridge. They run
 /// concurrently and report progress events on stderr as they start and finish.
@@ -128,12 +129,13 @@ struct StatusProbes: Sendable {
 
 /// Progress events on stderr: `{"event":"agentrun.control-plane.status.progress","stage":"source","phase":"done","elapsedMs":41}`
 /// (logfmt on a terminal).
-final class ProgressEvents: @unchecked Sendable {
+final class ProgressEvents: Sendable {
     static let name = "agentrun.control-plane.status.progress"
     private let session: Session
     private let start = ContinuousClock.now
-    private let lock = NSLock()
-    private(set) var timings: [(stage: String, milliseconds: Int)] = []
+    private let timings = Mutex<[(stage: String, milliseconds: Int)]>([])
+    /// Held while a line is written, so the three stages' lines never interleave.
+    private let writing = Mutex(())
 
     init(session: Session) { self.session = session }
 
@@ -144,7 +146,7 @@ final class ProgressEvents: @unchecked Sendable {
         do {
             let value = try await body()
             let elapsed = Self.milliseconds(ContinuousClock.now - began)
-            lock.withLock { timings.append((stage, elapsed)) }
+            timings.withLock { $0.append((stage, elapsed)) }
             emit(stage, "done", elapsed)
             return value
         } catch {
@@ -153,7 +155,7 @@ final class ProgressEvents: @unchecked Sendable {
         }
     }
 
-    func milliseconds(of stage: String) -> Int? { lock.withLock { timings.first { $0.stage == stage }?.milliseconds } }
+    func milliseconds(of stage: String) -> Int? { timings.withLock { $0.first { $0.stage == stage }?.milliseconds } }
 
     private func emit(_ stage: String, _ phase: String, _ elapsed: Int?) {
         let event = Value.object([
@@ -166,7 +168,7 @@ final class ProgressEvents: @unchecked Sendable {
         let line = session.io.stderr.isTerminal
             ? "\(Self.name) stage=\(stage) phase=\(phase)" + (elapsed.map { " elapsedMs=\($0)" } ?? "")
             : JSON.encode(event, pretty: false)
-        lock.withLock { session.progress(line) }
+        writing.withLock { _ in session.progress(line) }
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

@@ -18,12 +18,14 @@ struct TriggerCurrentCommand: Command {
             Example("control-plane trigger-current --confirm", "Build the current origin/v0.1"),
         ])
 
-    func validate(_ invocation: Invocation, in session: Session) throws { try WriteGate.validate(invocation) }
+    func resolve(_ invocation: Invocation, in session: Session) throws -> GatedLane {
+        try GatedLane.resolve(invocation, in: session)
+    }
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let (facts, node) = try LaneFacts.resolve(invocation, in: session)
-        let mode = WriteGate.mode(invocation)
-        let command = "\(invocation.signature.name) \(facts.laneFlags)"
+    func run(_ options: GatedLane, in session: Session) async throws -> CommandOutput {
+        let (facts, mode) = (options.facts, options.mode)
+        let node = try facts.node(in: session)
+        let command = "\(signature.name) \(facts.laneFlags)"
         let worktree = facts.worktree
 
         async let preflightResult = worktree.preflight(node)
@@ -146,12 +148,14 @@ struct RefreshCommand: Command {
         options: [.node, .lane] + WriteGate.options,
         examples: [Example("control-plane refresh --dry-run", "Show the Application's revision and the plan")])
 
-    func validate(_ invocation: Invocation, in session: Session) throws { try WriteGate.validate(invocation) }
+    func resolve(_ invocation: Invocation, in session: Session) throws -> GatedLane {
+        try GatedLane.resolve(invocation, in: session)
+    }
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let (facts, node) = try LaneFacts.resolve(invocation, in: session)
-        let mode = WriteGate.mode(invocation)
-        let command = "\(invocation.signature.name) \(facts.laneFlags)"
+    func run(_ options: GatedLane, in session: Session) async throws -> CommandOutput {
+        let (facts, mode) = (options.facts, options.mode)
+        let node = try facts.node(in: session)
+        let command = "\(signature.name) \(facts.laneFlags)"
         guard let app = try await node.kubectlJSON(["-n", facts.argoNamespace, "get", "applications.argoproj.io", facts.argoName]) else {
             throw ArsError(.remote, code: "not-found", "Argo CD Application \(facts.argoNamespace)/\(facts.argoName) does not exist on \(facts.lane.node)", hint: "check argoApp of lane \(facts.lane.qualifiedName) in the catalogue")
         }

@@ -39,9 +39,12 @@ struct FrozenCommand: Command {
         self.example = example
     }
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
+    /// Refused while resolving, so `check` reports it too and nothing ever runs.
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Never {
         throw ArsError(
             .refused, code: "frozen", "'\(signature.name)' is frozen: the old Code Queue takes no new work",
             hint: "use the AgentRun queue instead: \(example)")
     }
+
+    func run(_ options: Never, in session: Session) async throws -> CommandOutput {}
 }

@@ -6,7 +6,7 @@ struct ApplyCommand: QueueCommand {
         "apply", summary: "Create or update tasks by name from YAML or JSON manifests",
         discussion:
             "The file (or stdin with -f -) holds one or more documents, each a Task manifest (kind: Task, name, aipod, prompt, labels) or a List with items. Every document is checked before anything is sent; errors point at file:line:col.",
-        options: QueueOptions.lane + [Option("filename", short: "f", "Manifest file, or - for stdin", kind: .file, valueName: "FILE")],
+        options: QueueFlags.lane + [Option("filename", short: "f", "Manifest file, or - for stdin", kind: .file, valueName: "FILE")],
         examples: [
             Example(
                 "apply -f - <<'EOF'\nkind: Task\nname: egress-check\naipod: Artificer\nprompt: 检查 runner egress\nEOF",
@@ -15,15 +15,16 @@ struct ApplyCommand: QueueCommand {
 
     static let fields: Set<String> = ["kind", "apiVersion", "name", "aipod", "prompt", "labels"]
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        guard invocation.option("filename") != nil else {
+    /// The manifests, read and checked completely before anything is sent.
+    func request(_ invocation: Invocation, in session: Session) throws -> [Value] {
+        guard let file = invocation.option("filename") else {
             throw ArsError.usage("missing-file", "apply needs -f FILE or -f - (stdin)")
         }
+        let (text, name) = try InputFiles.read(file, in: session)
+        return try Self.manifests(text, name: name)
     }
 
-    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
-        let (text, name) = try InputFiles.read(invocation.option("filename")!, in: session)
-        let manifests = try Self.manifests(text, name: name)
+    func run(_ manifests: [Value], client: QueueClient, in session: Session) async throws -> CommandOutput {
         let result = try await client.post("/tasks/apply", body: .object(["items": .array(manifests)])).data
         let items = result["items"]?.arrayValue ?? []
         session.remember(items.compactMap { $0.lookup("task.id")?.stringValue }, kind: "task")

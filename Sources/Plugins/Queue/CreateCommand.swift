@@ -7,7 +7,7 @@ struct CreateCommand: QueueCommand {
         "create", summary: "Create a task",
         discussion: "Give the prompt with exactly one of --prompt, --prompt-stdin, --prompt-file, or inside --json-file. Every input is read and checked before anything is sent. The request carries an Idempotency-Key, so a retry after a lost response never creates a second task.",
         positionals: [Positional("kind", "What to create", kind: .choice(["task"]))],
-        options: QueueOptions.lane + [
+        options: QueueFlags.lane + [
             Option("aipod", "The aipod that runs the task (e.g. Artificer)", valueName: "NAME", completion: .provider(QueuePlugin.aipodProvider)),
             Option("prompt", "The prompt text", valueName: "TEXT"),
             .flag("prompt-stdin", "Read the prompt from standard input (a heredoc)"),
@@ -23,7 +23,15 @@ struct CreateCommand: QueueCommand {
             Example("create task --aipod Artificer --prompt '报告 codeload.github.com 的 HTTP 状态' --dispatch", "Create and dispatch at once"),
         ])
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
+    /// A checked task body, and whether to dispatch it at once.
+    struct Request: Sendable {
+        let body: Value
+        let dispatch: Bool
+    }
+
+    /// Every input is read and checked here, before the client exists: a bad label, an empty
+    /// prompt or an unreadable file sends nothing.
+    func request(_ invocation: Invocation, in session: Session) throws -> Request {
         let sources = [invocation.option("prompt") != nil, invocation.flag("prompt-stdin"), invocation.option("prompt-file") != nil].filter { $0 }.count
         if sources > 1 {
             throw ArsError.usage("prompt-sources", "give the prompt only once: --prompt, --prompt-stdin or --prompt-file")
@@ -37,10 +45,11 @@ struct CreateCommand: QueueCommand {
         for label in invocation.optionList("label") where !label.contains("=") {
             throw ArsError.usage("bad-value", "--label needs K=V, got '\(label)'")
         }
+        return Request(body: try taskBody(invocation, in: session), dispatch: invocation.flag("dispatch"))
     }
 
-    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
-        let body = try taskBody(invocation, in: session)
+    func run(_ request: Request, client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let body = request.body
         let key = UUID().uuidString.lowercased()
         let exchange: Exchange
         do {
@@ -54,16 +63,16 @@ struct CreateCommand: QueueCommand {
         var task = exchange.data
         let id = task["id"]?.stringValue ?? "?"
         session.remember([id], kind: "task")
-        if invocation.flag("dispatch") {
+        if request.dispatch {
             task = try await client.post("/tasks/\(id)/dispatch").data
             session.remember([task], kind: .task)
         }
         let views = Views(now: session.clock.now())
         return CommandOutput(Views.schema("Task", task), human: [
-            .summary("task/\(id) \(invocation.flag("dispatch") ? "created and dispatched" : "created") (aipod \(task["aipod"]?.stringValue ?? "?"))"),
+            .summary("task/\(id) \(request.dispatch ? "created and dispatched" : "created") (aipod \(task["aipod"]?.stringValue ?? "?"))"),
             .text(views.lifecycle(task: task)),
             .next(
-                invocation.flag("dispatch")
+                request.dispatch
                     ? ["describe " + ShellQuote.quote("task/\(id)"), "use task " + ShellQuote.quote(id)]
                     : ["dispatch " + ShellQuote.quote("task/\(id)"), "use task " + ShellQuote.quote(id)]),
         ])

@@ -5,20 +5,18 @@ struct DescribeCommand: QueueCommand {
     let signature = CommandSignature(
         "describe", summary: "Show every fact of one resource, with its lifecycle and next steps",
         discussion: "For a task this also reads its run, session (liveness), current command (result) and runner job (proxy env, transient env Secret refs, bundles).",
-        positionals: [QueueOptions.target("KIND/ID or an id such as t-42 (default: the current task)", contextDefault: .task), QueueOptions.id],
-        options: QueueOptions.lane,
+        positionals: [QueueFlags.target("KIND/ID or an id such as t-42 (default: the current task)", contextDefault: .task), QueueFlags.id],
+        options: QueueFlags.lane,
         examples: [Example("describe task/t-42", "Task, run, liveness, result and runner job at once"), Example("describe runnerjob/rj-42 -o json", "Runner job facts for evidence")])
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"))
-        guard reference.id != nil else {
-            throw ArsError.usage("missing-id", "describe needs one resource, e.g. \(reference.kind.rawValue)/\(reference.kind.idPrefix)42", hint: "to list them use 'get \(reference.kind.collection)'")
+    func request(_ invocation: Invocation, in session: Session) throws -> (reference: ResourceReference, id: String) {
+        try QueueFlags.resource(invocation) { reference in
+            ArsError.usage("missing-id", "describe needs one resource, e.g. \(reference.kind.rawValue)/\(reference.kind.idPrefix)42", hint: "to list them use 'get \(reference.kind.collection)'")
         }
     }
 
-    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"))
-        let id = reference.id!
+    func run(_ request: (reference: ResourceReference, id: String), client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let (reference, id) = request
         let views = Views(now: session.clock.now())
         let item = try await client.get("/\(reference.kind.collection)/\(id)").data
         session.remember([item], kind: reference.kind)

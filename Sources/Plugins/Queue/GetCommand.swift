@@ -5,8 +5,8 @@ struct GetCommand: QueueCommand {
     let signature = CommandSignature(
         "get", summary: "List queue resources, or show one",
         discussion: "KIND is task, run, session, command or runnerjob (plurals work). Lists are newest first; --all follows every page.",
-        positionals: [QueueOptions.target("KIND, KIND/ID or an id such as t-42"), QueueOptions.id],
-        options: QueueOptions.lane + [
+        positionals: [QueueFlags.target("KIND, KIND/ID or an id such as t-42"), QueueFlags.id],
+        options: QueueFlags.lane + [
             Option(
                 "status", "Only resources with this status",
                 completion: .values(["created", "dispatched", "queued", "pending", "running", "succeeded", "failed", "cancelled"])),
@@ -23,19 +23,37 @@ struct GetCommand: QueueCommand {
             Example("get commands --task t-42", "Every command of a task"),
         ])
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        _ = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"))
+    struct Request: Sendable {
+        let reference: ResourceReference
+        /// The list filters as query items, in the order they are sent.
+        let filters: [(String, String?)]
+        let cursor: String?
+        let all: Bool
+        /// The line as typed, for the next-page hint.
+        let words: [String]
+    }
+
+    func request(_ invocation: Invocation, in session: Session) throws -> Request {
+        let reference = try QueueFlags.reference(invocation)
         if let limit = invocation.intOption("limit"), !(1...200).contains(limit) {
             throw ArsError.usage("bad-value", "--limit must be between 1 and 200, got \(limit)")
         }
-        for label in invocation.optionList("label") where !label.contains("=") {
+        let labels = invocation.optionList("label")
+        for label in labels where !label.contains("=") {
             throw ArsError.usage("bad-value", "--label needs K=V, got '\(label)'")
         }
         if let task = invocation.option("task") { try Identifier.check(task, "--task id") }
+        let filters: [(String, String?)] = [
+            ("status", invocation.option("status")), ("aipod", invocation.option("aipod")), ("taskId", invocation.option("task")),
+            ("limit", invocation.option("limit")),
+        ]
+        return Request(
+            reference: reference, filters: filters + labels.map { ("label", $0) }, cursor: invocation.option("cursor"),
+            all: invocation.flag("all"), words: invocation.words)
     }
 
-    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"))
+    func run(_ request: Request, client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let reference = request.reference
         let views = Views(now: session.clock.now())
         if let id = reference.id {
             let exchange = try await client.get("/\(reference.kind.collection)/\(id)")
@@ -48,12 +66,12 @@ struct GetCommand: QueueCommand {
         }
 
         var items: [Value] = []
-        var cursor = invocation.option("cursor")
+        var cursor = request.cursor
         repeat {
-            let exchange = try await client.get("/\(reference.kind.collection)", query: query(invocation, cursor: cursor))
+            let exchange = try await client.get("/\(reference.kind.collection)", query: request.filters + [("cursor", cursor)])
             items += exchange.data["items"]?.arrayValue ?? []
             cursor = exchange.data["nextCursor"]?.stringValue
-        } while invocation.flag("all") && cursor != nil
+        } while request.all && cursor != nil
         session.remember(items, kind: reference.kind)
 
         var human: [HumanBlock] = []
@@ -63,27 +81,18 @@ struct GetCommand: QueueCommand {
             human.append(.table(views.table(reference.kind, items)))
         }
         if let cursor {
-            human.append(.next([pageCommand(invocation, cursor: cursor)]))
+            human.append(.next([pageCommand(request.words, cursor: cursor)]))
         } else if let first = items.first?["id"]?.stringValue {
             human.append(.next(["describe " + ShellQuote.quote("\(reference.kind.rawValue)/\(first)")]))
         }
         return CommandOutput(Views.list(reference.kind, items: items, nextCursor: cursor), human: human)
     }
 
-    private func query(_ invocation: Invocation, cursor: String?) -> [(String, String?)] {
-        var query: [(String, String?)] = [
-            ("status", invocation.option("status")), ("aipod", invocation.option("aipod")), ("taskId", invocation.option("task")),
-            ("limit", invocation.option("limit")), ("cursor", cursor),
-        ]
-        query += invocation.optionList("label").map { ("label", $0) }
-        return query
-    }
-
     /// The same command line with `--cursor` for the next page.
-    private func pageCommand(_ invocation: Invocation, cursor: String) -> String {
+    private func pageCommand(_ typed: [String], cursor: String) -> String {
         var words: [String] = []
         var skip = false
-        for word in invocation.words {
+        for word in typed {
             if skip { skip = false; continue }
             if word == "--cursor" { skip = true; continue }
             if word.hasPrefix("--cursor=") { continue }

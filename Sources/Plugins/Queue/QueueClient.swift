@@ -1,5 +1,6 @@
 import Commands
 import Foundation
+import Synchronization
 
 /// One request/response with the AgentRun REST API, kept for `--raw` and evidence.
 struct Exchange: Sendable {
@@ -26,12 +27,11 @@ final class QueueClient: Sendable {
     /// Every exchange so far, oldest first (for `--raw`).
     var exchanges: [Exchange] { log.all }
 
-    /// The client for the lane the invocation names (`--node/--lane`, else the context, else the
-    /// catalogue's default).
-    init(session: Session, invocation: Invocation) throws(ArsError) {
+    /// The client for a resolved lane.
+    init(session: Session, lane: LaneSettings) throws(ArsError) {
         self.session = session
         let config = try session.config()
-        self.lane = try session.lane(node: invocation.option("node"), lane: invocation.option("lane"))
+        self.lane = lane
         self.credentials = try Credentials.discover(in: session, auth: config.catalog.auth)
         self.configPath = config.path
     }
@@ -116,10 +116,9 @@ final class QueueClient: Sendable {
 
 
 /// A thread-safe list of exchanges.
-private final class ExchangeLog: @unchecked Sendable {
-    private var items: [Exchange] = []
-    private let lock = NSLock()
+private final class ExchangeLog: Sendable {
+    private let items = Mutex<[Exchange]>([])
 
-    func append(_ exchange: Exchange) { lock.withLock { items.append(exchange) } }
-    var all: [Exchange] { lock.withLock { items } }
+    func append(_ exchange: Exchange) { items.withLock { $0.append(exchange) } }
+    var all: [Exchange] { items.withLock { $0 } }
 }

@@ -8,18 +8,25 @@ struct ResultCommand: QueueCommand {
         discussion: """
             For a task, the result of its current turn or send command. finalResponse must be the latest terminal assistant output of that command; --verify reads the run's raw events and reports a stale result with both values. steerDelivery only tells how a steer RPC was delivered — it never stands for the target command's terminal state.
             """,
-        positionals: [QueueOptions.target("task/ID or command/ID (default: the current task)", contextDefault: .task), QueueOptions.id],
-        options: QueueOptions.lane + [.flag("verify", "Compare finalResponse with the last assistant output of the same command in the raw events")],
+        positionals: [QueueFlags.target("task/ID or command/ID (default: the current task)", contextDefault: .task), QueueFlags.id],
+        options: QueueFlags.lane + [.flag("verify", "Compare finalResponse with the last assistant output of the same command in the raw events")],
         examples: [Example("result task/t-42 --verify", "Is the result stale?"), Example("result command/c-97 -o json", "One command's result for evidence")])
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [.task, .command])
-        guard reference.id != nil else { throw ArsError.usage("missing-id", "result needs task/ID or command/ID") }
+    struct Request: Sendable {
+        let reference: ResourceReference
+        let id: String
+        let verify: Bool
     }
 
-    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [.task, .command])
-        let id = reference.id!
+    func request(_ invocation: Invocation, in session: Session) throws -> Request {
+        let (reference, id) = try QueueFlags.resource(invocation, allowed: [.task, .command]) { _ in
+            ArsError.usage("missing-id", "result needs task/ID or command/ID")
+        }
+        return Request(reference: reference, id: id, verify: invocation.flag("verify"))
+    }
+
+    func run(_ request: Request, client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let (reference, id) = (request.reference, request.id)
         let result = try await client.get("/\(reference.kind.collection)/\(id)/result").data
         var value = Views.schema("Result", result).objectValue ?? Object()
         let views = Views(now: session.clock.now())
@@ -40,7 +47,7 @@ struct ResultCommand: QueueCommand {
         }
 
         var status: Int32 = 0
-        if invocation.flag("verify") {
+        if request.verify {
             // Three answers: verified (exit 0), stale (exit 1), and nothing to compare yet — no
             // command, no run, or no assistant output — which is not a pass either (exit 1).
             let verification: Value =

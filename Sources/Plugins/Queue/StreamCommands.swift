@@ -15,8 +15,8 @@ struct StreamCommand: QueueCommand {
             summary: isEvents ? "Show or follow a run's events" : "Show or follow a session's logs",
             discussion:
                 "--follow long-polls until the run is terminal and resumes after a dropped connection from the last seen seq (no gap, no duplicate). With -o json each item is one JSON line (NDJSON).",
-            positionals: [QueueOptions.target(isEvents ? "run/ID" : "session/ID"), QueueOptions.id],
-            options: QueueOptions.lane + [
+            positionals: [QueueFlags.target(isEvents ? "run/ID" : "session/ID"), QueueFlags.id],
+            options: QueueFlags.lane + [
                 Option("after-seq", "Only items after this sequence number", kind: .int, default: "0"),
                 .flag("follow", short: "f", "Keep reading until the run is terminal"),
             ] + (isEvents ? [Option("type", "Only events of this type (e.g. assistant-message)", repeatable: true, completion: .values(EventTypes.documented))] : []),
@@ -30,16 +30,27 @@ struct StreamCommand: QueueCommand {
 
     private var kind: ResourceKind { stream == .events ? .run : .session }
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [kind])
-        guard reference.id != nil else { throw ArsError.usage("missing-id", "'\(signature.name)' needs \(kind.rawValue)/ID") }
+    struct Request: Sendable {
+        let reference: ResourceReference
+        let id: String
+        let afterSeq: Int
+        /// Event types to keep; empty keeps every item.
+        let types: Set<String>
+        let follow: Bool
     }
 
-    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [kind])
-        let id = reference.id!
-        let reader = EventReader(client: client, collection: kind.collection, id: id, afterSeq: invocation.intOption("after-seq") ?? 0)
-        let types = Set(invocation.optionList("type"))
+    func request(_ invocation: Invocation, in session: Session) throws -> Request {
+        let (reference, id) = try QueueFlags.resource(invocation, allowed: [kind]) { _ in
+            ArsError.usage("missing-id", "'\(signature.name)' needs \(kind.rawValue)/ID")
+        }
+        return Request(
+            reference: reference, id: id, afterSeq: invocation.intOption("after-seq") ?? 0, types: Set(invocation.optionList("type")),
+            follow: invocation.flag("follow"))
+    }
+
+    func run(_ request: Request, client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let (reference, id, types) = (request.reference, request.id, request.types)
+        let reader = EventReader(client: client, collection: kind.collection, id: id, afterSeq: request.afterSeq)
         let views = Views(now: session.clock.now())
         let wanted: (Value) -> Bool = { types.isEmpty || types.contains($0["type"]?.stringValue ?? "") }
 
@@ -47,7 +58,7 @@ struct StreamCommand: QueueCommand {
         // prints) the items are collected until the end and bound like a read's.
         var followed: [Value] = []
         var nextAfterSeq: Int?
-        if invocation.flag("follow") {
+        if request.follow {
             let emit = session.emit
             let last = try await reader.follow { item in
                 guard wanted(item) else { return }
@@ -60,7 +71,7 @@ struct StreamCommand: QueueCommand {
             if emit != nil { return CommandOutput(.null, human: [.next(["\(signature.name) \(reference.display) --after-seq \(last)"])]) }
             nextAfterSeq = last
         }
-        let items = invocation.flag("follow") ? followed : try await reader.readAll().filter(wanted)
+        let items = request.follow ? followed : try await reader.readAll().filter(wanted)
         let value = Value.object([
             "apiVersion": "ars/v1", "kind": .string(stream == .events ? "EventList" : "LogList"),
             "\(kind.rawValue)Id": .string(id), "items": .array(items),

@@ -25,21 +25,24 @@ struct TaskActionCommand: QueueCommand {
         }
         signature = CommandSignature(
             action.rawValue, summary: summary,
-            positionals: [QueueOptions.target("task/ID (default: the current task)", contextDefault: .task), QueueOptions.id],
-            options: QueueOptions.lane + (action == .ack ? [Option("by", "Who acknowledges (recorded by the server)")] : []),
+            positionals: [QueueFlags.target("task/ID (default: the current task)", contextDefault: .task), QueueFlags.id],
+            options: QueueFlags.lane + (action == .ack ? [Option("by", "Who acknowledges (recorded by the server)")] : []),
             examples: [example])
     }
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [.task])
-        guard reference.id != nil else { throw ArsError.usage("missing-id", "'\(action.rawValue)' needs task/ID") }
-    }
-
-    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
-        let id = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: [.task]).id!
+    /// The task, and the POST body (`by` for ack).
+    func request(_ invocation: Invocation, in session: Session) throws -> (id: String, body: Value) {
+        let (_, id) = try QueueFlags.resource(invocation, allowed: [.task]) { _ in
+            ArsError.usage("missing-id", "'\(action.rawValue)' needs task/ID")
+        }
         var body = Object()
         if let by = invocation.option("by") { body["by"] = .string(by) }
-        let task = try await client.post("/tasks/\(id)/\(action.rawValue)", body: .object(body)).data
+        return (id, .object(body))
+    }
+
+    func run(_ request: (id: String, body: Value), client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let (id, body) = request
+        let task = try await client.post("/tasks/\(id)/\(action.rawValue)", body: body).data
         session.remember([task], kind: .task)
         let views = Views(now: session.clock.now())
         var next = ["describe task/\(id)"]
@@ -65,13 +68,13 @@ struct MessageCommand: QueueCommand {
             ? CommandSignature(
                 "steer", summary: "Steer the running turn of a task",
                 discussion: "Creates a steer command. Its steerDelivery (ack, forward, backendAccepted) tells how the steer was delivered; it never means the target turn finished.",
-                positionals: [QueueOptions.target("task/ID (default: the current task)", contextDefault: .task), QueueOptions.id],
-                options: QueueOptions.lane + MessageCommand.messageOptions,
+                positionals: [QueueFlags.target("task/ID (default: the current task)", contextDefault: .task), QueueFlags.id],
+                options: QueueFlags.lane + MessageCommand.messageOptions,
                 examples: [Example("steer task/t-42 --message '先只检查 egress，不要改代码'", "Redirect a running turn")])
             : CommandSignature(
                 "send", summary: "Send a new message (a new turn) to a session",
-                positionals: [QueueOptions.target("session/ID"), QueueOptions.id],
-                options: QueueOptions.lane + MessageCommand.messageOptions,
+                positionals: [QueueFlags.target("session/ID"), QueueFlags.id],
+                options: QueueFlags.lane + MessageCommand.messageOptions,
                 examples: [Example("send session/s-42 --message '继续：补充 closeout 证据'", "Continue a finished turn")])
     }
 
@@ -82,21 +85,23 @@ struct MessageCommand: QueueCommand {
 
     private var allowed: Set<ResourceKind> { kind == .steer ? [.task] : [.session] }
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: allowed)
-        guard reference.id != nil else { throw ArsError.usage("missing-id", "'\(signature.name)' needs \(allowed.first!.rawValue)/ID") }
+    /// Where the message goes, and the message, read and checked before anything is sent.
+    func request(_ invocation: Invocation, in session: Session) throws -> (path: String, message: String) {
+        let (_, id) = try QueueFlags.resource(invocation, allowed: allowed) { _ in
+            ArsError.usage("missing-id", "'\(signature.name)' needs \(kind == .steer ? "task" : "session")/ID")
+        }
         guard (invocation.option("message") != nil) != invocation.flag("message-stdin") else {
             throw ArsError.usage("missing-message", "give the message with exactly one of --message TEXT or --message-stdin")
         }
-    }
-
-    func run(_ invocation: Invocation, client: QueueClient, in session: Session) async throws -> CommandOutput {
-        let reference = try ResourceReference.parse(invocation.argument("target")!, invocation.argument("id"), allowed: allowed)
         let message = invocation.option("message") ?? session.io.stdin.readAll()
         guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ArsError.usage("missing-message", "the message is empty")
         }
-        let path = kind == .steer ? "/tasks/\(reference.id!)/steer" : "/sessions/\(reference.id!)/send"
+        return (kind == .steer ? "/tasks/\(id)/steer" : "/sessions/\(id)/send", message)
+    }
+
+    func run(_ request: (path: String, message: String), client: QueueClient, in session: Session) async throws -> CommandOutput {
+        let (path, message) = request
         let command = try await client.post(path, body: .object(["message": .string(message)])).data
         let id = command["id"]?.stringValue ?? "?"
         session.remember([command], kind: .command)

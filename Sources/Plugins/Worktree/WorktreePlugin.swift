@@ -19,9 +19,19 @@ struct WorktreeCheckCommand: Command {
         options: [.node, .lane],
         examples: [Example("worktree check", "Preflight of G14:/root/agentrun-v01")])
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let lane = try session.lane(node: invocation.option("node"), lane: invocation.option("lane"))
-        let worktree = try SourceWorktree(lane: lane)
+    /// The lane and its fixed source worktree, read from the catalogue.
+    struct Options: LaneScoped {
+        let lane: LaneSettings
+        let worktree: SourceWorktree
+    }
+
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
+        let lane = try invocation.lane(in: session)
+        return Options(lane: lane, worktree: try SourceWorktree(lane: lane))
+    }
+
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        let (lane, worktree) = (options.lane, options.worktree)
         let node = try NodeClient(session: session, lane: lane)
         let preflight = try await worktree.preflight(node)
         let value = Value.object([
@@ -59,12 +69,21 @@ struct WorktreeCreateCommand: Command {
         options: [.node, .lane] + WriteGate.options,
         examples: [Example("worktree create fix-egress-check --confirm", "Start work on a task branch")])
 
-    func validate(_ invocation: Invocation, in session: Session) throws {
+    struct Options: LaneScoped {
+        let lane: LaneSettings
+        let worktree: SourceWorktree
+        let branch: String
+        let mode: WriteGate.Mode
+    }
+
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
         let branch = invocation.argument("branch") ?? ""
         if let problem = Self.branchProblem(branch) {
             throw ArsError.usage("bad-branch", "'\(branch)' cannot be a branch name: \(problem)", hint: "use letters, digits, '-', '_', '.' and '/'")
         }
-        try WriteGate.validate(invocation)
+        let mode = try WriteGate.resolve(invocation)
+        let lane = try invocation.lane(in: session)
+        return Options(lane: lane, worktree: try SourceWorktree(lane: lane), branch: branch, mode: mode)
     }
 
     /// Why a name is not a safe branch and folder name (git check-ref-format's rules, and no
@@ -90,11 +109,9 @@ struct WorktreeCreateCommand: Command {
         }
     }
 
-    func run(_ invocation: Invocation, in session: Session) async throws -> CommandOutput {
-        let lane = try session.lane(node: invocation.option("node"), lane: invocation.option("lane"))
-        let worktree = try SourceWorktree(lane: lane)
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        let (lane, worktree, branch, mode) = (options.lane, options.worktree, options.branch, options.mode)
         let node = try NodeClient(session: session, lane: lane)
-        let branch = invocation.argument("branch") ?? ""
         let folder = ".worktree/\(branch)"
         let preflight = try await worktree.preflight(node)
         guard preflight.ok else {
@@ -119,8 +136,7 @@ struct WorktreeCreateCommand: Command {
                 hint: "pick another branch name, or continue in the existing worktree")
         }
         let path = "\(worktree.path)/\(folder)"
-        let mode = WriteGate.mode(invocation)
-        let command = "\(invocation.signature.name) \(ShellQuote.quote(branch)) --node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name))"
+        let command = "\(signature.name) \(ShellQuote.quote(branch)) --node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name))"
         let planID = WriteGate.planID(observed: ["origin \(worktree.upstream)=\(base)"], decided: ["worktree add -b \(branch) \(folder)"])
         try WriteGate.check(mode, planID: planID, command: command)
         var value = Value.object([
