@@ -106,7 +106,7 @@ struct BridgeProcess: Sendable {
                 throw unavailable(executable, reason: "cannot be started (\(failure.description))", install: install)
             }
             throw ArsError(
-                .remote, code: "bridge-failed", "cannot run \(executable) for node \(node): \(failure.description)",
+                .remote, code: .bridgeFailed, "cannot run \(executable) for node \(node): \(failure.description)",
                 hint: "this machine could not start the bridge's process; check its limits (processes, open files) and try again")
         }
         switch outcome {
@@ -117,7 +117,7 @@ struct BridgeProcess: Sendable {
         case .timedOut(_, let stderr):
             let tail = NodeExchangeText.lastLine(stderr)
             throw ArsError(
-                .remote, code: "bridge-timeout",
+                .remote, code: .bridgeTimeout,
                 "\(what) on node \(node) did not finish within \(Self.seconds(timeout)) s through \(bridgeName); it was stopped"
                     + (tail.map { " (last stderr: \($0))" } ?? ""),
                 hint:
@@ -127,7 +127,7 @@ struct BridgeProcess: Sendable {
 
     func unavailable(_ program: String, reason: String, install: String) -> ArsError {
         ArsError(
-            .remote, code: "bridge-unavailable", "\(program) \(reason), so node \(node) cannot be reached (\(bridgeName))",
+            .remote, code: .bridgeUnavailable, "\(program) \(reason), so node \(node) cannot be reached (\(bridgeName))",
             hint: install)
     }
 

@@ -72,7 +72,7 @@ public struct SSHBridge: RemoteBridge {
         )
         if result.exitStatus == 255, let failure = Self.sshFailure(result.stderrText) {
             throw ArsError(
-                .remote, code: "bridge-failed",
+                .remote, code: .bridgeFailed,
                 "ssh to node \(process.node) (\(destination), port \(settings.port ?? 22)) failed: \(failure)",
                 hint:
                     "check nodes.\(process.node).bridge host, user, port, identityFile and knownHostsFile in the catalogue; try 'ssh \(settings.port.map { "-p \($0) " } ?? "")\(destination) true' by hand"

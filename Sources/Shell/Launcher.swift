@@ -214,7 +214,7 @@ struct Launcher {
     }
 
     private func usage(_ io: IOStreams, _ message: String) -> Int32 {
-        io.stderr.write(ErrorReport.render(ArsError.usage("usage", message, hint: "see 'ars --help'")))
+        io.stderr.write(ErrorReport.render(ArsError.usage(.usage, message, hint: "see 'ars --help'")))
         return 2
     }
 }

@@ -32,14 +32,14 @@ final class SandboxLane {
 
         guard let binary = Self.locateServer(environment: environment) else {
             throw ArsError.invalidInput(
-                "no-sandbox", "cannot find the ars-sandbox executable next to ars or on PATH",
+                .noSandbox, "cannot find the ars-sandbox executable next to ars or on PATH",
                 hint: "build it with 'swift build --product ars-sandbox' (scripts/ars does this)")
         }
         do {
             try FileManager.default.createDirectory(
                 atPath: stateDirectory + "/server", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw ArsError.invalidInput("sandbox-state", "cannot create \(stateDirectory): \(error.localizedDescription)")
+            throw ArsError.invalidInput(.sandboxState, "cannot create \(stateDirectory): \(error.localizedDescription)")
         }
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -74,7 +74,7 @@ final class SandboxLane {
         process.standardError = log ?? FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         if let failure = Self.spawn(process) {
-            throw ArsError.invalidInput("sandbox-start", "cannot start \(binary): \(failure.localizedDescription)")
+            throw ArsError.invalidInput(.sandboxStart, "cannot start \(binary): \(failure.localizedDescription)")
         }
         guard let announcement = Self.readAnnouncement(output.fileHandleForReading, timeout: 30), let url = announcement["url"]?.stringValue
         else {
@@ -84,7 +84,7 @@ final class SandboxLane {
             let said = (FileManager.default.contents(atPath: logPath) ?? Data()).dropFirst(logStart)
             let lastLine = String(decoding: said, as: UTF8.self).split(separator: "\n").last { $0.hasPrefix("ars-sandbox: ") }
             throw ArsError(
-                .remote, code: "sandbox-start",
+                .remote, code: .sandboxStart,
                 lastLine.map { "the sandbox did not start: " + $0.dropFirst("ars-sandbox: ".count) }
                     ?? "ars-sandbox did not report a listening address within 30 s",
                 hint: "see \(stateDirectory)/server.log")
@@ -96,7 +96,7 @@ final class SandboxLane {
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
         } catch {
             stop()
-            throw ArsError.invalidInput("sandbox-config", "cannot write \(configPath): \(error.localizedDescription)")
+            throw ArsError.invalidInput(.sandboxConfig, "cannot write \(configPath): \(error.localizedDescription)")
         }
     }
 

@@ -27,11 +27,11 @@ final class CurlConnection {
 
     init(configuration: CurlHTTPTransport.Configuration) throws {
         guard curlGlobalInitialisation == CURLE_OK, let easy = curl_easy_init() else {
-            throw ArsError(.internal, code: "curl-init", "libcurl could not be initialised")
+            throw ArsError(.internal, code: .curlInit, "libcurl could not be initialised")
         }
         guard let multi = curl_multi_init() else {
             curl_easy_cleanup(easy)
-            throw ArsError(.internal, code: "curl-init", "libcurl could not be initialised")
+            throw ArsError(.internal, code: .curlInit, "libcurl could not be initialised")
         }
         self.easy = easy
         self.multi = multi
@@ -170,13 +170,13 @@ final class CurlConnection {
     func check(_ code: CURLcode, _ option: CURLoption) throws {
         guard code != CURLE_OK else { return }
         throw ArsError(
-            .internal, code: "curl-option", "libcurl refused option \(option.rawValue): \(String(cString: curl_easy_strerror(code)))")
+            .internal, code: .curlOption, "libcurl refused option \(option.rawValue): \(String(cString: curl_easy_strerror(code)))")
     }
 
     /// Throws `ArsError(.internal)` when the multi interface reports a failure.
     private func check(_ code: CURLMcode) throws {
         guard code != CURLM_OK else { return }
-        throw ArsError(.internal, code: "curl-multi", "libcurl's transfer loop failed: \(String(cString: curl_multi_strerror(code)))")
+        throw ArsError(.internal, code: .curlMulti, "libcurl's transfer loop failed: \(String(cString: curl_multi_strerror(code)))")
     }
 }
 

@@ -28,15 +28,15 @@ enum CurlErrorMapping {
                 failure.osErrno == ECONNREFUSED || failure.osErrno == 0
                 ? "connection refused" : "could not connect: \(String(cString: strerror(failure.osErrno)))"
             return ArsError(
-                .remote, code: "connection-refused", "\(target): \(reason)",
+                .remote, code: .connectionRefused, "\(target): \(reason)",
                 hint: "check that the server is running and the base URL is right")
         case CURLE_COULDNT_RESOLVE_HOST:
             return ArsError(
-                .remote, code: "dns", "\(target): cannot resolve host \(host)",
+                .remote, code: .dns, "\(target): cannot resolve host \(host)",
                 hint: "check the host name in the URL and the network's DNS")
         case CURLE_COULDNT_RESOLVE_PROXY:
             return ArsError(
-                .remote, code: "dns", "\(target): cannot resolve the proxy's host",
+                .remote, code: .dns, "\(target): cannot resolve the proxy's host",
                 hint: "check http_proxy, https_proxy and all_proxy, or list the host in NO_PROXY")
         case CURLE_OPERATION_TIMEDOUT:
             return timeoutError(target: target, failure: failure, request: request, configuration: configuration)
@@ -45,7 +45,7 @@ enum CurlErrorMapping {
             CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CLIENTCERT:
             return ArsError(
-                .remote, code: "tls", "\(target): TLS failed: \(failure.detail)",
+                .remote, code: .tls, "\(target): TLS failed: \(failure.detail)",
                 hint: "ars always verifies certificates; check the URL's scheme and the server's certificate chain")
         case CURLE_GOT_NOTHING:
             return reset(target, "the server closed the connection without a response")
@@ -56,7 +56,7 @@ enum CurlErrorMapping {
         case CURLE_PARTIAL_FILE:
             return reset(target, "the connection closed before the whole response arrived")
         default:
-            return ArsError(.remote, code: "transport", "\(target): \(failure.detail) (curl error \(failure.code.rawValue))")
+            return ArsError(.remote, code: .transport, "\(target): \(failure.detail) (curl error \(failure.code.rawValue))")
         }
     }
 
@@ -70,19 +70,19 @@ enum CurlErrorMapping {
         let total = request.timeout ?? configuration.timeout
         if !failure.requestSent && configuration.connectTimeout <= total {
             return ArsError(
-                .remote, code: "connect-timeout",
+                .remote, code: .connectTimeout,
                 "\(target): could not connect within the \(seconds(configuration.connectTimeout)) connect timeout",
                 hint: "the host is unreachable or not accepting connections; check the URL and the network")
         }
         let phase = failure.requestSent ? "no complete response" : "could not connect"
         return ArsError(
-            .remote, code: "timeout", "\(target): \(phase) within the \(seconds(total)) timeout",
+            .remote, code: .timeout, "\(target): \(phase) within the \(seconds(total)) timeout",
             hint: "the server is slow or stuck; try again, or allow more time")
     }
 
     private static func reset(_ target: String, _ what: String) -> ArsError {
         ArsError(
-            .remote, code: "connection-reset", "\(target): \(what)",
+            .remote, code: .connectionReset, "\(target): \(what)",
             hint: "the server or something in between dropped the connection; try again")
     }
 

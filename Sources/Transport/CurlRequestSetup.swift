@@ -57,14 +57,14 @@ struct CurlHeaderList {
     /// Owned by whoever made it: free with `CurlConnection.release(_:)`.
     let list: UnsafeMutablePointer<curl_slist>?
 
-    /// Throws `ArsError(.invalidInput, code: "bad-header")` for a field that would break the
+    /// Throws `ArsError(.invalidInput, code: .badHeader)` for a field that would break the
     /// request framing; the message names the field, never its value.
     init(_ request: HTTPRequest) throws {
         var lines: [String] = []
         for header in request.headers {
             guard Self.isValid(header) else {
                 throw ArsError.invalidInput(
-                    "bad-header", "header field \(header.name.debugDescription) of \(request.method) request is malformed",
+                    .badHeader, "header field \(header.name.debugDescription) of \(request.method) request is malformed",
                     hint: "header names are tokens; values cannot contain line breaks")
             }
             // libcurl drops a field given as "Name:"; "Name;" sends it with an empty value.
@@ -79,7 +79,7 @@ struct CurlHeaderList {
         for line in lines {
             guard let extended = curl_slist_append(list, line) else {
                 curl_slist_free_all(list)
-                throw ArsError(.internal, code: "out-of-memory", "could not build the header list of \(request.method) request")
+                throw ArsError(.internal, code: .outOfMemory, "could not build the header list of \(request.method) request")
             }
             list = extended
         }

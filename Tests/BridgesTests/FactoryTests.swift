@@ -66,7 +66,7 @@ struct FactoryTests {
                   v01: {restBaseUrl: "https://a.invalid", namespace: a}
 
             """).validate()
-        #expect(problems.map(\.code) == ["config-range"])
+        #expect(problems.map(\.code) == [.configRange])
         #expect(problems.first?.message.contains("nodes.G14.bridge.timeout") == true)
     }
 }

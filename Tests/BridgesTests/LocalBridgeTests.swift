@@ -65,14 +65,14 @@ struct LocalBridgeTests {
         let bare = LocalBridge(node: localNode("lab"), environment: ["PATH": empty.path, "HOME": empty.path])
         let error = await arsError { _ = try await bare.run(.kubectl(["get", "pods"])) }
         #expect(error?.kind == .remote)
-        #expect(error?.code == "bridge-unavailable")
+        #expect(error?.code == .bridgeUnavailable)
         #expect(error?.message.contains("kubectl is not on PATH") == true)
         #expect(error?.message.contains("node lab") == true)
         #expect(error?.hint?.contains("nodes.lab.bridge.command") == true)
         #expect(error?.hint?.contains("install kubectl") == true)
 
         let missingPath = LocalBridge(node: localNode(command: empty.path + "/kubectl"), environment: ["PATH": empty.path])
-        #expect(await arsError { _ = try await missingPath.run(.kubectl([])) }?.code == "bridge-unavailable")
+        #expect(await arsError { _ = try await missingPath.run(.kubectl([])) }?.code == .bridgeUnavailable)
     }
 
     @Test("stdin bytes reach the command; megabytes in and out at once do not deadlock")
@@ -132,7 +132,7 @@ struct TimeoutTests {
         // Long before the command would have ended. The bound is generous on purpose: other suites
         // block Swift's cooperative pool (two threads on a two-core machine) for seconds at a time.
         #expect(elapsed(since: start) < 30)
-        #expect(error?.code == "bridge-timeout")
+        #expect(error?.code == .bridgeTimeout)
         #expect(error?.kind == .remote)
         #expect(error?.message.contains("within 0.5 s") == true)
         #expect(error?.message.contains("node lab") == true)
@@ -145,7 +145,7 @@ struct TimeoutTests {
         let bridge = LocalBridge(node: localNode(), environment: bridgeEnvironment(bin: folder.path, home: folder.path), terminationGrace: 0.3)
         let start = ContinuousClock.now
         let error = await arsError { _ = try await bridge.run(.script("trap '' TERM; sleep 120 & wait; sleep 120", in: folder.path, timeout: 0.3)) }
-        #expect(error?.code == "bridge-timeout")
+        #expect(error?.code == .bridgeTimeout)
         #expect(elapsed(since: start) < 30)
     }
 
@@ -154,7 +154,7 @@ struct TimeoutTests {
         let folder = try TemporaryDirectory("cat-timeout")
         let bridge = LocalBridge(node: localNode(timeout: 1), environment: bridgeEnvironment(bin: folder.path, home: folder.path), terminationGrace: 0.2)
         let error = await arsError { _ = try await bridge.run(.script("sleep 120", in: folder.path)) }
-        #expect(error?.code == "bridge-timeout")
+        #expect(error?.code == .bridgeTimeout)
         #expect(error?.message.contains("within 1 s") == true)
     }
 

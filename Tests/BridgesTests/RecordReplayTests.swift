@@ -14,7 +14,7 @@ private struct FixedTransport: HTTPTransport {
 private struct FailingBridge: RemoteBridge {
     let name = "failing"
     func run(_ command: RemoteCommand) async throws -> RemoteResult {
-        throw ArsError(.remote, code: "bridge-failed", "the replay reached a real bridge")
+        throw ArsError(.remote, code: .bridgeFailed, "the replay reached a real bridge")
     }
 }
 
@@ -76,7 +76,7 @@ struct RecordReplayTests {
 
         // Each exchange answers once; other nodes, targets, arguments or stdin are not recorded.
         let used = await arsError { _ = try await replayBridge.run(commands[0]) }
-        #expect(used?.code == "not-recorded")
+        #expect(used?.code == .notRecorded)
         #expect(used?.kind == .remote)
         #expect(used?.message.contains("trans G14:k3s kubectl get pods") == true)
         #expect(used?.hint?.contains("0 of 5 recorded exchanges are unused") == true)
@@ -99,7 +99,7 @@ struct RecordReplayTests {
             ("G14", RemoteCommand(target: .cluster, arguments: ["apply", "-f", "-"], stdin: Data("b".utf8))),
         ] {
             let error = await arsError { _ = try await ReplayBridge(node: node, replaying: replay).run(command) }
-            #expect(error?.code == "not-recorded", "\(node) \(command)")
+            #expect(error?.code == .notRecorded, "\(node) \(command)")
         }
         #expect(replay.unusedCount == 2)
     }
@@ -116,7 +116,7 @@ struct RecordReplayTests {
         let replay = try ReplayLog(file: file)
         let response = try await ReplayTransport(replaying: replay).send(HTTPRequest(url: "http://x/api/v1/tasks?limit=50"))
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"items": []}"#)
-        #expect(await arsError { _ = try await ReplayBridge(node: "G14", replaying: try ReplayLog(file: file)).run(.kubectl(["get", "pods"])) }?.code == "not-recorded")
+        #expect(await arsError { _ = try await ReplayBridge(node: "G14", replaying: try ReplayLog(file: file)).run(.kubectl(["get", "pods"])) }?.code == .notRecorded)
     }
 
     @Test("ars run --record keeps node commands and --replay serves them without the node")

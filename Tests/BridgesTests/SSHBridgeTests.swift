@@ -87,7 +87,7 @@ struct SSHBridgeTests {
         let bridge = SSHBridge(node: server.node("G14", port: port), environment: server.environment)
         let error = await arsError { _ = try await bridge.run(.kubectl(["get", "pods"])) }
         #expect(error?.kind == .remote)
-        #expect(error?.code == "bridge-failed")
+        #expect(error?.code == .bridgeFailed)
         #expect(error?.message.contains("node G14") == true)
         #expect(error?.message.contains("127.0.0.1") == true)
         #expect(error?.message.contains("Connection refused") == true)
@@ -102,7 +102,7 @@ struct SSHBridgeTests {
         let knownHosts = try empty.file("known_hosts", "")
         let bridge = SSHBridge(node: server.node("G14", knownHosts: knownHosts), environment: server.environment)
         let error = await arsError { _ = try await bridge.run(.script("true", in: "/")) }
-        #expect(error?.code == "bridge-failed")
+        #expect(error?.code == .bridgeFailed)
         #expect(error?.message.contains("Host key verification failed") == true)
     }
 
@@ -110,7 +110,7 @@ struct SSHBridgeTests {
     func missingClient() async throws {
         let node = NodeSettings(name: "G14", bridge: BridgeSettings(kind: .ssh, host: "g14"))
         let error = await arsError { _ = try await SSHBridge(node: node, environment: ["PATH": "/nonexistent"]).run(.kubectl([])) }
-        #expect(error?.code == "bridge-unavailable")
+        #expect(error?.code == .bridgeUnavailable)
         #expect(error?.message.contains("ssh is not on PATH") == true)
         #expect(error?.hint?.contains("openssh-client") == true)
     }
@@ -121,7 +121,7 @@ struct SSHBridgeTests {
         let bridge = SSHBridge(node: server.node(), environment: server.environment, terminationGrace: 0.5)
         let start = ContinuousClock.now
         let error = await arsError { _ = try await bridge.run(.script("sleep 60", in: "/", timeout: 1)) }
-        #expect(error?.code == "bridge-timeout")
+        #expect(error?.code == .bridgeTimeout)
         #expect(elapsed(since: start) < 30)  // the remote sleep would take 60 s
 
         let task = Task { try await bridge.run(.script("sleep 60", in: "/")) }

@@ -45,7 +45,7 @@ struct TransBridgeTests {
     @Test("a missing trans is bridge-unavailable, naming what to install or configure")
     func missingTrans() async throws {
         let error = await arsError { _ = try await TransBridge(node: node, environment: ["PATH": "/nonexistent"]).run(.kubectl(["get", "pods"])) }
-        #expect(error?.code == "bridge-unavailable")
+        #expect(error?.code == .bridgeUnavailable)
         #expect(error?.kind == .remote)
         #expect(error?.message.contains("trans is not on PATH") == true)
         #expect(error?.hint?.contains("nodes.G14.bridge.command") == true)

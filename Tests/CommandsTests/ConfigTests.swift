@@ -54,7 +54,7 @@ struct ConfigTests {
     func syntax() {
         let found = problems("defaults:\n  node: G14\n  lane: [v01\nnodes: {}\n")
         #expect(found.count == 1)
-        #expect(found.first?.code == "yaml-syntax")
+        #expect(found.first?.code == .yamlSyntax)
         #expect(found.first?.location?.line == 4)
     }
 
@@ -141,7 +141,7 @@ struct ConfigTests {
             """
         let found = problems(hostile)
         let messages = found.map(\.message)
-        #expect(found.allSatisfy { $0.code == "config-unsafe" }, "\(found.map(\.code))")
+        #expect(found.allSatisfy { $0.code == .configUnsafe }, "\(found.map(\.code))")
         #expect(messages.contains { $0.contains("auth.apiKeyEnv 'GITHUB_TOKEN'") })
         #expect(messages.contains { $0.contains("'./tools/kubectl' is a relative path") })
         #expect(messages.contains { $0.contains("plain http to collector.example.com") })

@@ -322,7 +322,7 @@ struct InterpolationTests {
             _ = try Interpolation.expand("--x=${taks.id}", at: location, in: scope)
             Issue.record("expected an error")
         } catch {
-            #expect(error.code == "unknown-variable")
+            #expect(error.code == .unknownVariable)
             #expect(error.message == "unknown variable 'taks'; did you mean 'task'?")
             #expect(error.location == SourceLocation(file: "s.ars", line: 4, column: 16, lineText: "echo --x=${taks.id}"))
         }
@@ -470,7 +470,7 @@ struct ExpressionErrorTests {
     func located(text: String, column: Int, code: String, message: String) throws {
         let error = try #require(failure(text))
         #expect(error.kind == .invalidInput)
-        #expect(error.code == code)
+        #expect(error.code.rawValue == code)
         #expect(error.message == message)
         #expect(error.location?.column == column)
         #expect(error.location?.file == "t.ars")

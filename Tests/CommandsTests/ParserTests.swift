@@ -87,7 +87,7 @@ struct ParserTests {
             let invocation = try parser.parse(line: line)
             Issue.record("expected '\(line)' to fail, got \(invocation.signature.name)")
         } catch {
-            #expect(error.code == code)
+            #expect(error.code.rawValue == code)
             #expect(error.message == message)
             if let hint { #expect(error.hint?.contains(hint) == true, "hint was: \(error.hint ?? "nil")") }
             #expect(error.exitCode == 2)
@@ -122,7 +122,7 @@ struct ParserTests {
             try CommandParser.checkRequired(invocation)
             Issue.record("expected missing-argument")
         } catch {
-            #expect(error.code == "missing-argument")
+            #expect(error.code == .missingArgument)
             #expect(error.hint?.contains("use task") == true)
         }
     }

@@ -44,7 +44,7 @@ private final class SleepRecorder: Sendable {
 struct RetryTests {
     let get = HTTPRequest(url: "http://127.0.0.1/v1/tasks")
     let post = HTTPRequest(method: "POST", url: "http://127.0.0.1/v1/tasks", body: Data("{}".utf8))
-    static let refused = ArsError(.remote, code: "connection-refused", "GET http://127.0.0.1/v1/tasks: connection refused")
+    static let refused = ArsError(.remote, code: .connectionRefused, "GET http://127.0.0.1/v1/tasks: connection refused")
 
     /// A retrying transport over a script, with instant recorded sleeps and a fixed jitter.
     private func retrying(_ outcomes: [ScriptedTransport.Outcome], random: Double = 1) -> (
@@ -71,7 +71,7 @@ struct RetryTests {
         "a GET is retried on connection errors, but not on a total timeout, DNS, TLS or cancellation",
         arguments: ["connection-refused", "connect-timeout", "connection-reset", "timeout", "dns", "tls", "transport"])
     func connectionErrors(code: String) async throws {
-        let (transport, inner, _) = retrying([.failure(ArsError(.remote, code: code, "GET http://127.0.0.1/v1/tasks: failed"))])
+        let (transport, inner, _) = retrying([.failure(ArsError(.remote, code: ErrorCode.all.first { $0.rawValue == code }!, "GET http://127.0.0.1/v1/tasks: failed"))])
         let retried = ["connection-refused", "connect-timeout", "connection-reset"].contains(code)
         if retried {
             #expect(try await transport.send(get).status == 200)
@@ -98,7 +98,7 @@ struct RetryTests {
 
     @Test("each retry is announced before its wait, naming the request, the reason and the attempt")
     func retriesAreAnnounced() async throws {
-        let inner = ScriptedTransport([.status(503), .failure(ArsError(.remote, code: "connection-reset", "reset"))])
+        let inner = ScriptedTransport([.status(503), .failure(ArsError(.remote, code: .connectionReset, "reset"))])
         let said = Said()
         let transport = RetryingTransport(wrapping: inner, policy: RetryPolicy(sleep: { _ in }), announce: { said.append($0) })
         #expect(try await transport.send(get).status == 200)
@@ -134,7 +134,7 @@ struct RetryTests {
             _ = try await errorTransport.send(get)
             Issue.record("expected an error")
         } catch let error as ArsError {
-            #expect(error.code == "connection-refused")
+            #expect(error.code == .connectionRefused)
             #expect(error.message == "GET http://127.0.0.1/v1/tasks: connection refused (after 3 attempts)")
         }
         #expect(errorInner.requests.count == 3)

@@ -39,7 +39,7 @@ struct TerminalSafetyTests {
     @Test("errors escape what they quote: the user's input, a server's message, the hint")
     func errorsAreEscaped() {
         let error = ArsError.usage(
-            "bad-value", "unknown resource kind 'ta\u{1B}]0;owned\u{7}sk'", hint: "server said \u{202E}gnirts",
+            .badValue, "unknown resource kind 'ta\u{1B}]0;owned\u{7}sk'", hint: "server said \u{202E}gnirts",
             location: SourceLocation(column: 5, lineText: "get ta\u{1B}]0;owned\u{7}sk/t-1"))
         let text = ErrorReport.render(error)
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(text)")

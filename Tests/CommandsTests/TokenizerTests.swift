@@ -33,7 +33,7 @@ struct TokenizerTests {
             _ = try Tokenizer.tokenize(line)
             Issue.record("expected an error for \(line)")
         } catch {
-            #expect(error.code == "unterminated-quote")
+            #expect(error.code == .unterminatedQuote)
             #expect(error.message == "unterminated \(kind) quote")
             #expect(error.location?.column == column)
             #expect(error.exitCode == 2)

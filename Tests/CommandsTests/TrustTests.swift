@@ -28,7 +28,7 @@ struct TrustTests {
             try Identifier.check(id, "task id")
         } catch {
             #expect(error.kind == .usage)
-            #expect(error.code == "bad-id")
+            #expect(error.code == .badId)
             #expect(error.message.contains("nothing was sent"))
         }
     }
@@ -86,7 +86,7 @@ struct TrustTests {
     @Test("errors are redacted and escaped on stderr, the caret still under the column")
     func errorsAreSafe() {
         let error = ArsError.usage(
-            "bad-id", "task id 't\u{1B}[31m1' is not valid; key sk-0123456789",
+            .badId, "task id 't\u{1B}[31m1' is not valid; key sk-0123456789",
             hint: "\u{202E}hint", location: SourceLocation(line: 1, column: 10, lineText: "get task/\u{1B}x"))
         let text = ErrorReport.render(error, redact: { $0.replacingOccurrences(of: "sk-0123456789", with: "[REDACTED]") })
         #expect(text.contains(#"'t\x1b[31m1'"#))

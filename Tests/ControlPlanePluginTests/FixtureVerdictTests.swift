@@ -103,8 +103,8 @@ import Testing
         #expect(Kube.bytes("10Gi") == 10_737_418_240)
         #expect(Kube.bytes("500M") == 500_000_000)
         #expect(Kube.bytes("") == nil)
-        #expect(Kube.age(17 * 60 + 23) == "17m23s")
-        #expect(Kube.age(16 * 3600 + 28 * 60 + 48) == "16h28m48s")
+        #expect(Durations.age(17 * 60 + 23) == "17m23s")
+        #expect(Durations.age(16 * 3600 + 28 * 60 + 48) == "16h28m48s")
         #expect(Kube.humanBytes(1_073_741_824) == "1.0 GiB")
     }
 

@@ -81,7 +81,7 @@ import Testing
 
     @Test("a malformed line is a usage error, not a refusal")
     func malformed() {
-        #expect(refusal("")?.code == "missing-argument")
+        #expect(refusal("")?.code == .missingArgument)
         #expect(refusal("-n")?.kind == .usage)
         #expect(refusal("get pods -n")?.kind == .usage)
     }

@@ -53,7 +53,7 @@ struct QueuePluginTests {
     func badReferences() {
         #expect(throws: ArsError.self) { try ResourceReference.parse("tsak/t-1", nil) }
         do { _ = try ResourceReference.parse("tsak/t-1", nil) } catch { #expect(error.hint?.hasPrefix("did you mean 'task'") == true) }
-        do { _ = try ResourceReference.parse("task/", nil) } catch { #expect(error.code == "missing-id") }
+        do { _ = try ResourceReference.parse("task/", nil) } catch { #expect(error.code == .missingId) }
         do { _ = try ResourceReference.parse("run/r-1", nil, allowed: [.task, .command]) } catch { #expect(error.message == "this command takes task or command, not run") }
     }
 

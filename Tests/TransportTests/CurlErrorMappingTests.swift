@@ -30,7 +30,7 @@ struct CurlErrorMappingTests {
         ]
         for (code, name) in expected {
             let error = mapped(code)
-            #expect(error.code == name, "curl error \(code.rawValue)")
+            #expect(error.code.rawValue == name, "curl error \(code.rawValue)")
             #expect(error.kind == .remote)
             #expect(error.message.hasPrefix("GET https://api.example.test/v1/tasks: "))
         }
@@ -49,7 +49,7 @@ struct CurlErrorMappingTests {
     @Test("a failed connect that was not refused says what the system reported")
     func unreachable() {
         let error = mapped(CURLE_COULDNT_CONNECT, osErrno: EHOSTUNREACH)
-        #expect(error.code == "connection-refused")
+        #expect(error.code == .connectionRefused)
         #expect(error.message == "GET https://api.example.test/v1/tasks: could not connect: No route to host")
     }
 
@@ -59,7 +59,7 @@ struct CurlErrorMappingTests {
             mapped(CURLE_OPERATION_TIMEDOUT, requestSent: false).message
                 == "GET https://api.example.test/v1/tasks: could not connect within the 10 s connect timeout")
         let late = mapped(CURLE_OPERATION_TIMEDOUT, requestSent: true)
-        #expect(late.code == "timeout")
+        #expect(late.code == .timeout)
         #expect(late.message == "GET https://api.example.test/v1/tasks: no complete response within the 60 s timeout")
     }
 

@@ -11,7 +11,7 @@ struct TransportErrorTests {
         let url = "http://127.0.0.1:\(closed.port)/v1/tasks"
         let error = try #require(await arsError(sending: HTTPRequest(url: url), with: try makeTransport()))
         #expect(error.kind == .remote)
-        #expect(error.code == "connection-refused")
+        #expect(error.code == .connectionRefused)
         #expect(error.message == "GET \(url): connection refused")
         #expect(error.exitCode == 3)
     }
@@ -21,7 +21,7 @@ struct TransportErrorTests {
         let stalled = try StalledListener()
         let url = "http://127.0.0.1:\(stalled.port)/v1/tasks"
         let error = try #require(await arsError(sending: HTTPRequest(url: url), with: try makeTransport(connectTimeout: 0.3)))
-        #expect(error.code == "connect-timeout")
+        #expect(error.code == .connectTimeout)
         #expect(error.message == "GET \(url): could not connect within the 0.3 s connect timeout")
     }
 
@@ -30,7 +30,7 @@ struct TransportErrorTests {
         let stalled = try StalledListener()
         let url = "http://127.0.0.1:\(stalled.port)/x"
         let error = try #require(await arsError(sending: HTTPRequest(url: url, timeout: 0.3), with: try makeTransport(connectTimeout: 10)))
-        #expect(error.code == "timeout")
+        #expect(error.code == .timeout)
         #expect(error.message == "GET \(url): could not connect within the 0.3 s timeout")
     }
 
@@ -40,7 +40,7 @@ struct TransportErrorTests {
         defer { server.stop() }
         let url = server.baseURL + "/delay/3000"
         let error = try #require(await arsError(sending: HTTPRequest(method: "POST", url: url, timeout: 0.3), with: try makeTransport()))
-        #expect(error.code == "timeout")
+        #expect(error.code == .timeout)
         #expect(error.message == "POST \(url): no complete response within the 0.3 s timeout")
     }
 
@@ -50,7 +50,7 @@ struct TransportErrorTests {
         defer { server.stop() }
         let error = try #require(
             await arsError(sending: HTTPRequest(url: server.baseURL + "/delay/3000"), with: try makeTransport(timeout: 0.25)))
-        #expect(error.code == "timeout")
+        #expect(error.code == .timeout)
         #expect(error.message.hasSuffix("within the 0.25 s timeout"))
     }
 
@@ -60,10 +60,10 @@ struct TransportErrorTests {
         defer { server.stop() }
         let transport = try makeTransport()
         let dropped = try #require(await arsError(sending: HTTPRequest(url: server.baseURL + "/drop"), with: transport))
-        #expect(dropped.code == "connection-reset")
+        #expect(dropped.code == .connectionReset)
         #expect(dropped.message == "GET \(server.baseURL)/drop: the server closed the connection without a response")
         let truncated = try #require(await arsError(sending: HTTPRequest(url: server.baseURL + "/truncate"), with: transport))
-        #expect(truncated.code == "connection-reset")
+        #expect(truncated.code == .connectionReset)
         #expect(truncated.message == "GET \(server.baseURL)/truncate: the connection closed before the whole response arrived")
         let after = try await transport.send(HTTPRequest(url: server.baseURL + "/fine"))
         #expect(after.status == 200)
@@ -75,7 +75,7 @@ struct TransportErrorTests {
         defer { server.stop() }
         let url = "https://127.0.0.1:\(server.port)/v1/tasks"
         let error = try #require(await arsError(sending: HTTPRequest(url: url), with: try makeTransport()))
-        #expect(error.code == "tls")
+        #expect(error.code == .tls)
         #expect(error.message.hasPrefix("GET \(url): TLS failed: "))
     }
 
@@ -86,7 +86,7 @@ struct TransportErrorTests {
         let server = try SelfSignedTLSServer()
         let url = "https://127.0.0.1:\(server.port)/"
         let error = try #require(await arsError(sending: HTTPRequest(url: url), with: try makeTransport()))
-        #expect(error.code == "tls")
+        #expect(error.code == .tls)
         #expect(error.message == "GET \(url): TLS failed: SSL certificate problem: self-signed certificate")
     }
 
@@ -96,7 +96,7 @@ struct TransportErrorTests {
         defer { server.stop() }
         let request = HTTPRequest(url: server.baseURL + "/", headers: [HTTPHeader("X-Note", "a\r\nInjected: yes")])
         let error = try #require(await arsError(sending: request, with: try makeTransport()))
-        #expect(error.code == "bad-header")
+        #expect(error.code == .badHeader)
         #expect(error.message.contains("X-Note"))
         #expect(!error.message.contains("Injected"))
         #expect(server.requests.isEmpty)
@@ -126,7 +126,7 @@ struct TransportErrorTests {
         let broken = HTTPRequest(url: server.baseURL + "/", headers: [HTTPHeader("Authorization", "Bearer \(secret)\n")])
         errors.append(try #require(await arsError(sending: broken, with: transport)))
         #expect(
-            Set(errors.map(\.code)) == [
+            Set(errors.map(\.code.rawValue)) == [
                 "connection-refused", "connect-timeout", "tls", "timeout", "connection-reset", "transport", "bad-header",
             ])
         for error in errors {

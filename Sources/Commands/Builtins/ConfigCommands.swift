@@ -63,7 +63,7 @@ struct ConfigValidateCommand: Command {
     func run(_ options: Options, in session: Session) async throws -> CommandOutput {
         let path = options.path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ArsError.invalidInput("config-unreadable", "cannot read \(path)", hint: "check that the file exists and is readable")
+            throw ArsError.invalidInput(.configUnreadable, "cannot read \(path)", hint: "check that the file exists and is readable")
         }
         let problems = ConfigValidator(
             file: options.shown, text: String(decoding: data, as: UTF8.self), environment: session.environment
@@ -75,7 +75,7 @@ struct ConfigValidateCommand: Command {
                 problems.map { problem in
                     .object([
                         "line": .int(problem.location?.line ?? 0), "column": .int(problem.location?.column ?? 0),
-                        "code": .string(problem.code), "message": .string(problem.message), "hint": .optional(problem.hint),
+                        "code": .string(problem.code.rawValue), "message": .string(problem.message), "hint": .optional(problem.hint),
                     ])
                 }),
         ])
@@ -85,7 +85,7 @@ struct ConfigValidateCommand: Command {
         let report = String(problems.map { ErrorReport.render($0) }.joined().dropLast())
         return CommandOutput(
             value, human: [.text(report), .summary("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(path)")],
-            status: ArsError.invalidInput("", "").exitCode)
+            status: ArsError.invalidInput(.configType, "").exitCode)
     }
 }
 
@@ -110,7 +110,7 @@ struct ConfigTrustCommand: Command {
         let (given, path) = file
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ArsError.invalidInput(
-                "config-unreadable", "cannot read \(given)", hint: "run it in the folder that holds config/agentrun.yaml, or name the file")
+                .configUnreadable, "cannot read \(given)", hint: "run it in the folder that holds config/agentrun.yaml, or name the file")
         }
         let text = String(decoding: data, as: UTF8.self)
         let problems = ConfigValidator(file: given, text: text, environment: session.environment).validate()

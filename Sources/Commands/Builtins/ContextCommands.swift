@@ -13,7 +13,7 @@ struct UseNodeCommand: Command {
         let catalog = try session.config().catalog
         guard let node = catalog.node(name) else {
             throw ArsError.usage(
-                "unknown-node", "unknown node '\(name)'",
+                .unknownNode, "unknown node '\(name)'",
                 hint: Suggestions.hint(for: name, in: catalog.nodes.map(\.name)) ?? "nodes: \(catalog.nodes.map(\.name).joined(separator: ", "))")
         }
         return node
@@ -60,7 +60,7 @@ struct UseTaskCommand: Command {
         let given = invocation.argument("id") ?? ""
         let id = given.hasPrefix("task/") ? String(given.dropFirst("task/".count)) : given
         guard !id.isEmpty, !id.contains("/"), !id.contains(where: \.isWhitespace) else {
-            throw ArsError.usage("bad-value", "'\(given)' is not a task id", hint: "write it as t-42 or task/t-42")
+            throw ArsError.usage(.badValue, "'\(given)' is not a task id", hint: "write it as t-42 or task/t-42")
         }
         return id == "-" ? nil : id
     }

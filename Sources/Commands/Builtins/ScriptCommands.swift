@@ -34,12 +34,12 @@ struct RunScriptCommand: Command {
         var vars: [String: String] = [:]
         for pair in invocation.optionList("var") {
             guard let equals = pair.firstIndex(of: "=") else {
-                throw ArsError.usage("bad-value", "--var needs NAME=VALUE, got '\(pair)'")
+                throw ArsError.usage(.badValue, "--var needs NAME=VALUE, got '\(pair)'")
             }
             vars[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
         if invocation.option("record") != nil && invocation.option("replay") != nil {
-            throw ArsError.usage("bad-value", "--record and --replay exclude each other")
+            throw ArsError.usage(.badValue, "--record and --replay exclude each other")
         }
         let script = try ScriptParser(registry: session.registry).parse(file: invocation.argument("file") ?? "", relativeTo: session.currentDirectory)
         return Options(
@@ -96,7 +96,7 @@ struct RunScriptCommand: Command {
             written.append(junit)
         }
         let output = CommandOutput(EvidenceReport.json(result), human: summary(result, written: written), status: result.status)
-        if let failure = result.failure, failure.code != "require-failed" {
+        if let failure = result.failure, failure.code != .requireFailed {
             // Show what ran and what held, then the error that stopped the script.
             session.emit?(CommandOutput(.null, human: output.human))
             throw failure
@@ -116,7 +116,7 @@ struct RunScriptCommand: Command {
             }
             blocks.append(.text(line))
         }
-        if let failure = result.failure, failure.code == "require-failed" {
+        if let failure = result.failure, failure.code == .requireFailed {
             blocks.append(.summary("stopped: \(failure.message) (\(failure.location?.description ?? ""))"))
         } else if let exit = result.exitRequest {
             blocks.append(.summary("\(result.script.file): exited with \(exit)"))
@@ -148,7 +148,7 @@ struct RunScriptCommand: Command {
             for file in files {
                 var isDirectory: ObjCBool = false
                 if manager.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                    throw ArsError.invalidInput("evidence-write", "cannot write \(file.path): it is a folder; nothing was written")
+                    throw ArsError.invalidInput(.evidenceWrite, "cannot write \(file.path): it is a folder; nothing was written")
                 }
                 try manager.createDirectory(atPath: (file.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 let temporary = file.path + ".tmp-\(getpid())"
@@ -158,14 +158,14 @@ struct RunScriptCommand: Command {
             for file in staged {
                 // rename(2) replaces the old file in one step.
                 guard rename(file.temporary, file.path) == 0 else {
-                    throw ArsError.invalidInput("evidence-write", "cannot write \(file.path): \(String(cString: strerror(errno)))")
+                    throw ArsError.invalidInput(.evidenceWrite, "cannot write \(file.path): \(String(cString: strerror(errno)))")
                 }
             }
         } catch {
             for file in staged { try? manager.removeItem(atPath: file.temporary) }
             if let error = error as? ArsError { throw error }
             throw ArsError.invalidInput(
-                "evidence-write", "cannot write \(files.map(\.path).joined(separator: ", ")): \(error.localizedDescription); nothing was written")
+                .evidenceWrite, "cannot write \(files.map(\.path).joined(separator: ", ")): \(error.localizedDescription); nothing was written")
         }
     }
 }
@@ -188,7 +188,7 @@ struct CheckScriptCommand: Command {
         let value = Value.object([
             "file": .string(file), "valid": .bool(problems.isEmpty),
             "statements": .int(script.statements.count), "params": .array(script.params.map { .string($0.name) }),
-            "problems": .array(problems.map { .object(["location": .optional($0.location?.description), "code": .string($0.code), "message": .string($0.message), "hint": .optional($0.hint)]) }),
+            "problems": .array(problems.map { .object(["location": .optional($0.location?.description), "code": .string($0.code.rawValue), "message": .string($0.message), "hint": .optional($0.hint)]) }),
         ])
         guard !problems.isEmpty else {
             return CommandOutput(value, human: [.summary("\(file): ok (\(script.statements.count) statements, params: \(script.params.map(\.name).joined(separator: ", ").nonEmpty ?? "none"))")])

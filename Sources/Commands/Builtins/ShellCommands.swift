@@ -22,7 +22,7 @@ struct HelpCommand: Command {
         }
         let names = registry.visibleCommands().map(\.signature.name)
         throw ArsError.usage(
-            "unknown-command", "no command '\(words.joined(separator: " "))'",
+            .unknownCommand, "no command '\(words.joined(separator: " "))'",
             hint: Suggestions.hint(for: words.joined(separator: " "), in: names) ?? "type 'help' to see the commands")
     }
 }
@@ -38,7 +38,7 @@ struct HistoryCommand: Command {
     /// How many of the last lines to show; nil shows them all.
     func resolve(_ invocation: Invocation, in session: Session) throws -> Int? {
         guard let limit = invocation.intOption("limit") else { return nil }
-        guard limit >= 0 else { throw ArsError.usage("bad-value", "--limit must be 0 or more (got \(limit))") }
+        guard limit >= 0 else { throw ArsError.usage(.badValue, "--limit must be 0 or more (got \(limit))") }
         return limit
     }
 

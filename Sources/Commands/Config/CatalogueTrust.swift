@@ -50,7 +50,7 @@ public struct CatalogueTrust: Sendable {
             guard rename(temporary, recordFile) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
             throw ArsError.invalidInput(
-                "trust-write", "cannot record the trust in \(recordFile): \(error.localizedDescription)",
+                .trustWrite, "cannot record the trust in \(recordFile): \(error.localizedDescription)",
                 hint: "check that the folder is writable")
         }
     }

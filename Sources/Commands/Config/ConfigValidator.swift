@@ -24,7 +24,7 @@ public struct ConfigValidator {
         } catch {
             return [
                 problem(
-                    "yaml-syntax", "YAML syntax error: \(error.message)", at: error.position,
+                    .yamlSyntax, "YAML syntax error: \(error.message)", at: error.position,
                     hint: "fix the YAML at this position")
             ]
         }
@@ -42,7 +42,7 @@ public struct ConfigValidator {
         let name = path.isEmpty ? "the file" : "'\(path)'"
         func wrongType() {
             problems.append(
-                problem("config-type", "\(name) must be \(type.labelWithArticle), not \(article(value.typeName)) \(value.typeName)", at: at)
+                problem(.configType, "\(name) must be \(type.labelWithArticle), not \(article(value.typeName)) \(value.typeName)", at: at)
             )
         }
         switch type {
@@ -57,12 +57,12 @@ public struct ConfigValidator {
             guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
                 return problems.append(
                     problem(
-                        "config-url", "\(name) must be an http(s) URL, got '\(CatalogueSafety.displayURL(text))'", at: at, showLine: false))
+                        .configUrl, "\(name) must be an http(s) URL, got '\(CatalogueSafety.displayURL(text))'", at: at, showLine: false))
             }
             if url.user != nil || url.password != nil || url.query != nil || url.fragment != nil {
                 problems.append(
                     problem(
-                        "config-unsafe",
+                        .configUnsafe,
                         "\(name) carries credentials, a query or a fragment (\(CatalogueSafety.displayURL(text))): ars would print and send them",
                         at: at, hint: "give the bare base URL; the API key comes from auth.apiKeyEnv or auth.apiKeyFile", showLine: false))
             }
@@ -72,7 +72,7 @@ public struct ConfigValidator {
                 let suggestion = Suggestions.closest(to: text, in: choices, limit: 1).first.map { "did you mean '\($0)'? " } ?? ""
                 problems.append(
                     problem(
-                        "config-choice", "\(name) is '\(text)', which is not one of: \(choices.joined(separator: ", "))", at: at,
+                        .configChoice, "\(name) is '\(text)', which is not one of: \(choices.joined(separator: ", "))", at: at,
                         hint: suggestion + "use one of the listed values"))
             }
         case .object(let fields):
@@ -84,7 +84,7 @@ public struct ConfigValidator {
                     let keyAt = document.keyPositions[childPath] ?? at
                     problems.append(
                         problem(
-                            "config-unknown-key", "unknown key '\(key)'" + (path.isEmpty ? "" : " in '\(path)'"), at: keyAt,
+                            .configUnknownKey, "unknown key '\(key)'" + (path.isEmpty ? "" : " in '\(path)'"), at: keyAt,
                             hint: Suggestions.hint(for: key, in: known) ?? "known keys here: \(known.joined(separator: ", "))"))
                     continue
                 }
@@ -93,14 +93,14 @@ public struct ConfigValidator {
             for field in fields where field.required && object[field.name] == nil {
                 problems.append(
                     problem(
-                        "config-missing-key", "\(name) is missing the required key '\(field.name)' (\(field.summary))",
+                        .configMissingKey, "\(name) is missing the required key '\(field.name)' (\(field.summary))",
                         at: document.keyPositions[path] ?? at,
                         hint: "add '\(field.name):' under \(path.isEmpty ? "the top level" : "'\(path)'")"))
             }
         case .map(let keyName, let valueType):
             guard let object = value.objectValue else { return wrongType() }
             if object.isEmpty {
-                problems.append(problem("config-empty", "\(name) must name at least one \(keyName)", at: at))
+                problems.append(problem(.configEmpty, "\(name) must name at least one \(keyName)", at: at))
             }
             for (key, child) in object {
                 check(child, against: valueType, path: path.isEmpty ? key : "\(path).\(key)", document: document, into: &problems)
@@ -119,14 +119,14 @@ public struct ConfigValidator {
                     let lanes = nodeValue.lookup("lanes")?.objectValue?.keys ?? []
                     problems.append(
                         problem(
-                            "config-reference", "defaults.lane '\(lane)' is not a lane of node '\(node)'",
+                            .configReference, "defaults.lane '\(lane)' is not a lane of node '\(node)'",
                             at: document.valuePositions["defaults.lane"]!,
                             hint: Suggestions.hint(for: lane, in: lanes) ?? "lanes of \(node): \(lanes.joined(separator: ", "))"))
                 }
             } else {
                 problems.append(
                     problem(
-                        "config-reference", "defaults.node '\(node)' is not one of the nodes",
+                        .configReference, "defaults.node '\(node)' is not one of the nodes",
                         at: document.valuePositions["defaults.node"]!,
                         hint: Suggestions.hint(for: node, in: nodes.keys) ?? "nodes: \(nodes.keys.joined(separator: ", "))"))
             }
@@ -134,14 +134,14 @@ public struct ConfigValidator {
         for (name, node) in nodes where node.lookup("bridge.kind")?.stringValue == "ssh" && node.lookup("bridge.host") == nil {
             problems.append(
                 problem(
-                    "config-missing-key", "node '\(name)' uses the ssh bridge but has no bridge.host",
+                    .configMissingKey, "node '\(name)' uses the ssh bridge but has no bridge.host",
                     at: document.valuePositions["nodes.\(name).bridge"]!, hint: "add 'host:' under bridge"))
         }
         for (name, node) in nodes {
             if let timeout = node.lookup("bridge.timeout")?.intValue, timeout <= 0 {
                 problems.append(
                     problem(
-                        "config-range", "nodes.\(name).bridge.timeout must be a positive number of seconds, got \(timeout)",
+                        .configRange, "nodes.\(name).bridge.timeout must be a positive number of seconds, got \(timeout)",
                         at: document.valuePositions["nodes.\(name).bridge.timeout"] ?? YAML.Position(line: 1, column: 1),
                         hint: "leave it out for the default (120)"))
             }
@@ -160,7 +160,7 @@ public struct ConfigValidator {
         {
             problems.append(
                 problem(
-                    "config-unsafe",
+                    .configUnsafe,
                     "auth.apiKeyEnv '\(keyEnv)' is not a variable ars sends as the AgentRun API key (allowed: HWLAB_API_KEY and ARS_*)",
                     at: at("auth.apiKeyEnv"),
                     hint: "if this variable really holds your AgentRun key, allow it yourself: export ARS_ALLOW_KEY_ENV=\(keyEnv)"))
@@ -169,7 +169,7 @@ public struct ConfigValidator {
             if let command = node.lookup("bridge.command")?.stringValue, !CatalogueSafety.isAllowedProgram(command) {
                 problems.append(
                     problem(
-                        "config-unsafe",
+                        .configUnsafe,
                         "nodes.\(name).bridge.command '\(command)' is a relative path: it would run a program of whatever folder ars runs in",
                         at: at("nodes.\(name).bridge.command"), hint: "use an absolute path, or a bare name that is looked up on PATH"))
             }
@@ -177,7 +177,7 @@ public struct ConfigValidator {
                 if let word = node.lookup("bridge.\(key)")?.stringValue, !CatalogueSafety.isPlainSSHWord(word) {
                     problems.append(
                         problem(
-                            "config-unsafe",
+                            .configUnsafe,
                             "nodes.\(name).bridge.\(key) '\(word)' starts with '-' or holds white space or control characters: ssh would read it as an option",
                             at: at("nodes.\(name).bridge.\(key)"), hint: "give a host name or address (and a login name) as they are"))
                 }
@@ -188,7 +188,7 @@ public struct ConfigValidator {
                 else { continue }
                 problems.append(
                     problem(
-                        "config-unsafe",
+                        .configUnsafe,
                         "nodes.\(name).lanes.\(laneName).restBaseUrl is plain http to \(host): the API key would cross the network in clear text",
                         at: at("nodes.\(name).lanes.\(laneName).restBaseUrl"),
                         hint: "use https (plain http is allowed only to this machine: localhost, 127.0.0.0/8, ::1)"))
@@ -200,7 +200,7 @@ public struct ConfigValidator {
 
     /// A problem at a position; `showLine: false` leaves the offending line out of the message
     /// (it may hold credentials).
-    private func problem(_ code: String, _ message: String, at position: YAML.Position, hint: String? = nil, showLine: Bool = true)
+    private func problem(_ code: ErrorCode, _ message: String, at position: YAML.Position, hint: String? = nil, showLine: Bool = true)
         -> ArsError
     {
         let lineText = showLine && position.line - 1 < lines.count ? String(lines[position.line - 1]) : nil

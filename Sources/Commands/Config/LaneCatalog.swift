@@ -190,12 +190,12 @@ public enum ConfigLoader {
             }
             if candidate.source == "--config" || candidate.source == "$ARS_CONFIG" {
                 throw ArsError.invalidInput(
-                    "config-not-found", "config file \(candidate.path) (from \(candidate.source)) does not exist",
+                    .configNotFound, "config file \(candidate.path) (from \(candidate.source)) does not exist",
                     hint: "check the path, or copy config/agentrun.yaml from the ars repository")
             }
         }
         throw ArsError.invalidInput(
-            "config-not-found", notices.isEmpty ? "no lane catalogue found" : "no trusted lane catalogue found",
+            .configNotFound, notices.isEmpty ? "no lane catalogue found" : "no trusted lane catalogue found",
             hint: (notices.isEmpty ? "" : "./config/agentrun.yaml is not trusted: read it, then run 'ars config trust'; ")
                 + "looked in " + candidates.map(\.path).joined(separator: ", ")
                 + "; create one from config/agentrun.yaml in the ars repository (see docs/config.md)")
@@ -205,7 +205,7 @@ public enum ConfigLoader {
     public static func load(path: String, source: String, environment: [String: String] = [:]) throws(ArsError) -> LoadedConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ArsError.invalidInput(
-                "config-unreadable", "cannot read config file \(path)", hint: "check that it exists and is readable")
+                .configUnreadable, "cannot read config file \(path)", hint: "check that it exists and is readable")
         }
         let text = String(decoding: data, as: UTF8.self)
         let problems = ConfigValidator(file: path, text: text, environment: environment).validate()

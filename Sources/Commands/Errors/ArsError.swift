@@ -19,7 +19,7 @@ public struct ArsError: Error, Sendable, Equatable {
 
     public var kind: Kind
     /// A stable, greppable code such as `unknown-command`.
-    public var code: String
+    public var code: ErrorCode
     /// A short statement of what went wrong.
     public var message: String
     /// What to do about it, if there is something useful to say.
@@ -27,7 +27,7 @@ public struct ArsError: Error, Sendable, Equatable {
     /// Where it happened, for errors in files or command lines.
     public var location: SourceLocation?
 
-    public init(_ kind: Kind, code: String, _ message: String, hint: String? = nil, location: SourceLocation? = nil) {
+    public init(_ kind: Kind, code: ErrorCode, _ message: String, hint: String? = nil, location: SourceLocation? = nil) {
         self.kind = kind
         self.code = code
         self.message = message
@@ -48,11 +48,11 @@ public struct ArsError: Error, Sendable, Equatable {
 
     // MARK: Common constructors
 
-    public static func usage(_ code: String, _ message: String, hint: String? = nil, location: SourceLocation? = nil) -> ArsError {
+    public static func usage(_ code: ErrorCode, _ message: String, hint: String? = nil, location: SourceLocation? = nil) -> ArsError {
         ArsError(.usage, code: code, message, hint: hint, location: location)
     }
 
-    public static func invalidInput(_ code: String, _ message: String, hint: String? = nil, location: SourceLocation? = nil) -> ArsError {
+    public static func invalidInput(_ code: ErrorCode, _ message: String, hint: String? = nil, location: SourceLocation? = nil) -> ArsError {
         ArsError(.invalidInput, code: code, message, hint: hint, location: location)
     }
 }
@@ -92,7 +92,7 @@ public enum ErrorReport {
         if let location = error.location, location.file != nil {
             out += "\(bold)\(safe(location.description)):\(reset) "
         }
-        out += "\(red)error\(reset)[\(safe(error.code))]: \(safe(error.message))\n"
+        out += "\(red)error\(reset)[\(safe(error.code.rawValue))]: \(safe(error.message))\n"
         if let location = error.location, let rawLine = location.lineText {
             // The caret is placed under the escaped text, measured by the escaped prefix.
             let lineText = safe(rawLine)
@@ -112,9 +112,9 @@ public enum ErrorReport {
     public static func normalize(_ error: any Error) -> ArsError {
         if let error = error as? ArsError { return error }
         if error is CancellationError {
-            return ArsError(.remote, code: "interrupted", "interrupted", hint: "nothing more was sent; a change already accepted by the server stays (check with 'get')")
+            return ArsError(.remote, code: .interrupted, "interrupted", hint: "nothing more was sent; a change already accepted by the server stays (check with 'get')")
         }
-        return ArsError(.internal, code: "internal", "\(error)", hint: "this is a bug in ars; please report it with the command you ran")
+        return ArsError(.internal, code: .internal, "\(error)", hint: "this is a bug in ars; please report it with the command you ran")
     }
 
 }

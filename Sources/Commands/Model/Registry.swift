@@ -78,7 +78,7 @@ public final class CommandRegistry: Sendable {
     // MARK: Validation
 
     private static func invalid(_ message: String) -> ArsError {
-        ArsError(.internal, code: "invalid-signature", message)
+        ArsError(.internal, code: .invalidSignature, message)
     }
 
     /// Checks one signature on its own.

@@ -37,7 +37,7 @@ public struct CommandParser: Sendable {
             return SourceLocation(column: (token?.start ?? line.count) + 1, lineText: line)
         }
         guard !tokens.isEmpty else {
-            throw ArsError.usage("empty-command", "no command given", hint: "type 'help' to see the commands")
+            throw ArsError.usage(.emptyCommand, "no command given", hint: "type 'help' to see the commands")
         }
 
         // Resolve the command path: the longest run of words that names a command.
@@ -58,10 +58,10 @@ public struct CommandParser: Sendable {
                 let what = path.isEmpty ? "unknown command '\(word)'" : "unknown command '\((path + [word]).joined(separator: " "))'"
                 let hint = Suggestions.hint(for: word, in: options)
                     ?? (path.isEmpty ? "type 'help' to see the commands" : "'\(path.joined(separator: " "))' takes one of: \(options.joined(separator: ", "))")
-                throw ArsError.usage("unknown-command", what, hint: hint, location: location(tokens[index]))
+                throw ArsError.usage(.unknownCommand, what, hint: hint, location: location(tokens[index]))
             }
             throw ArsError.usage(
-                "missing-subcommand", "'\(path.joined(separator: " "))' needs a subcommand",
+                .missingSubcommand, "'\(path.joined(separator: " "))' needs a subcommand",
                 hint: "one of: \(options.joined(separator: ", "))", location: location(nil))
         }
         return try parseArguments(Array(tokens[index...]), for: command.signature, words: tokens.map(\.text), location: location)
@@ -92,7 +92,7 @@ public struct CommandParser: Sendable {
             }
             if invocation.options[option.name] != nil, !option.isRepeatable, !option.isFlag {
                 throw ArsError.usage(
-                    "repeated-option", "'--\(option.name)' is given more than once",
+                    .repeatedOption, "'--\(option.name)' is given more than once",
                     hint: "give it once", location: location(token))
             }
             invocation.options[option.name, default: []].append(value)
@@ -117,7 +117,7 @@ public struct CommandParser: Sendable {
                 if let equals = body.firstIndex(of: "=") { attached = String(body[body.index(after: equals)...]) }
                 guard let found = signature.option(named: name) else {
                     throw ArsError.usage(
-                        "unknown-option", "unknown option '--\(name)' for '\(signature.name)'",
+                        .unknownOption, "unknown option '--\(name)' for '\(signature.name)'",
                         hint: Suggestions.hint(for: "--\(name)", in: signature.allOptions.map { "--\($0.name)" })
                             ?? "see 'help \(signature.name)' for its options",
                         location: location(token))
@@ -127,7 +127,7 @@ public struct CommandParser: Sendable {
                 let letter = text.dropFirst().first!
                 guard let found = signature.option(short: letter) else {
                     throw ArsError.usage(
-                        "unknown-option", "unknown option '-\(letter)' for '\(signature.name)'",
+                        .unknownOption, "unknown option '-\(letter)' for '\(signature.name)'",
                         hint: "see 'help \(signature.name)' for its options", location: location(token))
                 }
                 option = found
@@ -135,7 +135,7 @@ public struct CommandParser: Sendable {
                 if !rest.isEmpty {
                     guard !found.isFlag else {
                         throw ArsError.usage(
-                            "unknown-option", "'-\(letter)' takes no value, so '\(text)' is not understood",
+                            .unknownOption, "'-\(letter)' takes no value, so '\(text)' is not understood",
                             hint: "write flags separately, e.g. '-\(letter)'", location: location(token))
                     }
                     attached = rest.hasPrefix("=") ? String(rest.dropFirst()) : rest
@@ -145,7 +145,7 @@ public struct CommandParser: Sendable {
             if option.isFlag {
                 if let attached {
                     throw ArsError.usage(
-                        "flag-with-value", "'--\(option.name)' is a flag and takes no value (got '\(attached)')",
+                        .flagWithValue, "'--\(option.name)' is a flag and takes no value (got '\(attached)')",
                         hint: "write '--\(option.name)' alone", location: location(token))
                 }
                 try record(option, "true", token)
@@ -154,7 +154,7 @@ public struct CommandParser: Sendable {
             } else {
                 guard index < tokens.count else {
                     throw ArsError.usage(
-                        "missing-value", "'--\(option.name)' needs a value (\(option.valueName))",
+                        .missingValue, "'--\(option.name)' needs a value (\(option.valueName))",
                         hint: Self.choicesHint(option.kind) ?? "write '--\(option.name) \(option.valueName)'",
                         location: location(nil))
                 }
@@ -183,7 +183,7 @@ public struct CommandParser: Sendable {
         }
         if let extra = remaining.first {
             throw ArsError.usage(
-                "extra-argument", "unexpected argument '\(extra.text)' for '\(signature.name)'",
+                .extraArgument, "unexpected argument '\(extra.text)' for '\(signature.name)'",
                 hint: "usage: \(Usage.line(signature))", location: location(extra))
         }
         return invocation
@@ -196,7 +196,7 @@ public struct CommandParser: Sendable {
             if let key = positional.contextDefault { hint += "; or set it once with 'use \(key.rawValue) …'" }
             if let choices = choicesHint(positional.kind) { hint = choices + "; " + hint }
             throw ArsError.usage(
-                "missing-argument", "'\(invocation.signature.name)' needs \(positional.name.uppercased()) (\(positional.summary))",
+                .missingArgument, "'\(invocation.signature.name)' needs \(positional.name.uppercased()) (\(positional.summary))",
                 hint: hint)
         }
     }
@@ -207,13 +207,13 @@ public struct CommandParser: Sendable {
         case .choice(let choices) where !choices.contains(value):
             let suggestion = Suggestions.closest(to: value, in: choices, limit: 1).first.map { "did you mean '\($0)'? " } ?? ""
             throw ArsError.usage(
-                "bad-choice", "'\(value)' is not a valid value for \(what)",
+                .badChoice, "'\(value)' is not a valid value for \(what)",
                 hint: suggestion + "choose one of: \(choices.joined(separator: ", "))", location: location(token))
         case .int where Int(value) == nil:
-            throw ArsError.usage("bad-value", "\(what) needs a whole number, got '\(value)'", location: location(token))
+            throw ArsError.usage(.badValue, "\(what) needs a whole number, got '\(value)'", location: location(token))
         case .duration where Durations.parse(value) == nil:
             throw ArsError.usage(
-                "bad-value", "\(what) needs a duration, got '\(value)'",
+                .badValue, "\(what) needs a duration, got '\(value)'",
                 hint: "write it like 30s, 40m, 1h30m or 500ms", location: location(token))
         default:
             break

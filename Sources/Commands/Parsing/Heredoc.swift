@@ -37,7 +37,7 @@ public struct Heredoc: Sendable, Equatable {
     /// The error for a body that never closes.
     public func unclosed(at location: SourceLocation) -> ArsError {
         ArsError.invalidInput(
-            "script-syntax", "heredoc '\(word)' is not closed", hint: "end it with a line holding only \(word)", location: location)
+            .scriptSyntax, "heredoc '\(word)' is not closed", hint: "end it with a line holding only \(word)", location: location)
     }
 
     /// Takes the body from `lines` starting at `index` (advanced past the closing line); nil when

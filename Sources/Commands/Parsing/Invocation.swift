@@ -64,7 +64,20 @@ public enum Durations {
         return total
     }
 
-    /// Formats seconds compactly: `45s`, `17m23s`, `33h49m`.
+    /// How long something has been going or ago it happened — the one age format of every
+    /// table and field: `50s`, `5m50s`, `16h28m48s`, `2d3h` (kubectl's units, with seconds up
+    /// to a day).
+    public static func age(_ seconds: Double) -> String {
+        let total = max(0, Int(seconds.rounded()))
+        let days = total / 86400, hours = total % 86400 / 3600, minutes = total % 3600 / 60, secs = total % 60
+        if days > 0 { return "\(days)d\(hours)h" }
+        if hours > 0 { return "\(hours)h\(minutes)m\(secs)s" }
+        if minutes > 0 { return "\(minutes)m\(secs)s" }
+        return "\(secs)s"
+    }
+
+    /// Formats a setting or a measured span compactly (`500ms`, `45s`, `40m`, `1h30m`), as an
+    /// operator would write it back as a duration option; ages use `age`.
     public static func format(_ seconds: Double) -> String {
         if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
         let s = Int(seconds.rounded())

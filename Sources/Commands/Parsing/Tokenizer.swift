@@ -38,13 +38,13 @@ public enum Tokenizer {
         if let open = scan.openQuote {
             let name = open.character == "'" ? "single" : "double"
             throw ArsError.usage(
-                "unterminated-quote", "unterminated \(name) quote",
+                .unterminatedQuote, "unterminated \(name) quote",
                 hint: "close it with \(open.character), or escape it as \\\(open.character) if it is part of the text",
                 location: SourceLocation(column: open.offset + 1, lineText: line))
         }
         if scan.danglingBackslash {
             throw ArsError.usage(
-                "dangling-backslash", "the line ends with a backslash",
+                .danglingBackslash, "the line ends with a backslash",
                 hint: "remove it, or continue the command on the next line in a script",
                 location: SourceLocation(column: line.count, lineText: line))
         }

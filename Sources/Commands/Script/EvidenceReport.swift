@@ -44,7 +44,7 @@ public enum EvidenceReport {
                 .object(["title": .string(item.title), "location": .string(item.location.description), "value": item.value])
             }),
             "failure": result.failure.map { failure in
-                .object(["code": .string(failure.code), "message": .string(failure.message), "location": .optional(failure.location?.description)])
+                .object(["code": .string(failure.code.rawValue), "message": .string(failure.message), "location": .optional(failure.location?.description)])
             } ?? .null,
             "valuesPrinted": false,
         ])
@@ -156,7 +156,7 @@ public enum EvidenceReport {
     /// A JUnit XML report: one test case per assertion (and one for a stopping failure that is
     /// not itself an assertion — a failed `require` is counted once, as its assertion).
     public static func junit(_ result: ScriptResult) -> String {
-        let stopping = result.failure.flatMap { $0.code == "require-failed" ? nil : $0 }
+        let stopping = result.failure.flatMap { $0.code == .requireFailed ? nil : $0 }
         let failures = result.assertions.filter { !$0.holds }.count + (stopping == nil ? 0 : 1)
         let tests = result.assertions.count + (stopping == nil ? 0 : 1)
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -172,7 +172,7 @@ public enum EvidenceReport {
         }
         if let failure = stopping {
             out += "  <testcase classname=\"\(xml(result.script.file))\" name=\"\(xml(failure.location?.description ?? "script"))\">\n"
-            out += "    <error message=\"\(xml(failure.code))\">\(xml(failure.message))</error>\n  </testcase>\n"
+            out += "    <error message=\"\(xml(failure.code.rawValue))\">\(xml(failure.message))</error>\n  </testcase>\n"
         }
         return out + "</testsuite>\n"
     }

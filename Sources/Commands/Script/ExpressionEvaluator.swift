@@ -115,7 +115,7 @@ public enum ExpressionEvaluator {
         let names = scope.variables.keys.sorted()
         let suggestion = Suggestions.closest(to: name, in: names, limit: 1).first.map { "; did you mean '\($0)'?" } ?? ""
         let hint = names.isEmpty ? "no variables are set here" : "variables here: " + names.joined(separator: ", ")
-        return .invalidInput("unknown-variable", "unknown variable '\(name)'\(suggestion)", hint: hint, location: location)
+        return .invalidInput(.unknownVariable, "unknown variable '\(name)'\(suggestion)", hint: hint, location: location)
     }
 
     // MARK: - Scalars

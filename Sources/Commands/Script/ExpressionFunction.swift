@@ -37,7 +37,7 @@ public enum ExpressionFunction: String, Sendable, Equatable, CaseIterable {
             return .int(number)
         default:
             throw ArsError.invalidInput(
-                "script-type", "\(rawValue)() needs \(expected), got \(argument.typeWithArticle)", location: location)
+                .scriptType, "\(rawValue)() needs \(expected), got \(argument.typeWithArticle)", location: location)
         }
     }
 
@@ -54,6 +54,6 @@ public enum ExpressionFunction: String, Sendable, Equatable, CaseIterable {
 
     private func conversionError(_ value: Value, at location: SourceLocation) -> ArsError {
         .invalidInput(
-            "script-type", "int() cannot convert \(value.typeName) \(JSON.encode(value, pretty: false)) to int", location: location)
+            .scriptType, "int() cannot convert \(value.typeName) \(JSON.encode(value, pretty: false)) to int", location: location)
     }
 }

@@ -32,7 +32,7 @@ struct ExpressionSource: Sendable {
     }
 
     /// An expression error located at `offset`.
-    func error(_ message: String, at offset: Int, code: String = "script-expression", hint: String? = nil) -> ArsError {
+    func error(_ message: String, at offset: Int, code: ErrorCode = .scriptExpression, hint: String? = nil) -> ArsError {
         .invalidInput(code, message, hint: hint, location: location(at: offset))
     }
 }

@@ -99,13 +99,13 @@ enum ExpressionOperators {
             return try NSRegularExpression(pattern: pattern)
         } catch {
             throw ArsError.invalidInput(
-                "invalid-regex", "invalid regular expression '\(pattern)'", hint: "escape literal ( ) [ ] { } . * + ? with a backslash",
+                .invalidRegex, "invalid regular expression '\(pattern)'", hint: "escape literal ( ) [ ] { } . * + ? with a backslash",
                 location: location)
         }
     }
 
     static func typeError(_ message: String, at location: SourceLocation, hint: String? = nil) -> ArsError {
-        .invalidInput("script-type", message, hint: hint, location: location)
+        .invalidInput(.scriptType, message, hint: hint, location: location)
     }
 }
 

@@ -196,7 +196,7 @@ private struct Parser {
                 let names = ExpressionFunction.allCases.map(\.rawValue)
                 let suggestion = Suggestions.closest(to: word, in: names, limit: 1).first.map { "; did you mean '\($0)'?" } ?? ""
                 throw source.error(
-                    "unknown function '\(word)'\(suggestion)", at: offset, code: "unknown-function",
+                    "unknown function '\(word)'\(suggestion)", at: offset, code: .unknownFunction,
                     hint: "functions: " + names.map { "\($0)()" }.joined(separator: ", "))
             }
             let open = advance()

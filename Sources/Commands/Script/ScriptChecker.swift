@@ -99,7 +99,7 @@ public struct ScriptChecker {
         } catch {
             var problem = ErrorReport.normalize(error)
             let namesLane = invocation.options[Option.node.name] != nil || invocation.options[Option.lane.name] != nil
-            let dependsOnContext = ["unknown-node", "unknown-lane", "lane-key-missing", "lane-key-invalid"].contains(problem.code) || problem.code.hasPrefix("config-")
+            let dependsOnContext = [ErrorCode.unknownNode, .unknownLane, .laneKeyMissing, .laneKeyInvalid].contains(problem.code) || problem.code.rawValue.hasPrefix("config-")
             guard problem.kind == .usage || problem.kind == .invalidInput || problem.kind == .refused, namesLane || !dependsOnContext else { return }
             if problem.location?.file == nil { problem.location = command.location }
             problems.append(problem)
@@ -124,7 +124,7 @@ public struct ScriptChecker {
 
     private func unknown(_ name: String, at location: SourceLocation?, defined: Set<String>) -> ArsError {
         ArsError.invalidInput(
-            "unknown-variable", "variable '\(name)' is used before it is set",
+            .unknownVariable, "variable '\(name)' is used before it is set",
             hint: Suggestions.hint(for: name, in: Array(defined)) ?? "set it with 'let \(name) = …' or declare 'param \(name)'",
             location: location)
     }

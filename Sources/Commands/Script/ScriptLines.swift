@@ -76,7 +76,7 @@ struct LineReader {
                 logical.segments.append(.init(logicalStart: logical.text.count, line: pieceLine, columnOffset: pieceColumn, physicalText: pieceText))
                 logical.text += String(piece.dropLast()).trimmingTrailingWhitespace() + " "
                 guard index < lines.count else {
-                    throw ArsError.invalidInput("script-syntax", "the script ends after a line continuation", location: SourceLocation(file: file, line: pieceLine, column: pieceColumn + piece.count, lineText: pieceText))
+                    throw ArsError.invalidInput(.scriptSyntax, "the script ends after a line continuation", location: SourceLocation(file: file, line: pieceLine, column: pieceColumn + piece.count, lineText: pieceText))
                 }
                 pieceText = lines[index]
                 pieceLine = index + 1

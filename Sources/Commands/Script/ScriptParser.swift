@@ -13,16 +13,16 @@ public struct ScriptParser {
         if sourcing.contains(absolute) {
             let chain = (sourcing + [absolute]).map { ($0 as NSString).lastPathComponent }
             throw ArsError.invalidInput(
-                "source-cycle", "'source \(file)' includes a file that is already being sourced",
+                .sourceCycle, "'source \(file)' includes a file that is already being sourced",
                 hint: "sourcing chain: " + chain.joined(separator: " → "), location: location)
         }
         // Only regular files: `source /dev/zero` would otherwise read forever.
         let type = (try? FileManager.default.attributesOfItem(atPath: absolute))?[.type] as? FileAttributeType
         if let type, type != .typeRegular {
-            throw ArsError.invalidInput("script-unreadable", "\(file) is not a regular file", hint: "source and run take .ars files", location: location)
+            throw ArsError.invalidInput(.scriptUnreadable, "\(file) is not a regular file", hint: "source and run take .ars files", location: location)
         }
         guard let data = FileManager.default.contents(atPath: absolute) else {
-            throw ArsError.invalidInput("script-unreadable", "cannot read \(file)", hint: "check the path (relative to the including file)", location: location)
+            throw ArsError.invalidInput(.scriptUnreadable, "cannot read \(file)", hint: "check the path (relative to the including file)", location: location)
         }
         return try parse(text: String(decoding: data, as: UTF8.self), file: file, absolutePath: absolute, sourcing: sourcing + [absolute])
     }
@@ -290,6 +290,6 @@ public struct ScriptParser {
     }
 
     private func error(_ message: String, at line: LogicalLine, hint: String? = nil) -> ArsError {
-        ArsError.invalidInput("script-syntax", message, hint: hint, location: line.location(atOffset: 0))
+        ArsError.invalidInput(.scriptSyntax, message, hint: hint, location: line.location(atOffset: 0))
     }
 }

@@ -42,7 +42,7 @@ public final class ScriptRunner {
         let names = script.params.map(\.name)
         for name in vars.keys.sorted() where !names.contains(name) {
             throw ArsError.usage(
-                "unknown-var", "--var \(name)=… names no param of \(script.file)",
+                .unknownVar, "--var \(name)=… names no param of \(script.file)",
                 hint: Suggestions.hint(for: name, in: names) ?? (names.isEmpty ? "the script declares no params" : "params: \(names.joined(separator: ", "))"))
         }
         for param in script.params {
@@ -53,7 +53,7 @@ public final class ScriptRunner {
                 value = try ExpressionEvaluator.evaluate(defaultValue, in: ExpressionScope(variables))
             } else {
                 throw ArsError.usage(
-                    "missing-param", "the script needs param '\(param.name)'",
+                    .missingParam, "the script needs param '\(param.name)'",
                     hint: "pass it with --var \(param.name)=VALUE", location: param.location)
             }
             variables[param.name] = value
@@ -100,7 +100,7 @@ public final class ScriptRunner {
                 location: statement.location, expression: text, message: try message.map { try Interpolation.expand($0, at: statement.location, in: scope) },
                 holds: outcome.holds, actual: outcome.actual, expected: outcome.expected, comparison: outcome.operator, isRequire: isRequire))
             if isRequire && !outcome.holds {
-                result.failure = ArsError(.checkFailed, code: "require-failed", "require failed: \(text)", location: statement.location)
+                result.failure = ArsError(.checkFailed, code: .requireFailed, "require failed: \(text)", location: statement.location)
                 throw Stop.recorded
             }
         case .wait(let command, let condition, let timeout, let every, let bind):
@@ -117,7 +117,7 @@ public final class ScriptRunner {
             case .object(let object): items = object.keys.map(Value.string)
             case .null: items = []
             default:
-                throw ArsError.invalidInput("script-type", "'for' needs a list (or an object's keys), got \(value.typeName)", location: statement.location)
+                throw ArsError.invalidInput(.scriptType, "'for' needs a list (or an object's keys), got \(value.typeName)", location: statement.location)
             }
             let saved = variables[name]
             defer { variables[name] = saved }
@@ -174,7 +174,7 @@ public final class ScriptRunner {
                 if kind != "command" { onCommandOutput?(output, invocation.outputFormat) }
                 throw CheckFailure(
                     output: output,
-                    error: ArsError(.checkFailed, code: "command-check-failed", "'\(line)' reported a failed check (exit \(output.status))", location: statement.location))
+                    error: ArsError(.checkFailed, code: .commandCheckFailed, "'\(line)' reported a failed check (exit \(output.status))", location: statement.location))
             }
             return output
         } catch let error as Stop {
@@ -222,7 +222,7 @@ public final class ScriptRunner {
         func failed(_ error: ArsError, value: Value, exitCode: Int32) -> Value {
             .object([
                 "ok": false, "value": value,
-                "error": .object(["code": .string(error.code), "message": .string(error.message), "exitCode": .int(Int(exitCode))]),
+                "error": .object(["code": .string(error.code.rawValue), "message": .string(error.message), "exitCode": .int(Int(exitCode))]),
             ])
         }
         do {
@@ -262,7 +262,7 @@ public final class ScriptRunner {
             if remaining <= 0 {
                 let observed = last.actual.map { JSON.encode($0, pretty: false) } ?? "false"
                 let failure = ArsError(
-                    .checkFailed, code: "wait-timeout",
+                    .checkFailed, code: .waitTimeout,
                     "wait gave up at its \(Durations.format(timeout)) timeout; last observed: \(observed)" + (last.expected.map { ", expected \(JSON.encode($0, pretty: false))" } ?? ""),
                     hint: "raise --timeout, or check the condition", location: statement.location)
                 result.statements.append(StatementRecord(

@@ -93,7 +93,7 @@ extension RemoteBridge {
 struct UnavailableBridge: RemoteBridge {
     let name = "none"
     func run(_ command: RemoteCommand) async throws -> RemoteResult {
-        throw ArsError(.internal, code: "no-bridge", "this session has no node bridge", hint: "this is a bug in ars's wiring")
+        throw ArsError(.internal, code: .noBridge, "this session has no node bridge", hint: "this is a bug in ars's wiring")
     }
 }
 

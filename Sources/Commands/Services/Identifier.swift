@@ -24,7 +24,7 @@ public enum Identifier {
     public static func check(_ value: String, _ what: String = "id") throws(ArsError) -> String {
         guard isValid(value) else {
             throw ArsError.usage(
-                "bad-id", "\(what) '\(value)' is not a valid id; nothing was sent",
+                .badId, "\(what) '\(value)' is not a valid id; nothing was sent",
                 hint: rule)
         }
         return value
@@ -53,7 +53,7 @@ public enum URLPath {
     public static func checked(_ path: String) throws(ArsError) -> String {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         guard path.hasPrefix("/"), !segments.isEmpty else {
-            throw ArsError.usage("bad-id", "request path '\(path)' does not start with '/'; nothing was sent", hint: Identifier.rule)
+            throw ArsError.usage(.badId, "request path '\(path)' does not start with '/'; nothing was sent", hint: Identifier.rule)
         }
         return try build(segments.map(String.init))
     }

@@ -33,7 +33,7 @@ public final class NodeClient: Sendable {
     /// The session's node for a lane.
     public convenience init(session: Session, lane: LaneSettings) throws(ArsError) {
         guard let node = try session.config().catalog.node(lane.node) else {
-            throw ArsError(.internal, code: "unknown-node", "the catalogue lost node \(lane.node)")
+            throw ArsError(.internal, code: .unknownNode, "the catalogue lost node \(lane.node)")
         }
         self.init(session: session, node: node)
     }
@@ -69,7 +69,7 @@ public final class NodeClient: Sendable {
             return try JSON.decode(result.stdoutText)
         } catch {
             throw ArsError(
-                .remote, code: "kubectl-output", "\(bridge.commandLine(for: command, node: node.name)) printed something that is not JSON (\(error.message) at \(error.line):\(error.column))",
+                .remote, code: .kubectlOutput, "\(bridge.commandLine(for: command, node: node.name)) printed something that is not JSON (\(error.message) at \(error.line):\(error.column))",
                 hint: "run the command by hand to see what the node answers")
         }
     }
@@ -98,7 +98,7 @@ public final class NodeClient: Sendable {
         let plain = lines.filter { $0.range(of: #"^[EWIF]\d{4} \d\d:\d\d:\d\d"#, options: .regularExpression) == nil }
         let message = NodeExchange.tail((plain.isEmpty ? lines : plain).joined(separator: "\n"), lines: 3)
         return ArsError(
-            .remote, code: "remote-command-failed",
+            .remote, code: .remoteCommandFailed,
             "\(bridge.commandLine(for: command, node: node.name)) exited \(result.exitStatus)" + (message.isEmpty ? "" : ": \(message)"),
             hint: "the node answered with an error; rerun the command by hand to investigate")
     }

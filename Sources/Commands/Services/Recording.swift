@@ -145,14 +145,14 @@ public final class ReplayLog: Sendable {
     /// Loads a recording written by `--record`.
     public init(file: String) throws(ArsError) {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ArsError.invalidInput("recording-unreadable", "cannot read the recording \(file)")
+            throw ArsError.invalidInput(.recordingUnreadable, "cannot read the recording \(file)")
         }
         let value: Value
         do { value = try JSON.decode(String(decoding: data, as: UTF8.self)) } catch {
-            throw ArsError.invalidInput("recording-invalid", "\(file) is not a recording: \(error.message) at \(error.line):\(error.column)")
+            throw ArsError.invalidInput(.recordingInvalid, "\(file) is not a recording: \(error.message) at \(error.line):\(error.column)")
         }
         guard value["kind"] == "Recording", let exchanges = value["exchanges"]?.arrayValue else {
-            throw ArsError.invalidInput("recording-invalid", "\(file) is not an ars recording (kind: Recording)", hint: "make one with 'ars run FILE --record \(file)'")
+            throw ArsError.invalidInput(.recordingInvalid, "\(file) is not an ars recording (kind: Recording)", hint: "make one with 'ars run FILE --record \(file)'")
         }
         self.remaining = Mutex(exchanges)
         self.total = exchanges.count
@@ -170,7 +170,7 @@ public final class ReplayLog: Sendable {
         }
         guard let taken else {
             throw ArsError(
-                .remote, code: "not-recorded", "the recording \(file) holds no response for \(what)",
+                .remote, code: .notRecorded, "the recording \(file) holds no response for \(what)",
                 hint: "\(unusedCount) of \(total) recorded exchanges are unused; record the script again if it changed")
         }
         return taken

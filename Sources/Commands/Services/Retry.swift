@@ -24,7 +24,7 @@ public struct RetryPolicy: Sendable {
     /// gateway answers that say "try again".
     public static let retriedStatuses: Set<Int> = [500, 502, 503, 504]
     /// `ArsError` codes of failures that happened before the server could act on the request.
-    public static let retriedErrorCodes: Set<String> = ["connection-refused", "connect-timeout", "connection-reset"]
+    public static let retriedErrorCodes: Set<ErrorCode> = [.connectionRefused, .connectTimeout, .connectionReset]
 
     public init(
         maxAttempts: Int = 3,
@@ -94,7 +94,7 @@ public struct RetryingTransport: HTTPTransport {
                 guard attempt < policy.maxAttempts, policy.shouldRetry(request, error: error) else {
                     throw Self.annotated(error, attempts: attempt)
                 }
-                reason = (error as? ArsError)?.code ?? "a transport error"
+                reason = (error as? ArsError)?.code.rawValue ?? "a transport error"
             }
             announce("retrying \(request.method) \(request.url) after \(reason) (attempt \(attempt + 1) of \(policy.maxAttempts))")
             try await policy.sleep(policy.delay(beforeRetry: attempt))

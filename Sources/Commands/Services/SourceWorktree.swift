@@ -14,7 +14,7 @@ public struct SourceWorktree: Sendable, Equatable {
               let remote = lane.raw.lookup("source.remote")?.stringValue
         else {
             throw ArsError.usage(
-                "no-source-worktree", "lane \(lane.qualifiedName) declares no fixed source worktree",
+                .noSourceWorktree, "lane \(lane.qualifiedName) declares no fixed source worktree",
                 hint: "add source.worktree, source.branch and source.remote to the lane in the catalogue (docs/config.md)")
         }
         self.path = path
@@ -35,7 +35,7 @@ public struct SourceWorktree: Sendable, Equatable {
         // git itself missing on the node is not a worktree that fails its checks: say what is wrong.
         if result.exitStatus == 127 || result.stderrText.range(of: #"git: (command )?not found"#, options: .regularExpression) != nil {
             throw ArsError(
-                .remote, code: "git-missing",
+                .remote, code: .gitMissing,
                 "git is not installed on node \(node.node.name) (the preflight's shell said: \(NodeExchange.tail(result.stderrText, lines: 1)))",
                 hint: "install git on the node (apt-get install git); nothing was checked or changed")
         }

@@ -21,19 +21,19 @@ public enum WriteGate {
     public static func resolve(_ invocation: Invocation) throws(ArsError) -> Mode {
         let command = typed(invocation)
         if invocation.flag("dry-run") && invocation.flag("confirm") {
-            throw ArsError.usage("bad-value", "--dry-run and --confirm exclude each other", hint: "look with --dry-run first, then act with --confirm")
+            throw ArsError.usage(.badValue, "--dry-run and --confirm exclude each other", hint: "look with --dry-run first, then act with --confirm")
         }
         if invocation.option("plan") != nil && !invocation.flag("confirm") {
-            throw ArsError.usage("bad-value", "--plan only goes with --confirm", hint: "get a plan id with: \(command) --dry-run")
+            throw ArsError.usage(.badValue, "--plan only goes with --confirm", hint: "get a plan id with: \(command) --dry-run")
         }
         if let plan = invocation.option("plan"), !isPlanID(plan) {
             throw ArsError.usage(
-                "bad-plan", "--plan '\(plan)' is not a plan id: a plan id is 12 hex digits (0-9, a-f), as '--dry-run' prints it; nothing was done",
+                .badPlan, "--plan '\(plan)' is not a plan id: a plan id is 12 hex digits (0-9, a-f), as '--dry-run' prints it; nothing was done",
                 hint: "copy the confirm command that this prints: \(command) --dry-run")
         }
         if !invocation.flag("dry-run") && !invocation.flag("confirm") {
             throw ArsError(
-                .refused, code: "confirm-required", "\(command) changes the cluster or the worktree and needs --confirm; nothing was done",
+                .refused, code: .confirmRequired, "\(command) changes the cluster or the worktree and needs --confirm; nothing was done",
                 hint: "see the plan, then run the confirm command it prints: \(command) --dry-run")
         }
         return invocation.flag("confirm") ? .confirm(plan: invocation.option("plan")) : .dryRun
@@ -77,7 +77,7 @@ public enum WriteGate {
     public static func check(_ mode: Mode, planID: String, command: String) throws(ArsError) {
         guard case .confirm(let expected?) = mode, expected != planID else { return }
         throw ArsError(
-            .refused, code: "plan-changed",
+            .refused, code: .planChanged,
             "the world changed since the dry run: plan \(expected) was shown, the plan now is \(planID); nothing was done",
             hint: "check the new plan and confirm that one: \(command) --dry-run")
     }

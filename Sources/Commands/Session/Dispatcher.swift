@@ -43,7 +43,7 @@ public struct Dispatcher: Sendable {
     public func run(_ tokens: [Token], line: String? = nil, file: String? = nil, lineNumber: Int = 1) async -> Outcome {
         do {
             guard !CommandParser.stripPastePrefix(tokens).isEmpty else {
-                throw ArsError.usage("empty-command", "no command after '\(tokens.map(\.text).joined(separator: " "))'", hint: "type 'help' to see the commands")
+                throw ArsError.usage(.emptyCommand, "no command after '\(tokens.map(\.text).joined(separator: " "))'", hint: "type 'help' to see the commands")
             }
             let evaluation = try await evaluate(tokens, line: line)
             let output = evaluation.output
@@ -68,7 +68,7 @@ public struct Dispatcher: Sendable {
     public func evaluate(_ tokens: [Token], line: String? = nil, streaming: Bool = true) async throws -> Evaluation {
         let parser = CommandParser(registry: session.registry)
         let parsed = Result { () throws(ArsError) -> Invocation in try parser.parse(tokens, line: line) }
-        if case .failure(let error) = parsed, error.code == "missing-subcommand",
+        if case .failure(let error) = parsed, error.code == .missingSubcommand,
            tokens.contains(where: { ["--help", "-h"].contains($0.text) })
         {
             // `control-plane --help`: list the group's commands.
@@ -77,7 +77,7 @@ public struct Dispatcher: Sendable {
         }
         var invocation = try parsed.get()
         guard let command = session.registry.command(invocation.signature.path) else {
-            throw ArsError(.internal, code: "internal", "parsed a command that is not registered")
+            throw ArsError(.internal, code: .internal, "parsed a command that is not registered")
         }
         if invocation.flag(Option.help.name) {
             return Evaluation(invocation: invocation, output: CommandOutput(.null, human: [.text(HelpText.command(invocation.signature))]))

@@ -197,13 +197,13 @@ public final class Session: Sendable {
         let nodeName = nodeOverride ?? context.node ?? catalog.defaultNode
         guard let node = catalog.node(nodeName) else {
             throw ArsError.usage(
-                "unknown-node", "unknown node '\(nodeName)'",
+                .unknownNode, "unknown node '\(nodeName)'",
                 hint: Suggestions.hint(for: nodeName, in: catalog.nodes.map(\.name)) ?? "nodes: \(catalog.nodes.map(\.name).joined(separator: ", "))")
         }
         let laneName = laneOverride ?? (nodeOverride == nil ? context.lane : nil) ?? (node.name == catalog.defaultNode ? catalog.defaultLane : node.lanes.first?.name ?? "")
         guard let lane = node.lane(laneName) else {
             throw ArsError.usage(
-                "unknown-lane", "node \(node.name) has no lane '\(laneName)'",
+                .unknownLane, "node \(node.name) has no lane '\(laneName)'",
                 hint: Suggestions.hint(for: laneName, in: node.lanes.map(\.name)) ?? "lanes of \(node.name): \(node.lanes.map(\.name).joined(separator: ", "))")
         }
         return lane
@@ -306,6 +306,6 @@ extension Session {
 /// The transport of a session that was given none: every request fails clearly.
 struct UnavailableTransport: HTTPTransport {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        throw ArsError(.internal, code: "no-transport", "this session has no HTTP transport", hint: "this is a bug in ars's wiring")
+        throw ArsError(.internal, code: .noTransport, "this session has no HTTP transport", hint: "this is a bug in ars's wiring")
     }
 }

@@ -154,7 +154,7 @@ struct CleanupRunsCommand: Command {
 
     func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
         for name in ["min-age-minutes", "limit"] where (invocation.intOption(name) ?? 0) < (name == "limit" ? 1 : 0) {
-            throw ArsError.usage("bad-value", "--\(name) must be \(name == "limit" ? "at least 1" : "0 or more") (got \(invocation.option(name) ?? ""))")
+            throw ArsError.usage(.badValue, "--\(name) must be \(name == "limit" ? "at least 1" : "0 or more") (got \(invocation.option(name) ?? ""))")
         }
         return Options(
             gated: try GatedLane.resolve(invocation, in: session), minAge: invocation.intOption("min-age-minutes") ?? 30,
@@ -250,7 +250,7 @@ struct CleanupRunsCommand: Command {
                     return [
                         candidate.run.name, candidate.run.reason ?? candidate.run.state.rawValue,
                         candidate.run.completionTime.map(Kube.format) ?? "–",
-                        candidate.run.completionTime.map { Kube.age(now.timeIntervalSince($0)) } ?? "–",
+                        candidate.run.completionTime.map { Durations.age(now.timeIntervalSince($0)) } ?? "–",
                         candidate.claims.map(\.name).joined(separator: ",").isEmpty ? "–" : candidate.claims.map(\.name).joined(separator: ","),
                         estimate.map { ($0.bytes.map(Kube.humanBytes) ?? "?") + ($0.source == "du" ? "" : " (capacity)") } ?? "–",
                     ]
@@ -293,7 +293,7 @@ struct CleanupReleasedVolumesCommand: Command {
     }
 
     func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
-        if (invocation.intOption("limit") ?? 0) < 1 { throw ArsError.usage("bad-value", "--limit must be at least 1 (got \(invocation.option("limit") ?? ""))") }
+        if (invocation.intOption("limit") ?? 0) < 1 { throw ArsError.usage(.badValue, "--limit must be at least 1 (got \(invocation.option("limit") ?? ""))") }
         return Options(gated: try GatedLane.resolve(invocation, in: session), limit: invocation.intOption("limit") ?? 200)
     }
 

@@ -51,16 +51,6 @@ enum Kube {
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 
-    /// `5m50s`, `17m23s`, `16h28m48s`, `2d3h`.
-    static func age(_ seconds: Double) -> String {
-        let total = max(0, Int(seconds.rounded()))
-        let days = total / 86400, hours = total % 86400 / 3600, minutes = total % 3600 / 60, secs = total % 60
-        if days > 0 { return "\(days)d\(hours)h" }
-        if hours > 0 { return "\(hours)h\(minutes)m\(secs)s" }
-        if minutes > 0 { return "\(minutes)m\(secs)s" }
-        return "\(secs)s"
-    }
-
     /// The first 7 characters of a commit id.
     static func short(_ commit: String?) -> String { String((commit ?? "").prefix(7)) }
 }

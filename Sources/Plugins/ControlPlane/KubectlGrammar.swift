@@ -157,7 +157,7 @@ enum KubectlGrammar {
 
         func refuse(_ what: String, _ why: String) -> ArsError {
             ArsError(
-                .refused, code: "kubectl-refused", "kubectl \(what) is refused here: \(why)",
+                .refused, code: .kubectlRefused, "kubectl \(what) is refused here: \(why)",
                 hint:
                     "ars kubectl only reads (\(verbList)) with -n, -l, -A, --field-selector and -o; cluster writes go through the control-plane commands with --dry-run and --confirm"
             )
@@ -218,7 +218,7 @@ enum KubectlGrammar {
                 if flag.takesValue {
                     if let inlineValue { try accept(flag, value: inlineValue) } else { pendingValueFor = flag }
                 } else if let inlineValue, !["true", "false"].contains(inlineValue) {
-                    throw ArsError.usage("kubectl-flag", "kubectl's --\(name) takes no value (got '\(inlineValue)')")
+                    throw ArsError.usage(.kubectlFlag, "kubectl's --\(name) takes no value (got '\(inlineValue)')")
                 } else {
                     try accept(flag, value: nil)
                     if name == "all-namespaces" { scope.append("--all-namespaces") }
@@ -270,10 +270,10 @@ enum KubectlGrammar {
             operands.append(word)
         }
         if let flag = pendingValueFor {
-            throw ArsError.usage("kubectl-flag", "kubectl's --\(flag.long) needs a value", hint: "e.g. -n agentrun-v01")
+            throw ArsError.usage(.kubectlFlag, "kubectl's --\(flag.long) needs a value", hint: "e.g. -n agentrun-v01")
         }
         guard !verb.isEmpty else {
-            throw ArsError.usage("missing-argument", "kubectl needs a verb, e.g. kubectl get pods -n agentrun-v01")
+            throw ArsError.usage(.missingArgument, "kubectl needs a verb, e.g. kubectl get pods -n agentrun-v01")
         }
         guard verbs[verb] != nil else {
             throw refuse(

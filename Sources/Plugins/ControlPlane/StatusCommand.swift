@@ -33,13 +33,13 @@ struct StatusCommand: Command {
 
     func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
         if invocation.option("pipeline-run") != nil && invocation.option("source-commit") != nil {
-            throw ArsError.usage("bad-value", "--pipeline-run and --source-commit exclude each other", hint: "ask about one target at a time")
+            throw ArsError.usage(.badValue, "--pipeline-run and --source-commit exclude each other", hint: "ask about one target at a time")
         }
         if let run = invocation.option("pipeline-run"), run.count > 253 || run.range(of: #"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"#, options: .regularExpression) == nil {
-            throw ArsError.usage("bad-value", "--pipeline-run '\(run)' is not a Kubernetes object name (lower-case letters, digits, '-' and '.')")
+            throw ArsError.usage(.badValue, "--pipeline-run '\(run)' is not a Kubernetes object name (lower-case letters, digits, '-' and '.')")
         }
         if let sha = invocation.option("source-commit"), sha.count < 7 || sha.count > 40 || !sha.allSatisfy(\.isHexDigit) {
-            throw ArsError.usage("bad-value", "--source-commit needs a commit id of 7 to 40 hex digits (got '\(sha)')")
+            throw ArsError.usage(.badValue, "--source-commit needs a commit id of 7 to 40 hex digits (got '\(sha)')")
         }
         let target: StatusReport.Target? =
             if let name = invocation.option("pipeline-run") { .pipelineRun(name) }

@@ -199,7 +199,7 @@ struct StatusReport: Sendable {
             return parts.joined(separator: " · ")
         }
         if let run = sourceRun {
-            let age = run.duration(now: now).map { " " + Kube.age($0) } ?? ""
+            let age = run.duration(now: now).map { " " + Durations.age($0) } ?? ""
             parts.append("run \(run.name) \(run.state.rawValue)\(age)")
         } else if let commit = source.commit {
             parts.append("run \(facts.runName(for: commit)) missing")
@@ -342,7 +342,7 @@ struct StatusReport: Sendable {
                 ])
             } ?? .null,
             "stages": .object(Object(stageMilliseconds.map { ($0.0, Value.object(["ms": .int($0.1)])) })),
-            "errors": .object(Object(failures.map { ($0.0, Value.object(["code": .string($0.1.code), "message": .string($0.1.message), "hint": .optional($0.1.hint)])) })),
+            "errors": .object(Object(failures.map { ($0.0, Value.object(["code": .string($0.1.code.rawValue), "message": .string($0.1.message), "hint": .optional($0.1.hint)])) })),
         ])
     }
 }

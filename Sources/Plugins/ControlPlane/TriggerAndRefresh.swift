@@ -34,7 +34,7 @@ struct TriggerCurrentCommand: Command {
         let preflight = try await preflightResult
         guard preflight.ok else {
             throw ArsError(
-                .refused, code: "worktree-not-ready",
+                .refused, code: .worktreeNotReady,
                 "the fixed source worktree \(facts.lane.node):\(worktree.path) is not ready: " + preflight.failures.map { "\($0.name) \($0.found) (expected \($0.expected))" }.joined(separator: "; "),
                 hint: "fix it first (worktree check \(facts.laneFlags) shows each check); nothing was changed")
         }
@@ -42,7 +42,7 @@ struct TriggerCurrentCommand: Command {
         let lines = remote.stdoutText.split(separator: "\n").map(String.init)
         guard remote.succeeded, let head = lines.first, let target = lines.dropFirst().first?.split(separator: "\t").first.map(String.init), target.count == 40 else {
             throw ArsError(
-                .remote, code: "origin-unreadable", "cannot read origin's \(worktree.branch) from \(facts.lane.node):\(worktree.path): \(NodeExchange.tail(remote.stderrText, lines: 2))",
+                .remote, code: .originUnreadable, "cannot read origin's \(worktree.branch) from \(facts.lane.node):\(worktree.path): \(NodeExchange.tail(remote.stderrText, lines: 2))",
                 hint: "check the worktree's origin remote and the node's access to it")
         }
         let runs = try await runValues.map(PipelineRun.init)
@@ -51,7 +51,7 @@ struct TriggerCurrentCommand: Command {
         if let existing, existing.state != .failed {
             let state = existing.state == .running ? "is running" : "has already succeeded"
             throw ArsError(
-                .refused, code: "run-exists", "PipelineRun \(facts.ciNamespace)/\(name) for \(Kube.short(target)) \(state); a second run of the same commit is refused",
+                .refused, code: .runExists, "PipelineRun \(facts.ciNamespace)/\(name) for \(Kube.short(target)) \(state); a second run of the same commit is refused",
                 hint: "watch it with 'control-plane status \(facts.laneFlags) --pipeline-run \(name)'")
         }
         let planID = WriteGate.planID(observed: ["head=\(head)", "origin=\(target)", existing?.object.fingerprint ?? "run=\(name)@none"], decided: [name])
@@ -78,7 +78,7 @@ struct TriggerCurrentCommand: Command {
             guard merged.succeeded else { throw node.failure(.script(script, in: worktree.path), merged) }
             guard now == target else {
                 throw ArsError(
-                    .refused, code: "plan-changed", "origin's \(worktree.branch) moved to \(Kube.short(now)) after the plan named \(Kube.short(target)); the worktree is at \(Kube.short(now)) and no run was created",
+                    .refused, code: .planChanged, "origin's \(worktree.branch) moved to \(Kube.short(now)) after the plan named \(Kube.short(target)); the worktree is at \(Kube.short(now)) and no run was created",
                     hint: "run it again: \(command) --dry-run")
             }
             if head != target { done.append("fast-forwarded \(worktree.path) to \(Kube.short(target))") }
@@ -121,7 +121,7 @@ struct TriggerCurrentCommand: Command {
             ]
         } else {
             throw ArsError.usage(
-                "no-run-template", "no earlier PipelineRun of \(facts.pipeline) to copy and no pipelineGitUrl for lane \(facts.lane.qualifiedName)",
+                .noRunTemplate, "no earlier PipelineRun of \(facts.pipeline) to copy and no pipelineGitUrl for lane \(facts.lane.qualifiedName)",
                 hint: "add pipelineGitUrl (the git-url parameter) to the lane in the catalogue")
         }
         return [
@@ -157,7 +157,7 @@ struct RefreshCommand: Command {
         let node = try facts.node(in: session)
         let command = "\(signature.name) \(facts.laneFlags)"
         guard let app = try await node.kubectlJSON(["-n", facts.argoNamespace, "get", "applications.argoproj.io", facts.argoName]) else {
-            throw ArsError(.remote, code: "not-found", "Argo CD Application \(facts.argoNamespace)/\(facts.argoName) does not exist on \(facts.lane.node)", hint: "check argoApp of lane \(facts.lane.qualifiedName) in the catalogue")
+            throw ArsError(.remote, code: .notFound, "Argo CD Application \(facts.argoNamespace)/\(facts.argoName) does not exist on \(facts.lane.node)", hint: "check argoApp of lane \(facts.lane.qualifiedName) in the catalogue")
         }
         let object = KubeObject(value: app)
         // Argo CD rewrites the Application's status (and version) on every reconcile; the plan

@@ -42,7 +42,7 @@ struct FrozenCommand: Command {
     /// Refused while resolving, so `check` reports it too and nothing ever runs.
     func resolve(_ invocation: Invocation, in session: Session) throws -> Never {
         throw ArsError(
-            .refused, code: "frozen", "'\(signature.name)' is frozen: the old Code Queue takes no new work",
+            .refused, code: .frozen, "'\(signature.name)' is frozen: the old Code Queue takes no new work",
             hint: "use the AgentRun queue instead: \(example)")
     }
 

@@ -18,7 +18,7 @@ struct ApplyCommand: QueueCommand {
     /// The manifests, read and checked completely before anything is sent.
     func request(_ invocation: Invocation, in session: Session) throws -> [Value] {
         guard let file = invocation.option("filename") else {
-            throw ArsError.usage("missing-file", "apply needs -f FILE or -f - (stdin)")
+            throw ArsError.usage(.missingFile, "apply needs -f FILE or -f - (stdin)")
         }
         let (text, name) = try InputFiles.read(file, in: session)
         return try Self.manifests(text, name: name)
@@ -66,7 +66,7 @@ struct ApplyCommand: QueueCommand {
                         let position =
                             (atValue ? document.valuePositions[full] : nil)
                             ?? document.position(of: full) ?? document.position(of: path) ?? YAML.Position(line: 1, column: 1)
-                        return InputFiles.located("bad-manifest", message, name: name, text: text, at: position, hint: hint)
+                        return InputFiles.located(.badManifest, message, name: name, text: text, at: position, hint: hint)
                     }
                     guard let object = manifest.objectValue else {
                         throw fail("a manifest must be a mapping, not a \(manifest.typeName)", at: "")
@@ -110,18 +110,18 @@ struct ApplyCommand: QueueCommand {
         if problems.count == 1 { throw problems[0] }
         if problems.count > 1 {
             throw ArsError.invalidInput(
-                "bad-manifest",
+                .badManifest,
                 "\(problems.count) manifests in \(name) are invalid; nothing was sent:\n"
                     + problems.map { "  \($0.location.map { "\($0):" } ?? "") \($0.message)" }.joined(separator: "\n"),
                 hint: "fix every one and apply again")
         }
         guard !manifests.isEmpty else {
-            throw ArsError.invalidInput("empty-manifest", "\(name) holds no manifests", hint: "write at least one 'kind: Task' document")
+            throw ArsError.invalidInput(.emptyManifest, "\(name) holds no manifests", hint: "write at least one 'kind: Task' document")
         }
         let names = manifests.compactMap { $0["name"]?.stringValue }
         if let duplicate = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
             throw ArsError.invalidInput(
-                "duplicate-name", "two manifests are named '\(duplicate)'", hint: "names identify tasks for apply; make them unique")
+                .duplicateName, "two manifests are named '\(duplicate)'", hint: "names identify tasks for apply; make them unique")
         }
         return manifests
     }

@@ -34,16 +34,16 @@ struct CreateCommand: QueueCommand {
     func request(_ invocation: Invocation, in session: Session) throws -> Request {
         let sources = [invocation.option("prompt") != nil, invocation.flag("prompt-stdin"), invocation.option("prompt-file") != nil].filter { $0 }.count
         if sources > 1 {
-            throw ArsError.usage("prompt-sources", "give the prompt only once: --prompt, --prompt-stdin or --prompt-file")
+            throw ArsError.usage(.promptSources, "give the prompt only once: --prompt, --prompt-stdin or --prompt-file")
         }
         if sources == 0 && invocation.option("json-file") == nil {
-            throw ArsError.usage("missing-prompt", "no prompt given", hint: "use --prompt TEXT, --prompt-stdin (heredoc), --prompt-file FILE or --json-file FILE")
+            throw ArsError.usage(.missingPrompt, "no prompt given", hint: "use --prompt TEXT, --prompt-stdin (heredoc), --prompt-file FILE or --json-file FILE")
         }
         if invocation.option("aipod") == nil && invocation.option("json-file") == nil {
-            throw ArsError.usage("missing-aipod", "no aipod given", hint: "add --aipod NAME, e.g. --aipod Artificer")
+            throw ArsError.usage(.missingAipod, "no aipod given", hint: "add --aipod NAME, e.g. --aipod Artificer")
         }
         for label in invocation.optionList("label") where !label.contains("=") {
-            throw ArsError.usage("bad-value", "--label needs K=V, got '\(label)'")
+            throw ArsError.usage(.badValue, "--label needs K=V, got '\(label)'")
         }
         return Request(body: try taskBody(invocation, in: session), dispatch: invocation.flag("dispatch"))
     }
@@ -54,7 +54,7 @@ struct CreateCommand: QueueCommand {
         let exchange: Exchange
         do {
             exchange = try await client.post("/tasks", body: body, idempotencyKey: key)
-        } catch let error as ArsError where ["connection-reset", "transport", "timeout"].contains(error.code) {
+        } catch let error as ArsError where [ErrorCode.connectionReset, .transport, .timeout].contains(error.code) {
             // The response was lost; the same key makes the retry safe (the server answers with
             // the task it already created).
             session.progress("create: \(error.message); retrying once with the same Idempotency-Key")
@@ -100,10 +100,10 @@ struct CreateCommand: QueueCommand {
         }
         if let runner = invocation.option("runner-json-file") { body["runner"] = try InputFiles.jsonObject(runner, in: session) }
         guard let prompt = body["prompt"]?.stringValue, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw ArsError.usage("missing-prompt", "the prompt is empty")
+            throw ArsError.usage(.missingPrompt, "the prompt is empty")
         }
         guard body["aipod"]?.stringValue?.isEmpty == false else {
-            throw ArsError.usage("missing-aipod", "no aipod given (neither --aipod nor in --json-file)")
+            throw ArsError.usage(.missingAipod, "no aipod given (neither --aipod nor in --json-file)")
         }
         try TaskRules.check(body)
         return .object(body)

@@ -25,21 +25,21 @@ struct Credentials: Sendable {
         let howTo = "export \(auth.apiKeyEnv)=…" + (auth.apiKeyFile.map { ", or write the key to \($0) with mode 0600" } ?? "")
         guard let file = auth.apiKeyFile else {
             throw ArsError.invalidInput(
-                "no-api-key", "no API key: $\(auth.apiKeyEnv) is not set and the catalogue names no key file", hint: howTo)
+                .noApiKey, "no API key: $\(auth.apiKeyEnv) is not set and the catalogue names no key file", hint: howTo)
         }
         let path = expandTilde(file, home: session.environment["HOME"])
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ArsError.invalidInput("no-api-key", "no API key: $\(auth.apiKeyEnv) is not set and \(file) cannot be read", hint: howTo)
+            throw ArsError.invalidInput(.noApiKey, "no API key: $\(auth.apiKeyEnv) is not set and \(file) cannot be read", hint: howTo)
         }
         let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty else {
-            throw ArsError.invalidInput("no-api-key", "the key file \(file) is empty", hint: howTo)
+            throw ArsError.invalidInput(.noApiKey, "the key file \(file) is empty", hint: howTo)
         }
         // One key, alone: a file of several lines or of URLs (`~/.git-credentials`) is some
         // other credential store, and nothing of it is sent.
         guard !key.contains(where: \.isWhitespace), !key.contains("://"), !key.contains("@") else {
             throw ArsError.invalidInput(
-                "api-key-file",
+                .apiKeyFile,
                 "the key file \(file) does not hold one API key alone (it has several words, a URL or an '@'); nothing was sent",
                 hint: "auth.apiKeyFile must name a file holding only the AgentRun API key; " + howTo)
         }

@@ -11,7 +11,7 @@ struct DescribeCommand: QueueCommand {
 
     func request(_ invocation: Invocation, in session: Session) throws -> (reference: ResourceReference, id: String) {
         try QueueFlags.resource(invocation) { reference in
-            ArsError.usage("missing-id", "describe needs one resource, e.g. \(reference.kind.rawValue)/\(reference.kind.idPrefix)42", hint: "to list them use 'get \(reference.kind.collection)'")
+            ArsError.usage(.missingId, "describe needs one resource, e.g. \(reference.kind.rawValue)/\(reference.kind.idPrefix)42", hint: "to list them use 'get \(reference.kind.collection)'")
         }
     }
 

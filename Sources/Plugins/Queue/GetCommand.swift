@@ -36,11 +36,11 @@ struct GetCommand: QueueCommand {
     func request(_ invocation: Invocation, in session: Session) throws -> Request {
         let reference = try QueueFlags.reference(invocation)
         if let limit = invocation.intOption("limit"), !(1...200).contains(limit) {
-            throw ArsError.usage("bad-value", "--limit must be between 1 and 200, got \(limit)")
+            throw ArsError.usage(.badValue, "--limit must be between 1 and 200, got \(limit)")
         }
         let labels = invocation.optionList("label")
         for label in labels where !label.contains("=") {
-            throw ArsError.usage("bad-value", "--label needs K=V, got '\(label)'")
+            throw ArsError.usage(.badValue, "--label needs K=V, got '\(label)'")
         }
         if let task = invocation.option("task") { try Identifier.check(task, "--task id") }
         let filters: [(String, String?)] = [

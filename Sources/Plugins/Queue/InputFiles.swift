@@ -9,7 +9,7 @@ enum InputFiles {
         if path == "-" { return (session.io.stdin.readAll(), "<stdin>") }
         let full = path.hasPrefix("/") ? path : session.currentDirectory + "/" + path
         guard let data = FileManager.default.contents(atPath: full) else {
-            throw ArsError.invalidInput("file-unreadable", "cannot read \(path)", hint: "check that the file exists and is readable")
+            throw ArsError.invalidInput(.fileUnreadable, "cannot read \(path)", hint: "check that the file exists and is readable")
         }
         return (String(decoding: data, as: UTF8.self), path)
     }
@@ -19,7 +19,7 @@ enum InputFiles {
         do {
             return try YAML.decodeAll(text).filter { !$0.value.isNull }
         } catch {
-            throw located("syntax", "\(error.message)", name: name, text: text, at: error.position)
+            throw located(.yamlSyntax, "\(error.message)", name: name, text: text, at: error.position)
         }
     }
 
@@ -28,15 +28,15 @@ enum InputFiles {
         let (text, name) = try read(path, in: session)
         let value: Value
         do { value = try JSON.decode(text) } catch {
-            throw located("json-syntax", "JSON syntax error: \(error.message)", name: name, text: text, at: YAML.Position(line: error.line, column: error.column))
+            throw located(.jsonSyntax, "JSON syntax error: \(error.message)", name: name, text: text, at: YAML.Position(line: error.line, column: error.column))
         }
         guard value.objectValue != nil else {
-            throw ArsError.invalidInput("json-shape", "\(name) must hold a JSON object, not a \(value.typeName)", location: SourceLocation(file: name, line: 1, column: 1))
+            throw ArsError.invalidInput(.jsonShape, "\(name) must hold a JSON object, not a \(value.typeName)", location: SourceLocation(file: name, line: 1, column: 1))
         }
         return value
     }
 
-    static func located(_ code: String, _ message: String, name: String, text: String, at position: YAML.Position, hint: String? = nil) -> ArsError {
+    static func located(_ code: ErrorCode, _ message: String, name: String, text: String, at position: YAML.Position, hint: String? = nil) -> ArsError {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let lineText = position.line - 1 < lines.count ? String(lines[position.line - 1]) : nil
         return ArsError.invalidInput(code, message, hint: hint, location: SourceLocation(file: name, line: position.line, column: position.column, lineText: lineText))

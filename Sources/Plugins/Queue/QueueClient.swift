@@ -78,7 +78,7 @@ final class QueueClient: Sendable {
             envelope = try JSON.decode(String(decoding: response.body, as: UTF8.self))
         } catch {
             throw ArsError(
-                .remote, code: "bad-response",
+                .remote, code: .badResponse,
                 "\(request.method) \(request.url) answered HTTP \(response.status) with a body that is not JSON (\(error.message) at \(error.line):\(error.column))",
                 hint: "is restBaseUrl of \(lane.qualifiedName) the AgentRun API? (\(configPath))")
         }
@@ -110,7 +110,7 @@ final class QueueClient: Sendable {
         default:
             break
         }
-        return ArsError(.remote, code: code, "HTTP \(exchange.status) \(code): \(message)", hint: hint)
+        return ArsError(.remote, code: ErrorCode(server: code), "HTTP \(exchange.status) \(code): \(message)", hint: hint)
     }
 }
 

@@ -73,7 +73,7 @@ enum QueueFlags {
     /// The `KIND/ID`, `KIND ID` or bare id the line names, parsed once (resolve steps only).
     static func reference(_ invocation: Invocation, allowed: Set<ResourceKind> = Set(ResourceKind.allCases)) throws(ArsError) -> ResourceReference {
         guard let target = invocation.argument("target") else {
-            throw ArsError.usage("missing-argument", "\(invocation.signature.name) needs KIND/ID, e.g. task/t-42", hint: "or set the current task with 'use task ID'")
+            throw ArsError.usage(.missingArgument, "\(invocation.signature.name) needs KIND/ID, e.g. task/t-42", hint: "or set the current task with 'use task ID'")
         }
         return try ResourceReference.parse(target, invocation.argument("id"), allowed: allowed)
     }

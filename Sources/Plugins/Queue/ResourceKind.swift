@@ -82,11 +82,11 @@ struct ResourceReference: Sendable, Equatable {
             guard let kind = ResourceKind(word: kindWord) else { throw unknownKind(kindWord) }
             guard !id.isEmpty else {
                 throw ArsError.usage(
-                    "missing-id", "'\(first)' names no id", hint: "write \(kind.rawValue)/ID, e.g. \(kind.rawValue)/\(kind.idPrefix)42")
+                    .missingId, "'\(first)' names no id", hint: "write \(kind.rawValue)/ID, e.g. \(kind.rawValue)/\(kind.idPrefix)42")
             }
             guard second == nil else {
                 throw ArsError.usage(
-                    "extra-argument", "unexpected argument '\(second!)' after '\(first)'", hint: "give either KIND/ID or KIND ID")
+                    .extraArgument, "unexpected argument '\(second!)' after '\(first)'", hint: "give either KIND/ID or KIND ID")
             }
             reference = ResourceReference(kind: kind, id: id)
         } else if let kind = ResourceKind(word: first) {
@@ -100,7 +100,7 @@ struct ResourceReference: Sendable, Equatable {
         guard allowed.contains(reference.kind) else {
             let names = ResourceKind.allCases.filter(allowed.contains).map(\.rawValue)
             throw ArsError.usage(
-                "wrong-kind", "this command takes \(names.joined(separator: " or ")), not \(reference.kind.rawValue)",
+                .wrongKind, "this command takes \(names.joined(separator: " or ")), not \(reference.kind.rawValue)",
                 hint: "e.g. \(names[0])/\(ResourceKind(rawValue: names[0])!.idPrefix)42")
         }
         return reference
@@ -108,7 +108,7 @@ struct ResourceReference: Sendable, Equatable {
 
     private static func unknownKind(_ word: String) -> ArsError {
         ArsError.usage(
-            "unknown-kind", "unknown resource kind '\(word)'",
+            .unknownKind, "unknown resource kind '\(word)'",
             hint: Suggestions.hint(for: word, in: ResourceKind.words)
                 ?? "kinds: \(ResourceKind.allCases.map(\.rawValue).joined(separator: ", "))")
     }

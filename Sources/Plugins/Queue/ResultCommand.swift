@@ -20,7 +20,7 @@ struct ResultCommand: QueueCommand {
 
     func request(_ invocation: Invocation, in session: Session) throws -> Request {
         let (reference, id) = try QueueFlags.resource(invocation, allowed: [.task, .command]) { _ in
-            ArsError.usage("missing-id", "result needs task/ID or command/ID")
+            ArsError.usage(.missingId, "result needs task/ID or command/ID")
         }
         return Request(reference: reference, id: id, verify: invocation.flag("verify"))
     }

@@ -41,7 +41,7 @@ struct StreamCommand: QueueCommand {
 
     func request(_ invocation: Invocation, in session: Session) throws -> Request {
         let (reference, id) = try QueueFlags.resource(invocation, allowed: [kind]) { _ in
-            ArsError.usage("missing-id", "'\(signature.name)' needs \(kind.rawValue)/ID")
+            ArsError.usage(.missingId, "'\(signature.name)' needs \(kind.rawValue)/ID")
         }
         return Request(
             reference: reference, id: id, afterSeq: invocation.intOption("after-seq") ?? 0, types: Set(invocation.optionList("type")),

@@ -33,7 +33,7 @@ struct TaskActionCommand: QueueCommand {
     /// The task, and the POST body (`by` for ack).
     func request(_ invocation: Invocation, in session: Session) throws -> (id: String, body: Value) {
         let (_, id) = try QueueFlags.resource(invocation, allowed: [.task]) { _ in
-            ArsError.usage("missing-id", "'\(action.rawValue)' needs task/ID")
+            ArsError.usage(.missingId, "'\(action.rawValue)' needs task/ID")
         }
         var body = Object()
         if let by = invocation.option("by") { body["by"] = .string(by) }
@@ -88,14 +88,14 @@ struct MessageCommand: QueueCommand {
     /// Where the message goes, and the message, read and checked before anything is sent.
     func request(_ invocation: Invocation, in session: Session) throws -> (path: String, message: String) {
         let (_, id) = try QueueFlags.resource(invocation, allowed: allowed) { _ in
-            ArsError.usage("missing-id", "'\(signature.name)' needs \(kind == .steer ? "task" : "session")/ID")
+            ArsError.usage(.missingId, "'\(signature.name)' needs \(kind == .steer ? "task" : "session")/ID")
         }
         guard (invocation.option("message") != nil) != invocation.flag("message-stdin") else {
-            throw ArsError.usage("missing-message", "give the message with exactly one of --message TEXT or --message-stdin")
+            throw ArsError.usage(.missingMessage, "give the message with exactly one of --message TEXT or --message-stdin")
         }
         let message = invocation.option("message") ?? session.io.stdin.readAll()
         guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw ArsError.usage("missing-message", "the message is empty")
+            throw ArsError.usage(.missingMessage, "the message is empty")
         }
         return (kind == .steer ? "/tasks/\(id)/steer" : "/sessions/\(id)/send", message)
     }

@@ -37,7 +37,7 @@ enum TaskRules {
         let found = problems(body)
         guard !found.isEmpty else { return }
         throw ArsError.usage(
-            "bad-task", found.map { "\($0.field): \($0.message)" }.joined(separator: "\n"),
+            .badTask, found.map { "\($0.field): \($0.message)" }.joined(separator: "\n"),
             hint: found.count == 1
                 ? "fix it and run the command again; nothing was sent"
                 : "fix these \(found.count) problems and run the command again; nothing was sent")

@@ -86,7 +86,7 @@ struct Views {
     /// How long ago a timestamp was, compactly (`40s`, `17m23s`); empty when unknown.
     func age(_ value: Value?) -> String {
         guard let date = value.flatMap(Timestamps.parse) else { return "" }
-        return Durations.format(max(0, now.timeIntervalSince(date)))
+        return Durations.age(now.timeIntervalSince(date))
     }
 
     func text(_ value: Value) -> String {

@@ -79,7 +79,7 @@ struct WorktreeCreateCommand: Command {
     func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
         let branch = invocation.argument("branch") ?? ""
         if let problem = Self.branchProblem(branch) {
-            throw ArsError.usage("bad-branch", "'\(branch)' cannot be a branch name: \(problem)", hint: "use letters, digits, '-', '_', '.' and '/'")
+            throw ArsError.usage(.badBranch, "'\(branch)' cannot be a branch name: \(problem)", hint: "use letters, digits, '-', '_', '.' and '/'")
         }
         let mode = try WriteGate.resolve(invocation)
         let lane = try invocation.lane(in: session)
@@ -116,7 +116,7 @@ struct WorktreeCreateCommand: Command {
         let preflight = try await worktree.preflight(node)
         guard preflight.ok else {
             throw ArsError(
-                .refused, code: "worktree-not-ready",
+                .refused, code: .worktreeNotReady,
                 "the fixed source worktree \(lane.node):\(worktree.path) is not ready: " + preflight.failures.map { "\($0.name) \($0.found) (expected \($0.expected))" }.joined(separator: "; "),
                 hint: "fix it first ('worktree check' shows each check); nothing was changed")
         }
@@ -127,11 +127,11 @@ struct WorktreeCreateCommand: Command {
             in: worktree.path)
         let lines = probe.stdoutText.split(separator: "\n").map(String.init)
         guard let base = lines.first?.split(separator: "\t").first.map(String.init), base.count == 40 else {
-            throw ArsError(.remote, code: "origin-unreadable", "cannot read \(worktree.upstream) from \(lane.node):\(worktree.path): \(NodeExchange.tail(probe.stderrText, lines: 2))")
+            throw ArsError(.remote, code: .originUnreadable, "cannot read \(worktree.upstream) from \(lane.node):\(worktree.path): \(NodeExchange.tail(probe.stderrText, lines: 2))")
         }
         if lines.contains("branch-exists") || lines.contains("folder-exists") {
             throw ArsError(
-                .refused, code: "worktree-exists",
+                .refused, code: .worktreeExists,
                 lines.contains("folder-exists") ? "\(worktree.path)/\(folder) already exists" : "branch \(branch) already exists in \(worktree.path)",
                 hint: "pick another branch name, or continue in the existing worktree")
         }
