@@ -78,7 +78,9 @@ let package = Package(
         // MARK: - The `ars` executable
         .executableTarget(
             name: "Shell",
-            dependencies: ["Commands", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "Bridges", "CEditLine"]
+            dependencies: [
+                "Commands", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "Bridges", "CEditLine",
+            ]
         ),
 
         // MARK: - The sandbox lane (`ars-sandbox`): plays the remote AgentRun server, so it

@@ -16,7 +16,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     // One id: accepted only if it holds nothing that changes a request.
     if Identifier.isValid(text) {
-        precondition(!text.contains("/") && !text.contains("..") && !text.contains(where: forbiddenInPath.contains), "accepted \(text.debugDescription)")
+        precondition(
+            !text.contains("/") && !text.contains("..") && !text.contains(where: forbiddenInPath.contains),
+            "accepted \(text.debugDescription)")
         precondition(text.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }, "accepted a non-printable id")
     }
 
@@ -24,7 +26,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let segments = text.split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
     if let path = try? URLPath.build(segments) {
         precondition(path.split(separator: "/", omittingEmptySubsequences: false).count == segments.count + 1, "segment count changed")
-        precondition(!path.contains("/../") && !path.hasSuffix("/..") && !path.contains(where: forbiddenInPath.contains), "unsafe path \(path)")
+        precondition(
+            !path.contains("/../") && !path.hasSuffix("/..") && !path.contains(where: forbiddenInPath.contains), "unsafe path \(path)")
     }
     if let path = try? URLPath.checked(text) {
         precondition(path == text, "checked changed the path")
@@ -32,14 +35,21 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     // Query: every byte outside the unreserved set is percent-encoded.
     let query = URLPath.query(segments.enumerated().map { ("k\($0.offset)", $0.element) })
-    precondition(query.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "%" || $0 == "&" || $0 == "=" || $0 == "-" || $0 == "." || $0 == "_" || $0 == "~" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }, "unencoded query \(query)")
+    precondition(
+        query.unicodeScalars.allSatisfy {
+            $0.isASCII
+                && ($0 == "%" || $0 == "&" || $0 == "=" || $0 == "-" || $0 == "." || $0 == "_" || $0 == "~" || $0.properties.isAlphabetic
+                    || ("0"..."9").contains($0))
+        }, "unencoded query \(query)")
 
     // Escaping: no control or bidi character survives; a cut never grows past its width.
     let safe = TerminalSafe.sanitize(text)
-    precondition(!safe.unicodeScalars.contains { v in
-        let v = v.value
-        return (v < 0x20 && v != 0x0A && v != 0x09) || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F || v == 0x061C
-    }, "a control survived escaping")
+    precondition(
+        !safe.unicodeScalars.contains { v in
+            let v = v.value
+            return (v < 0x20 && v != 0x0A && v != 0x09) || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v)
+                || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F || v == 0x061C
+        }, "a control survived escaping")
     for width in [1, 5, 17] {
         precondition(TextWidth.of(TerminalSafe.truncate(text, to: width)) <= width, "truncate overflowed")
     }

@@ -48,7 +48,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
 
     // The script parser; the checker validates what parsed without running anything.
-    if let script = try? ScriptParser(registry: registry).parse(text: text, file: "fuzz.ars", absolutePath: "/nonexistent-ars-fuzz/fuzz.ars") {
+    if let script = try? ScriptParser(registry: registry).parse(
+        text: text, file: "fuzz.ars", absolutePath: "/nonexistent-ars-fuzz/fuzz.ars")
+    {
         _ = ScriptChecker(registry: registry).check(script)
     }
 

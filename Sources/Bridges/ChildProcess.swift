@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One program to run to completion, as the bridges describe it.
@@ -391,9 +391,9 @@ private enum Spawn {
     /// glibc's `POSIX_SPAWN_SETSID` (spawn.h, a GNU extension Swift's Glibc module does not
     /// export): the child starts a session and process group of its own.
     #if os(Linux)
-    static let newSession: Int16 = 0x80
+        static let newSession: Int16 = 0x80
     #else
-    static let newSession: Int16 = Int16(POSIX_SPAWN_SETPGROUP)
+        static let newSession: Int16 = Int16(POSIX_SPAWN_SETPGROUP)
     #endif
 
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32

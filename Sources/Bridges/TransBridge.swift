@@ -40,6 +40,8 @@ public struct TransBridge: RemoteBridge {
     public func run(_ remote: RemoteCommand) async throws -> RemoteResult {
         try await process.run(
             arguments(for: remote), for: remote, describing: NodeExchangeText.describe(remote),
-            install: "install the UniDesk bridge 'trans' on PATH, set nodes.\(node).bridge.command to its path, or reach the node with kind: ssh")
+            install:
+                "install the UniDesk bridge 'trans' on PATH, set nodes.\(node).bridge.command to its path, or reach the node with kind: ssh"
+        )
     }
 }

@@ -79,7 +79,12 @@ public struct SandboxOptions: Sendable {
         while let argument = remaining.popFirst() {
             if argument == "--help" || argument == "-h" { return .help }
             let (name, inline) = split(argument)
-            guard ["--state", "--port", "--speed", "--now", "--scenario", "--parent", "--header-timeout", "--import-run", "--run-prefix", "--source-branch", "--gitops-branch"].contains(name) else {
+            guard
+                [
+                    "--state", "--port", "--speed", "--now", "--scenario", "--parent", "--header-timeout", "--import-run", "--run-prefix",
+                    "--source-branch", "--gitops-branch",
+                ].contains(name)
+            else {
                 throw UsageError("unknown option \(argument)")
             }
             guard let value = inline ?? remaining.popFirst() else { throw UsageError("\(name) needs a value") }

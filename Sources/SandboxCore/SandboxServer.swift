@@ -19,7 +19,8 @@ public enum SandboxServer {
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: state.path)
         // Real git repositories for the scenario (origin, the fixed worktree, the git-mirror
         // cache); the scenario's invented commit ids are rewritten to their real ones.
-        let scenarioDirectory = try options.scenarioDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? KubeScenario.defaultDirectory
+        let scenarioDirectory =
+            try options.scenarioDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? KubeScenario.defaultDirectory
         let repositories = try ScenarioRepositories.prepare(
             directory: state.appendingPathComponent("git").path, documents: try KubeScenario.documents(in: scenarioDirectory),
             pipelineRunPrefix: options.runPrefix, sourceBranch: options.sourceBranch, gitopsBranch: options.gitopsBranch)

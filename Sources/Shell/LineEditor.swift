@@ -230,23 +230,24 @@ private enum EditorState {
 
     /// `rl_attempted_completion_function`: asks the completer and returns libedit's match list
     /// (element 0 is what replaces the word, followed by the candidates), or `nil` for none.
-    static let complete: @convention(c) (UnsafePointer<CChar>?, Int32, Int32)
-        -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { word, _, end in
-        rl_attempted_completion_over = 1  // Never fall back to file name completion.
-        guard let word, let buffer = rl_line_buffer else { return nil }
-        // `end` counts characters, not bytes.
-        let beforeCursor = String(String(cString: buffer).unicodeScalars.prefix(Int(end)))
-        candidates = completer(beforeCursor)
-        candidateIndex = 0
-        guard let matches = rl_completion_matches(word, nextCandidate) else { return nil }
-        // Candidates that do not all extend the typed word would shorten it to their common
-        // prefix; keep what the user typed instead.
-        if strlen(matches[0]!) < strlen(word) {
-            free(matches[0])
-            matches[0] = strdup(word)
-        }
-        return matches
-    }
+    static let complete:
+        @convention(c) (UnsafePointer<CChar>?, Int32, Int32)
+            -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { word, _, end in
+                rl_attempted_completion_over = 1  // Never fall back to file name completion.
+                guard let word, let buffer = rl_line_buffer else { return nil }
+                // `end` counts characters, not bytes.
+                let beforeCursor = String(String(cString: buffer).unicodeScalars.prefix(Int(end)))
+                candidates = completer(beforeCursor)
+                candidateIndex = 0
+                guard let matches = rl_completion_matches(word, nextCandidate) else { return nil }
+                // Candidates that do not all extend the typed word would shorten it to their common
+                // prefix; keep what the user typed instead.
+                if strlen(matches[0]!) < strlen(word) {
+                    free(matches[0])
+                    matches[0] = strdup(word)
+                }
+                return matches
+            }
 
     /// `rl_compentry_func_t`: returns the candidates one by one as malloc'd strings, then `nil`.
     static let nextCandidate: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = { _, _ in

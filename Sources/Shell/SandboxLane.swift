@@ -23,7 +23,8 @@ final class SandboxLane {
     let served: LaneCatalog?
 
     init(
-        environment: [String: String], stateFiles: StateFiles, scenario: String? = nil, importRuns: [String] = [], served: LaneCatalog? = nil
+        environment: [String: String], stateFiles: StateFiles, scenario: String? = nil, importRuns: [String] = [],
+        served: LaneCatalog? = nil
     ) throws(ArsError) {
         self.served = served
         stateDirectory = stateFiles.directory
@@ -149,7 +150,8 @@ final class SandboxLane {
             var lanes = Object()
             for lane in node.lanes {
                 var raw = lane.raw.setting("restBaseUrl", .string(baseURL))
-                if let worktree = announcement.lookup("git.worktree"), let origin = announcement.lookup("git.origin"), raw["source"] != nil {
+                if let worktree = announcement.lookup("git.worktree"), let origin = announcement.lookup("git.origin"), raw["source"] != nil
+                {
                     raw = raw.setting("source", (raw["source"] ?? .null).setting("worktree", worktree).setting("remote", origin))
                 }
                 if let mirror = announcement.lookup("git.mirror"), raw["gitMirror"] != nil {

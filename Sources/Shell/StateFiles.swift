@@ -7,7 +7,8 @@ struct StateFiles {
     let directory: String
 
     init(environment: [String: String]) {
-        let base = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/state")
         directory = (base as NSString).appendingPathComponent("ars")
     }
@@ -41,7 +42,7 @@ struct StateFiles {
     /// The context saved by an earlier interactive run, or an empty one.
     func loadContext() -> ShellContext {
         guard let data = FileManager.default.contents(atPath: contextFile),
-              let context = try? JSONDecoder().decode(ShellContext.self, from: data)
+            let context = try? JSONDecoder().decode(ShellContext.self, from: data)
         else { return ShellContext() }
         return context
     }
@@ -54,7 +55,7 @@ struct StateFiles {
     /// Recently seen ids per kind (empty when missing or unreadable).
     func loadRecentIDs() -> [String: [String]] {
         guard let data = FileManager.default.contents(atPath: recentIDsFile),
-              let ids = try? JSONDecoder().decode([String: [String]].self, from: data)
+            let ids = try? JSONDecoder().decode([String: [String]].self, from: data)
         else { return [:] }
         return ids
     }
@@ -65,7 +66,8 @@ struct StateFiles {
 
     /// Writes atomically (temporary file + rename) with mode 0600 from creation, in a 0700 folder.
     private func write(_ data: Data, to path: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let temporary = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])

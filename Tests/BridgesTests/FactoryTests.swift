@@ -8,7 +8,8 @@ struct FactoryTests {
     @Test("the factory picks the adapter the catalogue names")
     func factory() {
         #expect(Bridges.make(for: localNode(), environment: [:]) is LocalBridge)
-        let ssh = Bridges.make(for: NodeSettings(name: "D601", bridge: BridgeSettings(kind: .ssh, host: "d601", user: "root")), environment: [:])
+        let ssh = Bridges.make(
+            for: NodeSettings(name: "D601", bridge: BridgeSettings(kind: .ssh, host: "d601", user: "root")), environment: [:])
         #expect(ssh is SSHBridge)
         #expect(ssh.name == "ssh root@d601:22")
         let trans = Bridges.make(for: NodeSettings(name: "G14", bridge: BridgeSettings(kind: .trans)), environment: [:])
@@ -19,7 +20,9 @@ struct FactoryTests {
     @Test("catalogue keys: command defaults by kind; knownHostsFile and timeout are read")
     func catalogueKeys() throws {
         let folder = try TemporaryDirectory("catalogue")
-        let file = try folder.file("agentrun.yaml", """
+        let file = try folder.file(
+            "agentrun.yaml",
+            """
             defaults:
               node: G14
               lane: v01
@@ -57,15 +60,18 @@ struct FactoryTests {
 
     @Test("a timeout that is not positive is a catalogue problem")
     func badTimeout() {
-        let problems = ConfigValidator(file: "x.yaml", text: """
-            defaults: {node: G14, lane: v01}
-            nodes:
-              G14:
-                bridge: {kind: trans, timeout: 0}
-                lanes:
-                  v01: {restBaseUrl: "https://a.invalid", namespace: a}
+        let problems = ConfigValidator(
+            file: "x.yaml",
+            text: """
+                defaults: {node: G14, lane: v01}
+                nodes:
+                  G14:
+                    bridge: {kind: trans, timeout: 0}
+                    lanes:
+                      v01: {restBaseUrl: "https://a.invalid", namespace: a}
 
-            """).validate()
+                """
+        ).validate()
         #expect(problems.map(\.code) == [.configRange])
         #expect(problems.first?.message.contains("nodes.G14.bridge.timeout") == true)
     }

@@ -26,9 +26,14 @@ struct LocalBridgeTests {
 
     @Test("the script runs in the folder, with the session's environment and no terminal")
     func folderEnvironmentAndStdin() async throws {
-        let result = try await bridge.run(.script(#"pwd; printf '%s\n' "$ARS_BRIDGE_MARK"; [ -t 0 ] && echo tty || echo no-tty; cat; (: </dev/tty) 2>/dev/null && echo has-ctty || echo no-ctty"#, in: folder.path))
+        let result = try await bridge.run(
+            .script(
+                #"pwd; printf '%s\n' "$ARS_BRIDGE_MARK"; [ -t 0 ] && echo tty || echo no-tty; cat; (: </dev/tty) 2>/dev/null && echo has-ctty || echo no-ctty"#,
+                in: folder.path))
         let lines = result.stdoutText.split(separator: "\n").map(String.init)
-        #expect(lines == [URL(fileURLWithPath: folder.path).resolvingSymlinksInPath().path, "session-environment", "no-tty", "no-ctty"] || lines == [folder.path, "session-environment", "no-tty", "no-ctty"])
+        #expect(
+            lines == [URL(fileURLWithPath: folder.path).resolvingSymlinksInPath().path, "session-environment", "no-tty", "no-ctty"]
+                || lines == [folder.path, "session-environment", "no-tty", "no-ctty"])
     }
 
     @Test("a missing folder is a result with a non-zero status and the shell's cd message, not a crash")
@@ -45,7 +50,8 @@ struct LocalBridgeTests {
         let plain = try await bridge.run(.kubectl(["get", "pods", "-n", "agentrun-v01"]))
         #expect(nulSeparatedWords(plain.stdout) == ["get", "pods", "-n", "agentrun-v01"].map { Data($0.utf8) })
 
-        let configured = LocalBridge(node: localNode(kubeconfig: "~/kube config"), environment: bridgeEnvironment(bin: folder.path, home: folder.path))
+        let configured = LocalBridge(
+            node: localNode(kubeconfig: "~/kube config"), environment: bridgeEnvironment(bin: folder.path, home: folder.path))
         let result = try await configured.run(.kubectl(["version"]))
         #expect(nulSeparatedWords(result.stdout) == ["--kubeconfig", folder.path + "/kube config", "version"].map { Data($0.utf8) })
         #expect(configured.arguments(for: .kubectl(["version"])) == ["kubectl", "--kubeconfig", folder.path + "/kube config", "version"])
@@ -77,12 +83,14 @@ struct LocalBridgeTests {
 
     @Test("stdin bytes reach the command; megabytes in and out at once do not deadlock")
     func stdinAndLargeStreams() async throws {
-        let small = try await bridge.run(RemoteCommand(target: .directory(folder.path), arguments: ["cat"], stdin: Data("kind: Task\n名字: 报告\n".utf8)))
+        let small = try await bridge.run(
+            RemoteCommand(target: .directory(folder.path), arguments: ["cat"], stdin: Data("kind: Task\n名字: 报告\n".utf8)))
         #expect(small.stdoutText == "kind: Task\n名字: 报告\n")
 
         // 6 MB through cat (written while it is read back), plus 3 MB on stderr at the same time.
         let input = Data((0..<6_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
-        let result = try await bridge.run(RemoteCommand(target: .directory(folder.path), arguments: ["head -c 3000000 /dev/zero >&2 & cat; wait"], stdin: input))
+        let result = try await bridge.run(
+            RemoteCommand(target: .directory(folder.path), arguments: ["head -c 3000000 /dev/zero >&2 & cat; wait"], stdin: input))
         #expect(result.exitStatus == 0)
         #expect(result.stdout == input)
         #expect(result.stderr.count == 3_000_000)
@@ -90,7 +98,8 @@ struct LocalBridgeTests {
 
     @Test("several megabytes on both streams are drained together")
     func largeOutputs() async throws {
-        let result = try await bridge.run(.script("head -c 8000000 /dev/zero | tr '\\0' a & head -c 5000000 /dev/zero | tr '\\0' b >&2; wait", in: folder.path))
+        let result = try await bridge.run(
+            .script("head -c 8000000 /dev/zero | tr '\\0' a & head -c 5000000 /dev/zero | tr '\\0' b >&2; wait", in: folder.path))
         #expect(result.stdout.count == 8_000_000)
         #expect(result.stderr.count == 5_000_000)
         #expect(result.stdout.allSatisfy { $0 == UInt8(ascii: "a") })
@@ -100,7 +109,8 @@ struct LocalBridgeTests {
     @Test("a child that closes stdin early does not break the write (no SIGPIPE)")
     func stdinClosedEarly() async throws {
         let input = Data(repeating: 0x41, count: 4_000_000)
-        let result = try await bridge.run(RemoteCommand(target: .directory(folder.path), arguments: ["exec 0<&-; echo closed"], stdin: input))
+        let result = try await bridge.run(
+            RemoteCommand(target: .directory(folder.path), arguments: ["exec 0<&-; echo closed"], stdin: input))
         #expect(result.stdoutText == "closed\n")
         #expect(result.exitStatus == 0)
     }
@@ -124,7 +134,8 @@ struct TimeoutTests {
     @Test("an expired timeout stops the command (and what it started) and throws bridge-timeout promptly")
     func timeout() async throws {
         let folder = try TemporaryDirectory("timeout")
-        let bridge = LocalBridge(node: localNode("lab"), environment: bridgeEnvironment(bin: folder.path, home: folder.path), terminationGrace: 0.5)
+        let bridge = LocalBridge(
+            node: localNode("lab"), environment: bridgeEnvironment(bin: folder.path, home: folder.path), terminationGrace: 0.5)
         let start = ContinuousClock.now
         let error = await arsError {
             _ = try await bridge.run(.script("echo started >&2; sleep 120 & sleep 120; wait", in: folder.path, timeout: 0.5))
@@ -142,9 +153,12 @@ struct TimeoutTests {
     @Test("a command that ignores SIGTERM is killed after the grace period")
     func ignoresTerm() async throws {
         let folder = try TemporaryDirectory("term")
-        let bridge = LocalBridge(node: localNode(), environment: bridgeEnvironment(bin: folder.path, home: folder.path), terminationGrace: 0.3)
+        let bridge = LocalBridge(
+            node: localNode(), environment: bridgeEnvironment(bin: folder.path, home: folder.path), terminationGrace: 0.3)
         let start = ContinuousClock.now
-        let error = await arsError { _ = try await bridge.run(.script("trap '' TERM; sleep 120 & wait; sleep 120", in: folder.path, timeout: 0.3)) }
+        let error = await arsError {
+            _ = try await bridge.run(.script("trap '' TERM; sleep 120 & wait; sleep 120", in: folder.path, timeout: 0.3))
+        }
         #expect(error?.code == .bridgeTimeout)
         #expect(elapsed(since: start) < 30)
     }
@@ -152,7 +166,8 @@ struct TimeoutTests {
     @Test("the catalogue's timeout is the default when the command names none")
     func catalogueTimeout() async throws {
         let folder = try TemporaryDirectory("cat-timeout")
-        let bridge = LocalBridge(node: localNode(timeout: 1), environment: bridgeEnvironment(bin: folder.path, home: folder.path), terminationGrace: 0.2)
+        let bridge = LocalBridge(
+            node: localNode(timeout: 1), environment: bridgeEnvironment(bin: folder.path, home: folder.path), terminationGrace: 0.2)
         let error = await arsError { _ = try await bridge.run(.script("sleep 120", in: folder.path)) }
         #expect(error?.code == .bridgeTimeout)
         #expect(error?.message.contains("within 1 s") == true)

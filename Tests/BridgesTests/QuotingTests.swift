@@ -63,7 +63,9 @@ struct QuotingTests {
         let bin = try TemporaryDirectory("trans-quote")
         try bin.executable("kubectl", fakeKubectl)
         try bin.executable("trans", fakeTransScript)
-        let bridge = TransBridge(node: NodeSettings(name: "G14", bridge: BridgeSettings(kind: .trans)), environment: bridgeEnvironment(bin: bin.path, home: bin.path))
+        let bridge = TransBridge(
+            node: NodeSettings(name: "G14", bridge: BridgeSettings(kind: .trans)),
+            environment: bridgeEnvironment(bin: bin.path, home: bin.path))
         var generator = SeededGenerator(seed: quotingSeed &+ 3)
         for words in Self.edgeCases + RandomWords.cases(150, using: &generator) {
             let result = try await bridge.run(.kubectl(words))

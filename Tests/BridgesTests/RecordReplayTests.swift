@@ -26,7 +26,9 @@ struct RecordReplayTests {
         try folder.executable("kubectl", fakeKubectl)
         let log = RecordingLog()
         let http = RecordingTransport(wrapping: FixedTransport(), into: log)
-        let bridge = RecordingBridge(wrapping: LocalBridge(node: localNode("G14"), environment: bridgeEnvironment(bin: folder.path, home: folder.path)), node: "G14", into: log)
+        let bridge = RecordingBridge(
+            wrapping: LocalBridge(node: localNode("G14"), environment: bridgeEnvironment(bin: folder.path, home: folder.path)), node: "G14",
+            into: log)
         #expect(bridge.name == "local")
 
         let commands: [RemoteCommand] = [
@@ -70,7 +72,8 @@ struct RecordReplayTests {
         #expect(redacted.stdoutText == "token=[REDACTED]\n")
         #expect(redacted.stderrText == "warn\n")
         #expect(redacted.exitStatus == 2)
-        let response = try await ReplayTransport(replaying: replay).send(HTTPRequest(url: "https://elsewhere.invalid/api/v1/tasks?limit=50"))
+        let response = try await ReplayTransport(replaying: replay).send(
+            HTTPRequest(url: "https://elsewhere.invalid/api/v1/tasks?limit=50"))
         #expect(response.status == 200)
         #expect(replay.unusedCount == 0)
 
@@ -87,7 +90,9 @@ struct RecordReplayTests {
         let folder = try TemporaryDirectory("not-recorded")
         try folder.executable("kubectl", fakeKubectl)
         let log = RecordingLog()
-        let bridge = RecordingBridge(wrapping: LocalBridge(node: localNode("G14"), environment: bridgeEnvironment(bin: folder.path, home: folder.path)), node: "G14", into: log)
+        let bridge = RecordingBridge(
+            wrapping: LocalBridge(node: localNode("G14"), environment: bridgeEnvironment(bin: folder.path, home: folder.path)), node: "G14",
+            into: log)
         _ = try await bridge.run(.kubectl(["get", "pods"]))
         _ = try await bridge.run(RemoteCommand(target: .cluster, arguments: ["apply", "-f", "-"], stdin: Data("a".utf8)))
         let file = try folder.file("r.json", log.recording(redact: { $0 }))
@@ -107,7 +112,9 @@ struct RecordReplayTests {
     @Test("a recording from before node bridges (exchanges without kind) still replays HTTP")
     func oldRecording() async throws {
         let folder = try TemporaryDirectory("old-recording")
-        let file = try folder.file("old.json", """
+        let file = try folder.file(
+            "old.json",
+            """
             {"apiVersion": "ars/v1", "kind": "Recording", "exchanges": [
               {"request": {"method": "GET", "path": "/api/v1/tasks?limit=50", "body": null},
                "response": {"status": 200, "contentType": "application/json", "body": "{\\"items\\": []}"}}
@@ -116,14 +123,19 @@ struct RecordReplayTests {
         let replay = try ReplayLog(file: file)
         let response = try await ReplayTransport(replaying: replay).send(HTTPRequest(url: "http://x/api/v1/tasks?limit=50"))
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"items": []}"#)
-        #expect(await arsError { _ = try await ReplayBridge(node: "G14", replaying: try ReplayLog(file: file)).run(.kubectl(["get", "pods"])) }?.code == .notRecorded)
+        #expect(
+            await arsError {
+                _ = try await ReplayBridge(node: "G14", replaying: try ReplayLog(file: file)).run(.kubectl(["get", "pods"]))
+            }?.code == .notRecorded)
     }
 
     @Test("ars run --record keeps node commands and --replay serves them without the node")
     func runRecordReplay() async throws {
         let folder = try TemporaryDirectory("run-record")
         try FileManager.default.createDirectory(atPath: folder.path + "/config", withIntermediateDirectories: true)
-        let catalogue = try folder.file("config/agentrun.yaml", """
+        let catalogue = try folder.file(
+            "config/agentrun.yaml",
+            """
             defaults:
               node: lab
               lane: v01
@@ -137,7 +149,9 @@ struct RecordReplayTests {
                     namespace: agentrun-v01
 
             """)
-        _ = try folder.file("check.ars", """
+        _ = try folder.file(
+            "check.ars",
+            """
             let r = node-run "printf '%s' 节点; echo oops >&2; exit 3"
             assert r.stdout == "节点"
             assert r.status == 3
@@ -176,7 +190,8 @@ private struct NodeRunPlugin: CommandPlugin {
 }
 
 private struct NodeRunCommand: Command {
-    let signature = CommandSignature("node-run", summary: "Run a script on the lane's node", positionals: [Positional("script", "The script")])
+    let signature = CommandSignature(
+        "node-run", summary: "Run a script on the lane's node", positionals: [Positional("script", "The script")])
 
     func resolve(_ invocation: Invocation, in session: Session) throws -> String { invocation.argument("script") ?? "" }
 
@@ -184,6 +199,7 @@ private struct NodeRunCommand: Command {
         let lane = try session.lane()
         let node = try #require(try session.config().catalog.node(lane.node))
         let result = try await session.bridge(for: node).run(.script(script, in: "/"))
-        return CommandOutput(.object(["stdout": .string(result.stdoutText), "stderr": .string(result.stderrText), "status": .int(Int(result.exitStatus))]))
+        return CommandOutput(
+            .object(["stdout": .string(result.stdoutText), "stderr": .string(result.stderrText), "status": .int(Int(result.exitStatus))]))
     }
 }

@@ -8,19 +8,26 @@ import Testing
 struct SSHBridgeTests {
     @Test("the ssh command line: batch mode, strict host keys, port, identity, known hosts, destination, then one quoted line")
     func commandLine() {
-        let node = NodeSettings(name: "G14", bridge: BridgeSettings(
-            kind: .ssh, host: "g14.example", user: "root", port: 2222, identityFile: "~/.ssh/id_ed25519",
-            knownHostsFile: "/etc/ars/known hosts"))
+        let node = NodeSettings(
+            name: "G14",
+            bridge: BridgeSettings(
+                kind: .ssh, host: "g14.example", user: "root", port: 2222, identityFile: "~/.ssh/id_ed25519",
+                knownHostsFile: "/etc/ars/known hosts"))
         let bridge = SSHBridge(node: node, environment: ["HOME": "/home/op"])
         #expect(bridge.name == "ssh root@g14.example:2222")
-        #expect(bridge.arguments(for: .kubectl(["get", "pods", "-l", "app=a b"])) == [
-            "ssh", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", "-p", "2222",
-            "-i", "/home/op/.ssh/id_ed25519", "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=\"/etc/ars/known hosts\"",
-            "root@g14.example", "--", "kubectl get pods -l 'app=a b'",
-        ])
-        #expect(bridge.remoteLine(for: .script("git status --short", in: "/root/agentrun v01"))
-            == "cd -- '/root/agentrun v01' || exit 1; exec /bin/sh -c 'git status --short'")
-        let withKubeconfig = SSHBridge(node: NodeSettings(name: "n", bridge: BridgeSettings(kind: .ssh, host: "h", kubeconfig: "/etc/rancher/k3s/k3s.yaml")), environment: [:])
+        #expect(
+            bridge.arguments(for: .kubectl(["get", "pods", "-l", "app=a b"])) == [
+                "ssh", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+                "-p", "2222",
+                "-i", "/home/op/.ssh/id_ed25519", "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=\"/etc/ars/known hosts\"",
+                "root@g14.example", "--", "kubectl get pods -l 'app=a b'",
+            ])
+        #expect(
+            bridge.remoteLine(for: .script("git status --short", in: "/root/agentrun v01"))
+                == "cd -- '/root/agentrun v01' || exit 1; exec /bin/sh -c 'git status --short'")
+        let withKubeconfig = SSHBridge(
+            node: NodeSettings(name: "n", bridge: BridgeSettings(kind: .ssh, host: "h", kubeconfig: "/etc/rancher/k3s/k3s.yaml")),
+            environment: [:])
         #expect(withKubeconfig.remoteLine(for: .kubectl(["get", "ns"])) == "kubectl --kubeconfig /etc/rancher/k3s/k3s.yaml get ns")
         #expect(withKubeconfig.name == "ssh h:22")
     }

@@ -34,7 +34,9 @@ final class SSHServer: @unchecked Sendable {
             directory = try TemporaryDirectory("sshd")
             let dir = directory.path
             for key in ["host_key", "client_key"] {
-                let keygen = try runDirect(["/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ars-test-\(key)", "-f", "\(dir)/\(key)"])
+                let keygen = try runDirect([
+                    "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ars-test-\(key)", "-f", "\(dir)/\(key)",
+                ])
                 guard keygen.status == 0 else {
                     throw SSHServerError("ssh-keygen failed for \(key): \(String(decoding: keygen.stderr, as: UTF8.self))")
                 }
@@ -47,7 +49,9 @@ final class SSHServer: @unchecked Sendable {
             user = String(cString: getpwuid(getuid())!.pointee.pw_name)
             port = try freePort()
 
-            let config = try directory.file("sshd_config", """
+            let config = try directory.file(
+                "sshd_config",
+                """
                 ListenAddress 127.0.0.1
                 Port \(port)
                 HostKey \(dir)/host_key
@@ -67,7 +71,8 @@ final class SSHServer: @unchecked Sendable {
 
                 """)
             if getuid() == 0, !FileManager.default.fileExists(atPath: "/run/sshd") {
-                try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                try FileManager.default.createDirectory(
+                    atPath: "/run/sshd", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             }
             let check = try runDirect([Self.sshdPath, "-t", "-f", config])
             guard check.status == 0 else {
@@ -90,7 +95,8 @@ final class SSHServer: @unchecked Sendable {
             let deadline = Date().addingTimeInterval(15)
             var listening = false
             while Date() < deadline {
-                if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("Server listening on 127.0.0.1 port \(port)") {
+                if let text = try? String(contentsOfFile: log, encoding: .utf8), text.contains("Server listening on 127.0.0.1 port \(port)")
+                {
                     listening = true
                     break
                 }
@@ -110,10 +116,14 @@ final class SSHServer: @unchecked Sendable {
     }
 
     /// A node reaching this server through the ssh bridge.
-    func node(_ name: String = "loopback", port: Int? = nil, knownHosts: String? = nil, kubeconfig: String? = nil, timeout: Int? = nil) -> NodeSettings {
-        NodeSettings(name: name, bridge: BridgeSettings(
-            kind: .ssh, host: "127.0.0.1", user: user, port: port ?? self.port, identityFile: clientKey,
-            knownHostsFile: knownHosts ?? self.knownHosts, kubeconfig: kubeconfig, timeout: timeout))
+    func node(_ name: String = "loopback", port: Int? = nil, knownHosts: String? = nil, kubeconfig: String? = nil, timeout: Int? = nil)
+        -> NodeSettings
+    {
+        NodeSettings(
+            name: name,
+            bridge: BridgeSettings(
+                kind: .ssh, host: "127.0.0.1", user: user, port: port ?? self.port, identityFile: clientKey,
+                knownHostsFile: knownHosts ?? self.knownHosts, kubeconfig: kubeconfig, timeout: timeout))
     }
 
     /// The environment the ssh client runs with.

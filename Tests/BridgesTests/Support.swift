@@ -107,14 +107,17 @@ func printfScript(_ cases: [[String]]) -> String {
 
 /// Compares what a batch of printf lines printed with the words they were given; on a mismatch,
 /// names the first case that differs and the seed.
-func expectRoundTrip(_ cases: [[String]], output: Data, seed: UInt64, via: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+func expectRoundTrip(
+    _ cases: [[String]], output: Data, seed: UInt64, via: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
     let words = nulSeparatedWords(output)
     var index = 0
     for (number, caseWords) in cases.enumerated() {
         let expected = caseWords.map { Data($0.utf8) }
         let actual = Array(words[min(index, words.count)..<min(index + expected.count, words.count)])
         if actual != expected {
-            let message: String = "\(via): case \(number) did not round-trip (seed \(seed); rerun with ARS_BRIDGE_SEED=\(seed))\n"
+            let message: String =
+                "\(via): case \(number) did not round-trip (seed \(seed); rerun with ARS_BRIDGE_SEED=\(seed))\n"
                 + "  words:  \(caseWords.map { $0.debugDescription })\n"
                 + "  quoted: \(ShellQuote.join(caseWords).debugDescription)\n"
                 + "  got:    \(actual.map { String(decoding: $0, as: UTF8.self).debugDescription })"
@@ -143,7 +146,9 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
 
 /// Runs `argv` with Foundation's `Process` (the reference, independent of the bridges) and
 /// collects its exit status and both outputs. Blocks: from a test, use `runDirectAsync`.
-func runDirect(_ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (status: Int32, stdout: Data, stderr: Data) {
+func runDirect(_ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (
+    status: Int32, stdout: Data, stderr: Data
+) {
     try runProcessData(argv, environment: environment)
 }
 

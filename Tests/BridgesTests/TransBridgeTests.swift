@@ -11,13 +11,17 @@ struct TransBridgeTests {
     func runbookSyntax() {
         let bridge = TransBridge(node: node, environment: [:])
         #expect(bridge.name == "trans G14")
-        #expect(bridge.arguments(for: .kubectl(["get", "pods", "-n", "agentrun-v01", "-o", "json"]))
-            == ["trans", "G14:k3s", "kubectl", "get", "pods", "-n", "agentrun-v01", "-o", "json"])
-        #expect(bridge.arguments(for: .kubectl(["logs", "-l", "app=agent run", "--since=5m"]))
-            == ["trans", "G14:k3s", "kubectl", "logs", "-l", "'app=agent run'", "--since=5m"])
-        #expect(bridge.arguments(for: .script("git status --short\ngit log -1", in: "/root/agentrun-v01"))
-            == ["trans", "G14:/root/agentrun-v01", "script", "--", "git status --short\ngit log -1"])
-        let custom = TransBridge(node: NodeSettings(name: "D601", bridge: BridgeSettings(kind: .trans, command: "/opt/unidesk/bin/trans")), environment: [:])
+        #expect(
+            bridge.arguments(for: .kubectl(["get", "pods", "-n", "agentrun-v01", "-o", "json"]))
+                == ["trans", "G14:k3s", "kubectl", "get", "pods", "-n", "agentrun-v01", "-o", "json"])
+        #expect(
+            bridge.arguments(for: .kubectl(["logs", "-l", "app=agent run", "--since=5m"]))
+                == ["trans", "G14:k3s", "kubectl", "logs", "-l", "'app=agent run'", "--since=5m"])
+        #expect(
+            bridge.arguments(for: .script("git status --short\ngit log -1", in: "/root/agentrun-v01"))
+                == ["trans", "G14:/root/agentrun-v01", "script", "--", "git status --short\ngit log -1"])
+        let custom = TransBridge(
+            node: NodeSettings(name: "D601", bridge: BridgeSettings(kind: .trans, command: "/opt/unidesk/bin/trans")), environment: [:])
         #expect(custom.arguments(for: .kubectl(["get", "ns"])).prefix(2) == ["/opt/unidesk/bin/trans", "D601:k3s"])
     }
 
@@ -35,7 +39,8 @@ struct TransBridgeTests {
         #expect(result.exitStatus == 4)
         #expect(try String(contentsOfFile: bin.path + "/targets", encoding: .utf8) == "G14:\(bin.path)\n")
 
-        let fed = try await bridge.run(RemoteCommand(target: .directory(bin.path), arguments: ["cat"], stdin: Data("apiVersion: v1\n".utf8)))
+        let fed = try await bridge.run(
+            RemoteCommand(target: .directory(bin.path), arguments: ["cat"], stdin: Data("apiVersion: v1\n".utf8)))
         #expect(fed.stdoutText == "apiVersion: v1\n")
 
         _ = try await bridge.run(.kubectl(["get", "pods"]))
@@ -44,7 +49,9 @@ struct TransBridgeTests {
 
     @Test("a missing trans is bridge-unavailable, naming what to install or configure")
     func missingTrans() async throws {
-        let error = await arsError { _ = try await TransBridge(node: node, environment: ["PATH": "/nonexistent"]).run(.kubectl(["get", "pods"])) }
+        let error = await arsError {
+            _ = try await TransBridge(node: node, environment: ["PATH": "/nonexistent"]).run(.kubectl(["get", "pods"]))
+        }
         #expect(error?.code == .bridgeUnavailable)
         #expect(error?.kind == .remote)
         #expect(error?.message.contains("trans is not on PATH") == true)
@@ -52,4 +59,3 @@ struct TransBridgeTests {
         #expect(error?.hint?.contains("UniDesk") == true)
     }
 }
-

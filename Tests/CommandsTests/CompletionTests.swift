@@ -9,27 +9,29 @@ struct CompletionTests {
         return CompletionEngine(session: session).complete(line: line).map(\.value)
     }
 
-    @Test("commands, subcommands, flags, enum values, nodes and lanes", arguments: [
-        ("", ["check", "completion", "config", "context", "control-plane", "echo", "exit", "help", "history", "result", "run", "use"]),
-        ("con", ["config", "context", "control-plane"]),
-        ("use ", ["lane", "node", "task"]),
-        ("use n", ["node"]),
-        ("use node ", ["G14", "D601"]),
-        ("use lane ", ["v01", "v01b"]),
-        ("use lane v0", ["v01", "v01b"]),
-        ("control-plane cleanup-runs --d", ["--dry-run"]),
-        ("control-plane cleanup-runs --format ", ["compact", "full"]),
-        ("control-plane cleanup-runs --format=f", ["--format=full"]),
-        ("context -o ", ["human", "json", "yaml"]),
-        ("context --output j", ["json"]),
-        ("control-plane status --node ", ["G14", "D601"]),
-        ("completion ", ["bash", "zsh", "fish"]),
-        ("help use ", ["lane", "node", "task"]),
-        ("help control-plane s", ["status"]),
-        ("agentrun use ", ["lane", "node", "task"]),
-        ("bun scripts/cli.ts agentrun con", ["config", "context", "control-plane"]),
-        ("nosuch ", []),
-    ])
+    @Test(
+        "commands, subcommands, flags, enum values, nodes and lanes",
+        arguments: [
+            ("", ["check", "completion", "config", "context", "control-plane", "echo", "exit", "help", "history", "result", "run", "use"]),
+            ("con", ["config", "context", "control-plane"]),
+            ("use ", ["lane", "node", "task"]),
+            ("use n", ["node"]),
+            ("use node ", ["G14", "D601"]),
+            ("use lane ", ["v01", "v01b"]),
+            ("use lane v0", ["v01", "v01b"]),
+            ("control-plane cleanup-runs --d", ["--dry-run"]),
+            ("control-plane cleanup-runs --format ", ["compact", "full"]),
+            ("control-plane cleanup-runs --format=f", ["--format=full"]),
+            ("context -o ", ["human", "json", "yaml"]),
+            ("context --output j", ["json"]),
+            ("control-plane status --node ", ["G14", "D601"]),
+            ("completion ", ["bash", "zsh", "fish"]),
+            ("help use ", ["lane", "node", "task"]),
+            ("help control-plane s", ["status"]),
+            ("agentrun use ", ["lane", "node", "task"]),
+            ("bun scripts/cli.ts agentrun con", ["config", "context", "control-plane"]),
+            ("nosuch ", []),
+        ])
     func candidates(line: String, expected: [String]) throws {
         #expect(try complete(line) == expected)
     }

@@ -4,12 +4,20 @@ import Testing
 @Suite("Printers")
 struct PrinterTests {
     let output = CommandOutput(
-        ["items": [["id": "t-1", "title": "派发任务测试", "status": "running"], ["id": "t-20", "title": "egress check", "status": "succeeded"]]],
+        [
+            "items": [
+                ["id": "t-1", "title": "派发任务测试", "status": "running"], ["id": "t-20", "title": "egress check", "status": "succeeded"],
+            ]
+        ],
         human: [
             .summary("2 tasks on G14/v01"),
-            .table(Table(
-                columns: [.init("id"), .init("title"), .init("status"), .init("age", alignRight: true)],
-                rows: [["t-1", "派发任务测试", "running", "5m"], ["t-20", "egress check", "succeeded", "17h54m"], ["t-300", "混合 mixed 文本", "failed", "40s"]])),
+            .table(
+                Table(
+                    columns: [.init("id"), .init("title"), .init("status"), .init("age", alignRight: true)],
+                    rows: [
+                        ["t-1", "派发任务测试", "running", "5m"], ["t-20", "egress check", "succeeded", "17h54m"],
+                        ["t-300", "混合 mixed 文本", "failed", "40s"],
+                    ])),
             .fields([("liveness", "waiting-tool"), ("最终回复", "完成")]),
             .section("runner job", [.fields([("pod", "agentrun-runner-5qv8d-z8k96")])]),
             .next(["describe task/t-1", "events run/r-1 --follow"]),
@@ -50,7 +58,8 @@ struct PrinterTests {
 
     @Test("control sequences from outside never reach the terminal")
     func sanitised() {
-        let hostile = CommandOutput(.null, human: [.text("ok\u{1B}]0;pwned\u{07}\u{1B}[2J done"), .table(Table(columns: [.init("x")], rows: [["\u{9B}31m"]]))])
+        let hostile = CommandOutput(
+            .null, human: [.text("ok\u{1B}]0;pwned\u{07}\u{1B}[2J done"), .table(Table(columns: [.init("x")], rows: [["\u{9B}31m"]]))])
         let text = Printer(format: .human, colour: false).render(hostile).stdout
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B })
         #expect(text.contains(#"ok\x1b]0;pwned\x07\x1b[2J done"#))

@@ -71,7 +71,9 @@ struct RetryTests {
         "a GET is retried on connection errors, but not on a total timeout, DNS, TLS or cancellation",
         arguments: ["connection-refused", "connect-timeout", "connection-reset", "timeout", "dns", "tls", "transport"])
     func connectionErrors(code: String) async throws {
-        let (transport, inner, _) = retrying([.failure(ArsError(.remote, code: ErrorCode.all.first { $0.rawValue == code }!, "GET http://127.0.0.1/v1/tasks: failed"))])
+        let (transport, inner, _) = retrying([
+            .failure(ArsError(.remote, code: ErrorCode.all.first { $0.rawValue == code }!, "GET http://127.0.0.1/v1/tasks: failed"))
+        ])
         let retried = ["connection-refused", "connect-timeout", "connection-reset"].contains(code)
         if retried {
             #expect(try await transport.send(get).status == 200)
@@ -102,10 +104,11 @@ struct RetryTests {
         let said = Said()
         let transport = RetryingTransport(wrapping: inner, policy: RetryPolicy(sleep: { _ in }), announce: { said.append($0) })
         #expect(try await transport.send(get).status == 200)
-        #expect(said.lines == [
-            "retrying GET \(get.url) after HTTP 503 (attempt 2 of 3)",
-            "retrying GET \(get.url) after connection-reset (attempt 3 of 3)",
-        ])
+        #expect(
+            said.lines == [
+                "retrying GET \(get.url) after HTTP 503 (attempt 2 of 3)",
+                "retrying GET \(get.url) after connection-reset (attempt 3 of 3)",
+            ])
     }
 
     @Test("a POST is never retried, whatever the failure")

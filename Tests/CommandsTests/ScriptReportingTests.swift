@@ -79,12 +79,12 @@ struct ScriptReportingTests {
         let (session, out, err) = try makeSession(plugins: [BuiltinsPlugin()])
         let folder = session.currentDirectory
         try """
-            use task t-1
-            history --limit -3
-            echo ${nothing}
-            let r = try history --limit -4
-            config validate missing.yaml
-            """.write(toFile: folder + "/c.ars", atomically: true, encoding: .utf8)
+        use task t-1
+        history --limit -3
+        echo ${nothing}
+        let r = try history --limit -4
+        config validate missing.yaml
+        """.write(toFile: folder + "/c.ars", atomically: true, encoding: .utf8)
         let (status, stdout, _) = await run("check c.ars -o json", in: session, out: out, err: err)
         #expect(status == 2)
         let report = try JSON.decode(stdout)

@@ -5,7 +5,9 @@ import Testing
 struct ShellQuoteTests {
     @Test("plain words stay bare; others are single-quoted with ' as '\\''")
     func quoting() {
-        #expect(ShellQuote.join(["get", "pods", "-n", "agentrun-v01", "app=a,b", "user@host:/x"]) == "get pods -n agentrun-v01 app=a,b user@host:/x")
+        #expect(
+            ShellQuote.join(["get", "pods", "-n", "agentrun-v01", "app=a,b", "user@host:/x"])
+                == "get pods -n agentrun-v01 app=a,b user@host:/x")
         #expect(ShellQuote.quote("") == "''")
         #expect(ShellQuote.quote("a b") == "'a b'")
         #expect(ShellQuote.quote("it's") == #"'it'\''s'"#)

@@ -3,15 +3,17 @@ import Testing
 
 @Suite("Tokenizer")
 struct TokenizerTests {
-    @Test("splits words with single, double and backslash quoting", arguments: [
-        (#"get task/t-42 -o json"#, ["get", "task/t-42", "-o", "json"]),
-        (#"echo 'a  b' "c \"d\" \$e" f\ g"#, ["echo", "a  b", #"c "d" $e"#, "f g"]),
-        (#"echo "派发 任务" 中文"#, ["echo", "派发 任务", "中文"]),
-        (#"echo a#b # comment"#, ["echo", "a#b"]),
-        (#"echo '' """#, ["echo", "", ""]),
-        (#"echo "keep \n literal""#, ["echo", #"keep \n literal"#]),
-        ("  \t ", []),
-    ])
+    @Test(
+        "splits words with single, double and backslash quoting",
+        arguments: [
+            (#"get task/t-42 -o json"#, ["get", "task/t-42", "-o", "json"]),
+            (#"echo 'a  b' "c \"d\" \$e" f\ g"#, ["echo", "a  b", #"c "d" $e"#, "f g"]),
+            (#"echo "派发 任务" 中文"#, ["echo", "派发 任务", "中文"]),
+            (#"echo a#b # comment"#, ["echo", "a#b"]),
+            (#"echo '' """#, ["echo", "", ""]),
+            (#"echo "keep \n literal""#, ["echo", #"keep \n literal"#]),
+            ("  \t ", []),
+        ])
     func words(line: String, expected: [String]) throws {
         #expect(try Tokenizer.tokenize(line).map(\.text) == expected)
     }
@@ -23,11 +25,13 @@ struct TokenizerTests {
         #expect(tokens.map(\.quoted) == [false, true, false])
     }
 
-    @Test("an unterminated quote is an error at the opening quote", arguments: [
-        (#"echo "abc"#, 6, "double"),
-        ("echo 'abc", 6, "single"),
-        (#"echo ok "x\"y"#, 9, "double"),
-    ])
+    @Test(
+        "an unterminated quote is an error at the opening quote",
+        arguments: [
+            (#"echo "abc"#, 6, "double"),
+            ("echo 'abc", 6, "single"),
+            (#"echo ok "x\"y"#, 9, "double"),
+        ])
     func unterminated(line: String, column: Int, kind: String) {
         do {
             _ = try Tokenizer.tokenize(line)

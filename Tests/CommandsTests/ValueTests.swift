@@ -16,12 +16,14 @@ struct ValueTests {
         #expect(JSON.encode(.string("\u{1B}[31m"), pretty: false) == #""\u001b[31m""#)
     }
 
-    @Test("JSON syntax errors carry line and column", arguments: [
-        ("{\n  \"a\": 1,\n  \"b\" 2\n}", 3, 7),
-        ("[1, 2", 1, 6),
-        ("{\"a\": tru}", 1, 7),
-        ("\"unterminated", 1, 14),
-    ])
+    @Test(
+        "JSON syntax errors carry line and column",
+        arguments: [
+            ("{\n  \"a\": 1,\n  \"b\" 2\n}", 3, 7),
+            ("[1, 2", 1, 6),
+            ("{\"a\": tru}", 1, 7),
+            ("\"unterminated", 1, 14),
+        ])
     func jsonErrors(text: String, line: Int, column: Int) {
         #expect(throws: JSON.SyntaxError.self) { try JSON.decode(text) }
         do { _ = try JSON.decode(text) } catch {
@@ -38,7 +40,8 @@ struct ValueTests {
 
     @Test("YAML decodes scalars by their YAML type and keeps quoted text as strings")
     func yamlScalars() throws {
-        let value = try YAML.decode("""
+        let value = try YAML.decode(
+            """
             count: 3
             ratio: 0.5
             on: true

@@ -36,7 +36,10 @@ import Testing
         #expect(Kube.format(decision.cutoff) == "2025-11-18T08:30:00Z")
         let protected = Dictionary(uniqueKeysWithValues: decision.protected.map { ($0.run.name, $0) })
         #expect(protected["agentrun-v01-ci-3f9c2ab"]?.reasons == ["running", "active-mount"])
-        #expect(protected["agentrun-v01-ci-3f9c2ab"]?.mountedBy == ["affinity-assistant-fcb176bc64-0", "agentrun-v01-ci-3f9c2ab-swift-test-pod"])
+        #expect(
+            protected["agentrun-v01-ci-3f9c2ab"]?.mountedBy == [
+                "affinity-assistant-fcb176bc64-0", "agentrun-v01-ci-3f9c2ab-swift-test-pod",
+            ])
         #expect(protected["agentrun-v01-ci-8d41e07"]?.reasons == ["latest-completed", "too-young"])
         #expect(protected.count == 2)
     }
@@ -66,7 +69,8 @@ import Testing
 
     @Test func otherPrefixesAreNeverCandidates() throws {
         let runs = try Self.items("agentrun-ci-pipelineruns.json").map(PipelineRun.init)
-        let decision = RunCleanupDecision(runs: runs, pods: [], claims: [], prefix: "agentrun-v02-ci-", now: Self.now, minAgeMinutes: 0, limit: 200)
+        let decision = RunCleanupDecision(
+            runs: runs, pods: [], claims: [], prefix: "agentrun-v02-ci-", now: Self.now, minAgeMinutes: 0, limit: 200)
         #expect(decision.candidates.isEmpty)
         #expect(decision.ignored.count == 6)
     }
@@ -75,7 +79,10 @@ import Testing
         let volumes = try Self.items("pvs.json").map(Volume.init)
         #expect(volumes.count == 9)
         let decision = VolumeCleanupDecision(volumes: volumes, ciNamespace: "agentrun-ci", limit: 200)
-        #expect(Set(decision.candidates.map(\.name)) == ["pvc-d495ee54-84e0-4e02-94ee-785f3ebd9866", "pvc-fc6ae97d-9de1-40b5-810b-17301b88cb45"])
+        #expect(
+            Set(decision.candidates.map(\.name)) == [
+                "pvc-d495ee54-84e0-4e02-94ee-785f3ebd9866", "pvc-fc6ae97d-9de1-40b5-810b-17301b88cb45",
+            ])
         #expect(Set(decision.candidates.compactMap(\.claimName)) == ["pvc-87bca63de2", "pvc-cf04ed4f71"])
         #expect(decision.skipped.map(\.reason) == ["phase Bound"])
         #expect(decision.skipped.first?.names.count == 7)
@@ -109,7 +116,8 @@ import Testing
     }
 
     @Test func pipelineRunStatesFollowTheSucceededCondition() throws {
-        let runs = Dictionary(uniqueKeysWithValues: try Self.items("agentrun-ci-pipelineruns.json").map(PipelineRun.init).map { ($0.name, $0) })
+        let runs = Dictionary(
+            uniqueKeysWithValues: try Self.items("agentrun-ci-pipelineruns.json").map(PipelineRun.init).map { ($0.name, $0) })
         #expect(runs["agentrun-v01-ci-3f9c2ab"]?.state == .running)
         #expect(runs["agentrun-v01-ci-3f9c2ab"]?.commit == "3f9c2ab9fbfc2378abcf4db0d361388c746462c1")
         #expect(runs["agentrun-v01-ci-8d41e07"]?.state == .succeeded)
@@ -121,7 +129,9 @@ import Testing
     /// A copy of a list's items with one object's metadata.resourceVersion changed.
     static func bumped(_ file: String, name: String) throws -> [Value] {
         try items(file).map { item in
-            guard item.lookup("metadata.name")?.stringValue == name, case .object(var root) = item, case .object(var metadata) = root["metadata"]! else { return item }
+            guard item.lookup("metadata.name")?.stringValue == name, case .object(var root) = item,
+                case .object(var metadata) = root["metadata"]!
+            else { return item }
             metadata["resourceVersion"] = "99999999"
             root["metadata"] = .object(metadata)
             return .object(root)
@@ -139,12 +149,16 @@ import Testing
         let base = try decide(runs: runs, pods: pods).planID
         // The running run and its pods write status all the time: same plan.
         #expect(try decide(runs: Self.bumped("agentrun-ci-pipelineruns.json", name: "agentrun-v01-ci-3f9c2ab"), pods: pods).planID == base)
-        #expect(try decide(runs: runs, pods: Self.bumped("agentrun-ci-pods.json", name: "agentrun-v01-ci-3f9c2ab-swift-test-pod")).planID == base)
+        #expect(
+            try decide(runs: runs, pods: Self.bumped("agentrun-ci-pods.json", name: "agentrun-v01-ci-3f9c2ab-swift-test-pod")).planID
+                == base)
         // A candidate that changed since the dry run: another plan.
         #expect(try decide(runs: Self.bumped("agentrun-ci-pipelineruns.json", name: "agentrun-v01-ci-c07be19"), pods: pods).planID != base)
         // The active mount ends (the pod completed): the protection changed, so does the plan.
         let finished = pods.map { pod -> Value in
-            guard pod.lookup("metadata.name") == "agentrun-v01-ci-3f9c2ab-swift-test-pod", case .object(var root) = pod, case .object(var status) = root["status"]! else { return pod }
+            guard pod.lookup("metadata.name") == "agentrun-v01-ci-3f9c2ab-swift-test-pod", case .object(var root) = pod,
+                case .object(var status) = root["status"]!
+            else { return pod }
             status["phase"] = "Succeeded"
             root["status"] = .object(status)
             return .object(root)

@@ -47,13 +47,16 @@ import Testing
 
         """
 
-    static func report(application: String = "argocd-application-agentrun-g14-v01.json", gitopsLatest: String = gitops) throws -> StatusReport {
+    static func report(application: String = "argocd-application-agentrun-g14-v01.json", gitopsLatest: String = gitops) throws
+        -> StatusReport
+    {
         let runtime = StatusProbes.Runtime(
             runs: try FixtureVerdictTests.items("agentrun-ci-pipelineruns.json").map(PipelineRun.init),
             application: try FixtureVerdictTests.document(application),
             deployment: try FixtureVerdictTests.document("agentrun-v01-deployment-agentrun-manager.json"),
             pods: try FixtureVerdictTests.items("agentrun-v01-pods.json").map(Pod.init))
-        let source = StatusProbes.Source(preflight: try preflight(cleanPreflight), commit: Self.source, originHead: Self.source, gitopsLatest: gitopsLatest, stderr: "")
+        let source = StatusProbes.Source(
+            preflight: try preflight(cleanPreflight), commit: Self.source, originHead: Self.source, gitopsLatest: gitopsLatest, stderr: "")
         return StatusReport(facts: try lane(), source: source, runtime: runtime, mirror: nil, now: FixtureVerdictTests.now)
     }
 
@@ -68,11 +71,16 @@ import Testing
         #expect(report.readyReplicas == 1 && report.desiredReplicas == 1)
         #expect(report.managerPods.map(\.name) == ["agentrun-manager-74q4grvdk9-btqpq"])
         #expect(report.podProblems.isEmpty)
-        #expect(report.summaryLine == "G14/v01 · source 3f9c2ab · run agentrun-v01-ci-3f9c2ab running 5m50s · argo Synced/Healthy 7d34600 = gitops latest · manager 1/1 ready @ 8d41e07")
+        #expect(
+            report.summaryLine
+                == "G14/v01 · source 3f9c2ab · run agentrun-v01-ci-3f9c2ab running 5m50s · argo Synced/Healthy 7d34600 = gitops latest · manager 1/1 ready @ 8d41e07"
+        )
     }
 
     @Test func aPendingRefreshAndANewerGitopsCommitAreReported() throws {
-        let report = try Self.report(application: "argocd-application-agentrun-g14-v01.refresh-pending.json", gitopsLatest: "1111111111111111111111111111111111111111")
+        let report = try Self.report(
+            application: "argocd-application-agentrun-g14-v01.refresh-pending.json",
+            gitopsLatest: "1111111111111111111111111111111111111111")
         #expect(report.refreshPending)
         #expect(report.argoMatchesGitops == false)
         #expect(report.summaryLine.contains("≠ gitops latest 1111111"))
@@ -106,7 +114,9 @@ import Testing
         let base = try Self.report()
         let report = StatusReport(
             facts: base.facts, source: base.source,
-            runtime: StatusProbes.Runtime(runs: runs.map(PipelineRun.init), application: base.runtime.application, deployment: base.runtime.deployment, pods: base.runtime.pods),
+            runtime: StatusProbes.Runtime(
+                runs: runs.map(PipelineRun.init), application: base.runtime.application, deployment: base.runtime.deployment,
+                pods: base.runtime.pods),
             mirror: nil, now: base.now)
         #expect(report.verdict(.pipelineRun("agentrun-v01-ci-8d41e07"))["verdict"] == "source-mismatch")
         #expect(report.verdict(.pipelineRun("agentrun-v01-ci-8d41e07")).lookup("targetValidation.nameMatchesPinnedCommit") == false)
@@ -117,7 +127,9 @@ import Testing
         #expect(clean.ok)
         #expect(clean.branchDescription == "v0.1...origin/v0.1")
 
-        let behind = try Self.preflight("/root/agentrun-v01\n## v0.1...origin/v0.1 [behind 2]\n M README.md\n?? notes.txt\norigin\tgit@github.com:pikasTech/agentrun.git (fetch)\n")
+        let behind = try Self.preflight(
+            "/root/agentrun-v01\n## v0.1...origin/v0.1 [behind 2]\n M README.md\n?? notes.txt\norigin\tgit@github.com:pikasTech/agentrun.git (fetch)\n"
+        )
         #expect(behind.behind == 2)
         #expect(behind.changes == [" M README.md", "?? notes.txt"])
         #expect(behind.failures.map(\.name) == ["clean"])
@@ -135,10 +147,16 @@ import Testing
     @Test func mirrorRepositoriesAreFoundFromTheRemote() {
         let mirror = StatusProbes.Mirror(
             cacheDir: "/srv/git-mirror",
-            repositories: [.init(path: "github.com/other/thing.git"), .init(path: "github.com/pikasTech/agentrun.git", heads: ["v0.1": "abc"])],
+            repositories: [
+                .init(path: "github.com/other/thing.git"), .init(path: "github.com/pikasTech/agentrun.git", heads: ["v0.1": "abc"]),
+            ],
             raw: "", exitStatus: 0, stderr: "")
-        #expect(StatusProbes.mirrorRepository(for: "git@github.com:pikasTech/agentrun.git", in: mirror)?.path == "github.com/pikasTech/agentrun.git")
-        #expect(StatusProbes.mirrorRepository(for: "https://github.com/pikasTech/agentrun", in: mirror)?.path == "github.com/pikasTech/agentrun.git")
+        #expect(
+            StatusProbes.mirrorRepository(for: "git@github.com:pikasTech/agentrun.git", in: mirror)?.path
+                == "github.com/pikasTech/agentrun.git")
+        #expect(
+            StatusProbes.mirrorRepository(for: "https://github.com/pikasTech/agentrun", in: mirror)?.path
+                == "github.com/pikasTech/agentrun.git")
         #expect(StatusProbes.mirrorRepository(for: "/tmp/sandbox/origin.git", in: mirror) == nil)
     }
 

@@ -27,7 +27,9 @@ final class ClusterLane: @unchecked Sendable {
     /// `ars --sandbox ARGS…`.
     @discardableResult
     func ars(_ arguments: [String], stdin: String = "") throws -> ProcessResult {
-        try runProcess([builtProducts.appendingPathComponent("ars").path, "--sandbox"] + arguments, stdin: stdin, environment: environment, directory: home)
+        try runProcess(
+            [builtProducts.appendingPathComponent("ars").path, "--sandbox"] + arguments, stdin: stdin, environment: environment,
+            directory: home)
     }
 
     /// `ars --sandbox ARGS… -o json`, decoded.
@@ -72,9 +74,11 @@ final class ClusterLane: @unchecked Sendable {
     @discardableResult
     func git(_ arguments: [String], in directory: String) throws -> ProcessResult {
         let result = try runProcess(
-            ["/usr/bin/git"] + arguments, environment: [
+            ["/usr/bin/git"] + arguments,
+            environment: [
                 "HOME": home, "PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1",
-                "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+                "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "Test",
+                "GIT_COMMITTER_EMAIL": "t@example.invalid",
             ], directory: directory)
         #expect(result.status == 0, "git \(arguments): \(result.stderr)")
         return result
@@ -142,7 +146,9 @@ final class ClusterLane: @unchecked Sendable {
         #expect(status.lookup("gitMirror.gitopsInSync") == true)
         // Progress events for the three stages, on stderr only.
         for stage in ["source", "runtime", "git-mirror"] {
-            #expect(result.stderr.contains(#""event":"agentrun.control-plane.status.progress","stage":"\#(stage)","phase":"done""#), "\(result.stderr)")
+            #expect(
+                result.stderr.contains(#""event":"agentrun.control-plane.status.progress","stage":"\#(stage)","phase":"done""#),
+                "\(result.stderr)")
         }
         #expect(!result.stdout.contains("agentrun.control-plane.status.progress"))
     }
@@ -160,7 +166,9 @@ final class ClusterLane: @unchecked Sendable {
         #expect(!result.stdout.contains("stdout:"), "tails only with --full")
 
         let full = try lane.ars(["control-plane", "status", "--full", "--raw"])
-        #expect(full.stdout.contains("$ kubectl -n agentrun-ci get pipelineruns.tekton.dev -l tekton.dev/pipeline=agentrun-v01-ci -o json"), "\(full.stdout)")
+        #expect(
+            full.stdout.contains("$ kubectl -n agentrun-ci get pipelineruns.tekton.dev -l tekton.dev/pipeline=agentrun-v01-ci -o json"),
+            "\(full.stdout)")
         #expect(full.stdout.contains("git-mirror raw"))
         #expect(full.stdout.contains("head v0.1 \(try lane.real("3f9c2ab9fbfc2378abcf4db0d361388c746462c1"))"))
 
@@ -182,7 +190,9 @@ final class ClusterLane: @unchecked Sendable {
         #expect(status.lookup("source.commit")?.stringValue == (try lane.real("3f9c2ab9fbfc2378abcf4db0d361388c746462c1")))
         #expect(status.lookup("gitMirror.sourceInSync") == true)
         #expect(status.lookup("errors.runtime.code") == "remote-command-failed")
-        #expect(status["summary"]?.stringValue?.contains("runtime unavailable (kubectl -n agentrun-ci get pipelineruns.tekton.dev") == true, "\(status["summary"] ?? .null)")
+        #expect(
+            status["summary"]?.stringValue?.contains("runtime unavailable (kubectl -n agentrun-ci get pipelineruns.tekton.dev") == true,
+            "\(status["summary"] ?? .null)")
 
         let human = try runProcess(
             [builtProducts.appendingPathComponent("ars").path, "--config", catalogue, "control-plane", "status"],
@@ -236,16 +246,24 @@ final class ClusterLane: @unchecked Sendable {
         #expect(first?["pvcs"]?.arrayValue?.first?["bytesSource"] != nil)
         let planID = plan["planId"]?.stringValue ?? ""
         #expect(planID.count == 12)
-        #expect(plan["confirm"]?.stringValue == "control-plane cleanup-runs --node local --lane sandbox --min-age-minutes 30 --limit 200 --confirm --plan \(planID)")
+        #expect(
+            plan["confirm"]?.stringValue
+                == "control-plane cleanup-runs --node local --lane sandbox --min-age-minutes 30 --limit 200 --confirm --plan \(planID)")
         #expect(try lane.names(["-n", "agentrun-ci", "get", "pipelineruns.tekton.dev"]) == before)
 
         let thirtyFive = try lane.json(["control-plane", "cleanup-runs", "--min-age-minutes", "35", "--dry-run"]).value
-        #expect(Set((thirtyFive["candidates"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }) == Set(try ["5b2e6f0", "a1d9c44", "e6f1b38"].map(lane.run)))
+        #expect(
+            Set((thirtyFive["candidates"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+                == Set(try ["5b2e6f0", "a1d9c44", "e6f1b38"].map(lane.run)))
 
         let human = try lane.ars(["control-plane", "cleanup-runs", "--min-age-minutes", "30", "--dry-run"])
         #expect(human.stdout.contains("would delete 4 PipelineRun(s) in agentrun-ci"), "\(human.stdout)")
-        #expect(human.stdout.contains("active-mount (affinity-assistant-fcb176bc64-0, \(try lane.run("3f9c2ab"))-swift-test-pod)"), "\(human.stdout)")
-        #expect(human.stdout.contains("next: control-plane cleanup-runs --node local --lane sandbox --min-age-minutes 30 --limit 200 --confirm --plan \(planID)"))
+        #expect(
+            human.stdout.contains("active-mount (affinity-assistant-fcb176bc64-0, \(try lane.run("3f9c2ab"))-swift-test-pod)"),
+            "\(human.stdout)")
+        #expect(
+            human.stdout.contains(
+                "next: control-plane cleanup-runs --node local --lane sandbox --min-age-minutes 30 --limit 200 --confirm --plan \(planID)"))
     }
 
     @Test func cleanupRunsWithoutConfirmIsRefusedAndChangesNothing() throws {
@@ -260,12 +278,14 @@ final class ClusterLane: @unchecked Sendable {
 
     @Test func cleanupRunsConfirmDeletesExactlyThePlanAndItsClaims() throws {
         let lane = try ClusterLane()
-        let planID = try lane.json(["control-plane", "cleanup-runs", "--min-age-minutes", "30", "--dry-run"]).value["planId"]?.stringValue ?? ""
+        let planID =
+            try lane.json(["control-plane", "cleanup-runs", "--min-age-minutes", "30", "--dry-run"]).value["planId"]?.stringValue ?? ""
         let (change, result) = try lane.json(["control-plane", "cleanup-runs", "--min-age-minutes", "30", "--confirm", "--plan", planID])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(change["kind"] == "ControlPlaneChange")
         #expect(change["done"]?.arrayValue?.count == 4)
-        #expect(Set(try lane.names(["-n", "agentrun-ci", "get", "pipelineruns.tekton.dev"])) == Set(try ["3f9c2ab", "8d41e07"].map(lane.run)))
+        #expect(
+            Set(try lane.names(["-n", "agentrun-ci", "get", "pipelineruns.tekton.dev"])) == Set(try ["3f9c2ab", "8d41e07"].map(lane.run)))
         // Tekton's ownerReferences release the workspace claims of the deleted runs.
         #expect(Set(try lane.names(["-n", "agentrun-ci", "get", "persistentvolumeclaims"])) == ["pvc-882aa3a549", "pvc-ce11337402"])
     }
@@ -311,7 +331,8 @@ final class ClusterLane: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: scenario, withIntermediateDirectories: true)
         for file in try FileManager.default.contentsOfDirectory(atPath: fixtures) where file.hasSuffix(".json") {
             let text = try String(contentsOfFile: fixtures + "/" + file, encoding: .utf8)
-            try text.replacingOccurrences(of: "/var/lib/rancher/k3s/storage", with: storage).write(toFile: scenario + "/" + file, atomically: true, encoding: .utf8)
+            try text.replacingOccurrences(of: "/var/lib/rancher/k3s/storage", with: storage).write(
+                toFile: scenario + "/" + file, atomically: true, encoding: .utf8)
         }
         let measured = storage + "/pvc-d495ee54-84e0-4e02-94ee-785f3ebd9866_agentrun-ci_pvc-87bca63de2"
         try FileManager.default.createDirectory(atPath: measured, withIntermediateDirectories: true)
@@ -319,7 +340,10 @@ final class ClusterLane: @unchecked Sendable {
 
         let result = try lane.ars(["--scenario", scenario, "control-plane", "cleanup-released-pvs", "--dry-run", "-o", "json"])
         #expect(result.status == 0, "\(result.stderr)")
-        let candidates = Dictionary(uniqueKeysWithValues: (try JSON.decode(result.stdout)["candidates"]?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0) })
+        let candidates = Dictionary(
+            uniqueKeysWithValues: (try JSON.decode(result.stdout)["candidates"]?.arrayValue ?? []).map {
+                ($0["name"]?.stringValue ?? "", $0)
+            })
         let du = try #require(candidates["pvc-d495ee54-84e0-4e02-94ee-785f3ebd9866"])
         #expect(du["bytesSource"] == "du")
         #expect((300_000...400_000).contains(du["bytes"]?.intValue ?? 0), "\(du)")
@@ -335,7 +359,9 @@ final class ClusterLane: @unchecked Sendable {
         let (plan, result) = try lane.json(["control-plane", "refresh", "--dry-run"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(plan["actions"] == ["annotate Application argocd/agentrun-g14-v01 argocd.argoproj.io/refresh=hard"])
-        #expect(try lane.kubectl(["-n", "argocd", "get", "applications.argoproj.io", "agentrun-g14-v01"]).lookup("metadata.annotations")?["argocd.argoproj.io/refresh"] == nil)
+        #expect(
+            try lane.kubectl(["-n", "argocd", "get", "applications.argoproj.io", "agentrun-g14-v01"]).lookup("metadata.annotations")?[
+                "argocd.argoproj.io/refresh"] == nil)
         #expect(try lane.ars(["control-plane", "refresh"]).status == 4)
         let confirmed = try lane.ars(["control-plane", "refresh", "--confirm"])
         #expect(confirmed.status == 0, "\(confirmed.stderr)")
@@ -352,7 +378,9 @@ final class ClusterLane: @unchecked Sendable {
         let lane = try ClusterLane()
         let result = try lane.ars(["control-plane", "trigger-current", "--dry-run"])
         #expect(result.status == 4)
-        #expect(result.stderr.contains("\(try lane.run("3f9c2ab")) for \(String(try lane.real("3f9c2ab").prefix(7))) is running"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("\(try lane.run("3f9c2ab")) for \(String(try lane.real("3f9c2ab").prefix(7))) is running"),
+            "\(result.stderr)")
     }
 
     @Test func triggerCurrentFastForwardsAndCreatesTheCommitPinnedRun() throws {
@@ -362,7 +390,9 @@ final class ClusterLane: @unchecked Sendable {
         let (plan, dry) = try lane.json(["control-plane", "trigger-current", "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(plan["pipelineRun"]?.stringValue == name)
-        #expect(plan.lookup("manifest.spec.params")?.arrayValue?.contains { $0["name"] == "git-revision" && $0["value"]?.stringValue == commit } == true)
+        #expect(
+            plan.lookup("manifest.spec.params")?.arrayValue?.contains { $0["name"] == "git-revision" && $0["value"]?.stringValue == commit }
+                == true)
         #expect(try lane.git(["rev-parse", "HEAD"], in: lane.worktree).stdout.hasPrefix(commit) == false)
         #expect(try lane.ars(["control-plane", "trigger-current"]).status == 4)
         #expect(!(try lane.names(["-n", "agentrun-ci", "get", "pipelineruns.tekton.dev"]).contains(name)))
@@ -581,11 +611,16 @@ final class ClusterLane: @unchecked Sendable {
         // No sandbox, no cluster, no git: the catalogue it generated and the recording only.
         let catalogue = lane.home + "/state/ars/sandbox/agentrun.yaml"
         let replayed = try runProcess(
-            [builtProducts.appendingPathComponent("ars").path, "--config", catalogue, "run", Self.example, "--replay", recording, "-o", "json"],
+            [
+                builtProducts.appendingPathComponent("ars").path, "--config", catalogue, "run", Self.example, "--replay", recording, "-o",
+                "json",
+            ],
             environment: lane.environment.merging(["PATH": "/nonexistent"]) { $1 }, directory: lane.home)
         #expect(replayed.status == 0, "\(replayed.stderr)")
         func assertions(_ json: String) throws -> [String] {
-            (try JSON.decode(json)["assertions"]?.arrayValue ?? []).map { "\($0["location"] ?? .null) \($0["holds"] ?? .null) \($0["actual"] ?? .null)" }
+            (try JSON.decode(json)["assertions"]?.arrayValue ?? []).map {
+                "\($0["location"] ?? .null) \($0["holds"] ?? .null) \($0["actual"] ?? .null)"
+            }
         }
         #expect(try assertions(replayed.stdout) == assertions(live.stdout))
         #expect(try assertions(live.stdout).count >= 8)

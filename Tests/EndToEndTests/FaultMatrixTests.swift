@@ -76,21 +76,22 @@ struct FaultMatrixTests {
         let made = try runProcess(["/usr/bin/git", "init", "-q", "-b", "v0.1", directory + "/repo"], environment: ["HOME": directory])
         #expect(made.status == 0, "\(made.stderr)")
         try """
-            defaults: {node: lab, lane: v01}
-            nodes:
-              lab:
-                bridge: {kind: local}
-                lanes:
-                  v01:
-                    restBaseUrl: http://127.0.0.1:9
-                    namespace: agentrun-v01
-                    source: {worktree: \(directory)/repo, branch: v0.1, remote: git@github.com:pikasTech/agentrun.git}
+        defaults: {node: lab, lane: v01}
+        nodes:
+          lab:
+            bridge: {kind: local}
+            lanes:
+              v01:
+                restBaseUrl: http://127.0.0.1:9
+                namespace: agentrun-v01
+                source: {worktree: \(directory)/repo, branch: v0.1, remote: git@github.com:pikasTech/agentrun.git}
 
-            """.write(toFile: directory + "/lanes.yaml", atomically: true, encoding: .utf8)
+        """.write(toFile: directory + "/lanes.yaml", atomically: true, encoding: .utf8)
         let ars = builtProducts.appendingPathComponent("ars").path
         // The node's shell finds no git: PATH holds nothing.
         let output = try runProcess(
-            [ars, "--config", directory + "/lanes.yaml", "worktree", "check"], environment: ["HOME": directory, "PATH": directory + "/empty-path"])
+            [ars, "--config", directory + "/lanes.yaml", "worktree", "check"],
+            environment: ["HOME": directory, "PATH": directory + "/empty-path"])
         #expect(output.status == 3, "\(output.stdout)\(output.stderr)")
         #expect(output.stderr.contains("error[git-missing]: git is not installed on node lab"), "\(output.stderr)")
         #expect(output.stdout.isEmpty)

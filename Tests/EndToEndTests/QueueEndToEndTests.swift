@@ -1,7 +1,7 @@
 import Commands
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Testing
 
@@ -11,7 +11,8 @@ struct QueueEndToEndTests {
     let sandbox = SandboxServer.shared
 
     func createTask(_ prompt: String, dispatch: Bool = true, extra: [String] = []) throws -> String {
-        let created = try sandbox.ars(["create", "task", "--aipod", "Artificer", "--prompt", prompt, "-o", "json"] + (dispatch ? ["--dispatch"] : []) + extra)
+        let created = try sandbox.ars(
+            ["create", "task", "--aipod", "Artificer", "--prompt", prompt, "-o", "json"] + (dispatch ? ["--dispatch"] : []) + extra)
         #expect(created.status == 0, "stderr: \(created.stderr)")
         return try #require(created.stdout.jsonField("id"))
     }
@@ -32,7 +33,9 @@ struct QueueEndToEndTests {
 
         let describe = try sandbox.ars(["describe", "task/\(id)"])
         #expect(describe.status == 0)
-        for fact in ["Runner job", "valuesPrinted", "noProxy", "hyueapi.com", "transientEnv", "Bundles", "repoUrl", "commitId", "next: events run/"] {
+        for fact in [
+            "Runner job", "valuesPrinted", "noProxy", "hyueapi.com", "transientEnv", "Bundles", "repoUrl", "commitId", "next: events run/",
+        ] {
             #expect(describe.stdout.contains(fact), "describe lacks \(fact)")
         }
         let events = try sandbox.ars(["events", "run/\(try #require(describe.stdout.firstMatch(of: /run\/(run_[0-9a-f]{32})/)?.1))"])
@@ -47,7 +50,9 @@ struct QueueEndToEndTests {
         // One HOME for the three runs, so the context set by 'use task' carries over.
         let home = sandbox.directory + "/ctx-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key]
+        let environment = [
+            "HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key,
+        ]
         let ars = [builtProducts.appendingPathComponent("ars").path, "--config", sandbox.configPath]
         let missing = try runProcess(ars + ["dispatch"], environment: environment, directory: home)
         #expect(missing.status == 2)
@@ -130,7 +135,11 @@ struct QueueEndToEndTests {
         #expect(try sandbox.ars(["apply", "-f", "-"], stdin: manifest).stdout.contains("unchanged"))
 
         // Two manifests, the second bad: neither may be created.
-        let bad = try sandbox.ars(["apply", "-f", "-"], stdin: "kind: Task\nname: good-\(name)\naipod: Artificer\nprompt: ok\n---\nkind: Task\nname: bad-\(name)\naipod: Artificer\npromt: typo\n")
+        let bad = try sandbox.ars(
+            ["apply", "-f", "-"],
+            stdin:
+                "kind: Task\nname: good-\(name)\naipod: Artificer\nprompt: ok\n---\nkind: Task\nname: bad-\(name)\naipod: Artificer\npromt: typo\n"
+        )
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("<stdin>:9:1: error[bad-manifest]: unknown field 'promt'"))
         #expect(bad.stderr.contains("did you mean 'prompt'?"))
@@ -168,14 +177,14 @@ struct QueueEndToEndTests {
         let folder = sandbox.directory + "/follow-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try """
-            param task
-            let t = get task/${task}
-            let e = events run/${t.runId} --follow -o json
-            assert len(e.items) > 3
-            assert e.nextAfterSeq > 0
-            assert e.kind == "EventList"
+        param task
+        let t = get task/${task}
+        let e = events run/${t.runId} --follow -o json
+        assert len(e.items) > 3
+        assert e.nextAfterSeq > 0
+        assert e.kind == "EventList"
 
-            """.write(toFile: folder + "/follow.ars", atomically: true, encoding: .utf8)
+        """.write(toFile: folder + "/follow.ars", atomically: true, encoding: .utf8)
         let run = try sandbox.ars(["run", folder + "/follow.ars", "--var", "task=\(id)"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(!run.stdout.contains(#""seq""#), "items streamed to stdout: \(run.stdout)")
@@ -225,10 +234,13 @@ struct QueueEndToEndTests {
         let home = sandbox.directory + "/complete-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let binaries = builtProducts
-        let environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key]
+        let environment = [
+            "HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key,
+        ]
         let ars = binaries.appendingPathComponent("ars").path
         _ = try runProcess([ars, "--config", sandbox.configPath, "get", "tasks"], stdin: "", environment: environment, directory: home)
-        let candidates = try runProcess([ars, "--config", sandbox.configPath, "__complete", "describe", "task/"], stdin: "", environment: environment, directory: home)
+        let candidates = try runProcess(
+            [ars, "--config", sandbox.configPath, "__complete", "describe", "task/"], stdin: "", environment: environment, directory: home)
         #expect(candidates.stdout.contains("task/\(id)\n"))
     }
 
@@ -236,10 +248,13 @@ struct QueueEndToEndTests {
     func relatedIDsAreOffered() throws {
         let home = sandbox.directory + "/related-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let environment = ["HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key]
+        let environment = [
+            "HOME": home, "XDG_STATE_HOME": home + "/state", "PATH": "/usr/bin:/bin", SandboxServer.keyVariable: sandbox.key,
+        ]
         let ars = [builtProducts.appendingPathComponent("ars").path, "--config", sandbox.configPath]
         let created = try runProcess(
-            ars + ["create", "task", "--aipod", "Artificer", "--prompt", "related ids", "--dispatch", "-o", "json"], environment: environment, directory: home)
+            ars + ["create", "task", "--aipod", "Artificer", "--prompt", "related ids", "--dispatch", "-o", "json"],
+            environment: environment, directory: home)
         #expect(created.status == 0, "\(created.stderr)")
         let task = try JSON.decode(created.stdout)
         for (kind, field) in [("run", "runId"), ("session", "sessionId"), ("command", "currentCommandId"), ("runnerjob", "runnerJobId")] {
@@ -263,11 +278,14 @@ struct SandboxLaneTests {
         let listed = try runProcess([ars, "--sandbox", "-c", "get tasks"], stdin: "", environment: environment, directory: home)
         #expect(listed.status == 0, "stderr: \(listed.stderr)")
         #expect(listed.stdout.contains("No tasks found on local/sandbox"))
-        let created = try runProcess([ars, "--sandbox", "create", "task", "--aipod", "Artificer", "--prompt", "持久化", "-o", "json"], stdin: "", environment: environment, directory: home)
+        let created = try runProcess(
+            [ars, "--sandbox", "create", "task", "--aipod", "Artificer", "--prompt", "持久化", "-o", "json"], stdin: "",
+            environment: environment, directory: home)
         #expect(created.status == 0, "stderr: \(created.stderr)")
         let id = try #require(created.stdout.jsonField("id"))
         // The lane's state survives the server's restart.
-        let again = try runProcess([ars, "--sandbox", "get", "task/\(id)", "-o", "json"], stdin: "", environment: environment, directory: home)
+        let again = try runProcess(
+            [ars, "--sandbox", "get", "task/\(id)", "-o", "json"], stdin: "", environment: environment, directory: home)
         #expect(again.stdout.jsonField("prompt") == "持久化")
         let context = try runProcess([ars, "--sandbox", "context", "-o", "json"], stdin: "", environment: environment, directory: home)
         #expect(context.stdout.contains(#""node": "local""#))
@@ -279,7 +297,9 @@ struct ExampleScriptTests {
     let sandbox = SandboxServer.shared
     static let examples = repositoryRoot + "/docs/examples"
 
-    @Test("each example in docs/examples passes and writes evidence without any secret", arguments: ["task-result-closeout", "runner-egress-closeout", "gitbundle-closeout"])
+    @Test(
+        "each example in docs/examples passes and writes evidence without any secret",
+        arguments: ["task-result-closeout", "runner-egress-closeout", "gitbundle-closeout"])
     func example(name: String) throws {
         let evidence = sandbox.directory + "/evidence-\(name)"
         let output = try sandbox.ars(["run", Self.examples + "/\(name).ars", "--evidence", evidence])
@@ -299,11 +319,11 @@ struct ExampleScriptTests {
     func englishAndFailure() throws {
         let script = sandbox.directory + "/failing.ars"
         try """
-            let t = create task --aipod Artificer --prompt "the key \(sandbox.key) must not leak" --dispatch
-            wait get task/${t.id} until it.status == "succeeded" --timeout 1m --every 200ms
-            assert t.aipod == "Someone else", "wrong aipod on purpose"
-            evidence "task" t
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let t = create task --aipod Artificer --prompt "the key \(sandbox.key) must not leak" --dispatch
+        wait get task/${t.id} until it.status == "succeeded" --timeout 1m --every 200ms
+        assert t.aipod == "Someone else", "wrong aipod on purpose"
+        evidence "task" t
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         let evidence = sandbox.directory + "/evidence-failing"
         let output = try sandbox.ars(["run", script, "--evidence", evidence, "--lang", "en", "--junit", evidence + "/junit.xml"])
         #expect(output.status == 1)
@@ -314,7 +334,9 @@ struct ExampleScriptTests {
         #expect(markdown.contains("[REDACTED]"), "the key echoed back in the task's prompt is redacted")
         let junit = try String(contentsOfFile: evidence + "/junit.xml", encoding: .utf8)
         #expect(junit.contains("failures=\"1\""))
-        for text in [markdown, junit, try String(contentsOfFile: evidence + "/evidence.json", encoding: .utf8), output.stdout, output.stderr] {
+        for text in [
+            markdown, junit, try String(contentsOfFile: evidence + "/evidence.json", encoding: .utf8), output.stdout, output.stderr,
+        ] {
             #expect(!text.contains(sandbox.key))
         }
     }
@@ -368,7 +390,9 @@ struct QueueWriteTests {
 
     /// A task whose turn lasts 30 minutes of sandbox time (seconds of real time at test speed).
     func longTask() throws -> (task: String, session: String) {
-        let created = try sandbox.ars(["create", "task", "--aipod", "Artificer", "--prompt-stdin", "--dispatch", "-o", "json"], stdin: "@sandbox turns-ms=1800000\n长任务：保持运行\n")
+        let created = try sandbox.ars(
+            ["create", "task", "--aipod", "Artificer", "--prompt-stdin", "--dispatch", "-o", "json"],
+            stdin: "@sandbox turns-ms=1800000\n长任务：保持运行\n")
         #expect(created.status == 0, "stderr: \(created.stderr)")
         let id = try #require(created.stdout.jsonField("id"))
         let deadline = Date().addingTimeInterval(10)
@@ -430,12 +454,16 @@ struct QueueWriteTests {
     func jsonFiles() throws {
         let directory = sandbox.directory + "/json-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try #"{"aipod": "Artificer", "prompt": "来自 json 文件", "labels": {"issue": "105"}}"#.write(toFile: directory + "/task.json", atomically: true, encoding: .utf8)
+        try #"{"aipod": "Artificer", "prompt": "来自 json 文件", "labels": {"issue": "105"}}"#.write(
+            toFile: directory + "/task.json", atomically: true, encoding: .utf8)
         try #"{"transientEnv": ["HWLAB_API_KEY"]}"#.write(toFile: directory + "/runner.json", atomically: true, encoding: .utf8)
-        let created = try sandbox.ars(["create", "task", "--json-file", directory + "/task.json", "--runner-json-file", directory + "/runner.json", "-o", "json"])
+        let created = try sandbox.ars([
+            "create", "task", "--json-file", directory + "/task.json", "--runner-json-file", directory + "/runner.json", "-o", "json",
+        ])
         #expect(created.status == 0, "stderr: \(created.stderr)")
         #expect(created.stdout.contains("来自 json 文件"))
-        try "{\n  \"aipod\": \"Artificer\",\n  \"prompt\": oops\n}".write(toFile: directory + "/bad.json", atomically: true, encoding: .utf8)
+        try "{\n  \"aipod\": \"Artificer\",\n  \"prompt\": oops\n}".write(
+            toFile: directory + "/bad.json", atomically: true, encoding: .utf8)
         let bad = try sandbox.ars(["create", "task", "--json-file", directory + "/bad.json"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("bad.json:3:13: error[json-syntax]"))
@@ -455,7 +483,9 @@ struct QueueWriteTests {
         let (_, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
 
-        let created = try sandbox.ars(["create", "task", "--aipod", "Artificer", "--prompt", "follow through drops", "--dispatch", "-o", "json"]).stdout
+        let created = try sandbox.ars([
+            "create", "task", "--aipod", "Artificer", "--prompt", "follow through drops", "--dispatch", "-o", "json",
+        ]).stdout
         let id = try #require(created.jsonField("id"))
         let runId = try #require(created.jsonField("runId"))
         let output = try sandbox.ars(["events", "run/\(runId)", "--follow", "-o", "json"])
@@ -464,7 +494,9 @@ struct QueueWriteTests {
         request.httpBody = Data(#"{"kind": "slow", "delayMs": 1, "count": 1}"#.utf8)
         let (armed, _) = try await URLSession.shared.data(for: request)
         #expect(String(decoding: armed, as: UTF8.self).contains(#""dropFollow":0"#))
-        let seqs = output.stdout.split(separator: "\n").compactMap { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int }
+        let seqs = output.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["seq"] as? Int
+        }
         #expect(seqs == Array(1...max(1, seqs.count)))
         #expect(try sandbox.waitForTerminal(id) == "succeeded")
     }
@@ -493,7 +525,10 @@ struct PathInjectionTests {
 
     @Test("real AgentRun id shapes pass the grammar and name their kind when bare")
     func realIDShapes() throws {
-        for (id, kind) in [("run_f92de79e53af4984bfb5c135de63dacc", "run"), ("cmd_0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "command"), ("agentrun-v01-runner-0a1b2c3d4e5f", "runnerjob")] {
+        for (id, kind) in [
+            ("run_f92de79e53af4984bfb5c135de63dacc", "run"), ("cmd_0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f", "command"),
+            ("agentrun-v01-runner-0a1b2c3d4e5f", "runnerjob"),
+        ] {
             let result = try sandbox.ars(["get", id])
             // The sandbox does not hold these: the answer is the server's 404, not a client refusal.
             #expect(result.status == 3, "\(id): \(result.stderr)")

@@ -40,7 +40,10 @@ final class SandboxServer: @unchecked Sendable {
             if chunk.isEmpty { break }
             line += chunk
         }
-        guard let url = String(decoding: line, as: UTF8.self).components(separatedBy: "\"url\":\"").dropFirst().first?.components(separatedBy: "\"").first
+        guard
+            let url = String(decoding: line, as: UTF8.self).components(separatedBy: "\"url\":\"").dropFirst().first?.components(
+                separatedBy: "\""
+            ).first
         else { throw CocoaError(.fileReadCorruptFile) }
         baseURL = url
         configPath = directory + "/agentrun.yaml"
@@ -73,7 +76,9 @@ final class SandboxServer: @unchecked Sendable {
         ]
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let binaries = builtProducts
-        return try runProcess([binaries.appendingPathComponent("ars").path, "--config", config ?? configPath] + arguments, stdin: stdin, environment: environment, directory: home)
+        return try runProcess(
+            [binaries.appendingPathComponent("ars").path, "--config", config ?? configPath] + arguments, stdin: stdin,
+            environment: environment, directory: home)
     }
 
     /// Polls `get task/ID -o json` until the status is terminal (or 20 s pass).

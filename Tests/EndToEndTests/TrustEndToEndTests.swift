@@ -151,9 +151,12 @@ struct TrustEndToEndTests {
         let directory = sandbox.directory + "/runner-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let password = "pw-9f8e7d6c5b4a"
-        try #"{"bundles": [{"kind": "git", "repoUrl": "https://deploy:\#(password)@git.example.com/r.git"}, {"repoUrl": "https://git.example.com/r.git?private_token=tok-1234567890ab"}]}"#
+        try
+            #"{"bundles": [{"kind": "git", "repoUrl": "https://deploy:\#(password)@git.example.com/r.git"}, {"repoUrl": "https://git.example.com/r.git?private_token=tok-1234567890ab"}]}"#
             .write(toFile: directory + "/runner.json", atomically: true, encoding: .utf8)
-        let output = try sandbox.ars(["create", "task", "--aipod", "Artificer", "--prompt", prompt, "--runner-json-file", directory + "/runner.json"])
+        let output = try sandbox.ars([
+            "create", "task", "--aipod", "Artificer", "--prompt", prompt, "--runner-json-file", directory + "/runner.json",
+        ])
         #expect(output.status == 2, "\(output.stderr)")
         #expect(output.stderr.contains("runner.bundles[0].repoUrl"))
         #expect(output.stderr.contains("runner.bundles[1].repoUrl"), "both bad URLs are reported")

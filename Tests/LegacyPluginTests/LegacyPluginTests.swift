@@ -4,15 +4,17 @@ import Testing
 
 @Suite("Legacy Code Queue guards")
 struct LegacyPluginTests {
-    @Test("every frozen write refuses with exit 4 and names its replacement", arguments: [
-        ("codex submit --prompt hi", "create task"),
-        ("codex enqueue x y", "dispatch task/ID"),
-        ("codex steer t-1 --message go", "steer task/ID"),
-        ("codex resume s-1", "send session/ID"),
-        ("codex queue create q", "apply -f"),
-        ("codex queue merge a b", "apply -f"),
-        ("codex move t-1 q2", "cancel task/ID"),
-    ])
+    @Test(
+        "every frozen write refuses with exit 4 and names its replacement",
+        arguments: [
+            ("codex submit --prompt hi", "create task"),
+            ("codex enqueue x y", "dispatch task/ID"),
+            ("codex steer t-1 --message go", "steer task/ID"),
+            ("codex resume s-1", "send session/ID"),
+            ("codex queue create q", "apply -f"),
+            ("codex queue merge a b", "apply -f"),
+            ("codex move t-1 q2", "cancel task/ID"),
+        ])
     func frozen(line: String, replacement: String) async throws {
         let stdout = BufferSink(), stderr = BufferSink()
         let session = Session(

@@ -6,21 +6,23 @@ import Testing
 
 @Suite("Queue plugin: references, manifests and views")
 struct QueuePluginTests {
-    @Test("KIND/ID, KIND ID, bare ids and plurals", arguments: [
-        ("task/t-42", nil, ResourceKind.task, "t-42"),
-        ("task", "t-42", .task, "t-42"),
-        ("t-42", nil, .task, "t-42"),
-        ("rj-7", nil, .runnerjob, "rj-7"),
-        ("runner-job/rj-7", nil, .runnerjob, "rj-7"),
-        ("tasks", nil, .task, nil),
-        ("Sessions", nil, .session, nil),
-        ("run_f92de79e53af4984bfb5c135de63dacc", nil, .run, "run_f92de79e53af4984bfb5c135de63dacc"),
-        ("task_0b5e1c2d3e4f40718293a4b5c6d7e8f9", nil, .task, "task_0b5e1c2d3e4f40718293a4b5c6d7e8f9"),
-        ("sess_1d2c3b4a5f6e47d8a9b0c1d2e3f4a5b6", nil, .session, "sess_1d2c3b4a5f6e47d8a9b0c1d2e3f4a5b6"),
-        ("cmd_9a8b7c6d5e4f43a2b1c0d9e8f7a6b5c4", nil, .command, "cmd_9a8b7c6d5e4f43a2b1c0d9e8f7a6b5c4"),
-        ("agentrun-v01-runner-3f9a0c1d2e4b", nil, .runnerjob, "agentrun-v01-runner-3f9a0c1d2e4b"),
-        ("run/run_f92de79e53af4984bfb5c135de63dacc", nil, .run, "run_f92de79e53af4984bfb5c135de63dacc"),
-    ] as [(String, String?, ResourceKind, String?)])
+    @Test(
+        "KIND/ID, KIND ID, bare ids and plurals",
+        arguments: [
+            ("task/t-42", nil, ResourceKind.task, "t-42"),
+            ("task", "t-42", .task, "t-42"),
+            ("t-42", nil, .task, "t-42"),
+            ("rj-7", nil, .runnerjob, "rj-7"),
+            ("runner-job/rj-7", nil, .runnerjob, "rj-7"),
+            ("tasks", nil, .task, nil),
+            ("Sessions", nil, .session, nil),
+            ("run_f92de79e53af4984bfb5c135de63dacc", nil, .run, "run_f92de79e53af4984bfb5c135de63dacc"),
+            ("task_0b5e1c2d3e4f40718293a4b5c6d7e8f9", nil, .task, "task_0b5e1c2d3e4f40718293a4b5c6d7e8f9"),
+            ("sess_1d2c3b4a5f6e47d8a9b0c1d2e3f4a5b6", nil, .session, "sess_1d2c3b4a5f6e47d8a9b0c1d2e3f4a5b6"),
+            ("cmd_9a8b7c6d5e4f43a2b1c0d9e8f7a6b5c4", nil, .command, "cmd_9a8b7c6d5e4f43a2b1c0d9e8f7a6b5c4"),
+            ("agentrun-v01-runner-3f9a0c1d2e4b", nil, .runnerjob, "agentrun-v01-runner-3f9a0c1d2e4b"),
+            ("run/run_f92de79e53af4984bfb5c135de63dacc", nil, .run, "run_f92de79e53af4984bfb5c135de63dacc"),
+        ] as [(String, String?, ResourceKind, String?)])
     func references(first: String, second: String?, kind: ResourceKind, id: String?) throws {
         let reference = try ResourceReference.parse(first, second)
         #expect(reference.kind == kind)
@@ -54,7 +56,9 @@ struct QueuePluginTests {
         #expect(throws: ArsError.self) { try ResourceReference.parse("tsak/t-1", nil) }
         do { _ = try ResourceReference.parse("tsak/t-1", nil) } catch { #expect(error.hint?.hasPrefix("did you mean 'task'") == true) }
         do { _ = try ResourceReference.parse("task/", nil) } catch { #expect(error.code == .missingId) }
-        do { _ = try ResourceReference.parse("run/r-1", nil, allowed: [.task, .command]) } catch { #expect(error.message == "this command takes task or command, not run") }
+        do { _ = try ResourceReference.parse("run/r-1", nil, allowed: [.task, .command]) } catch {
+            #expect(error.message == "this command takes task or command, not run")
+        }
     }
 
     @Test("manifests: single, multi-document and List forms")
@@ -76,15 +80,17 @@ struct QueuePluginTests {
         #expect(try ApplyCommand.manifests(#"{"kind": "Task", "name": "j", "aipod": "A", "prompt": "p"}"#, name: "t.json").count == 1)
     }
 
-    @Test("manifest errors point at file:line:col", arguments: [
-        ("kind: Task\nname: a\naipod: A\npromt: x\n", "t.yaml:4:1", "unknown field 'promt'"),
-        ("kind: Job\nname: a\naipod: A\nprompt: x\n", "t.yaml:1:7", "kind must be Task"),
-        ("kind: Task\nname: a\naipod: A\n", "t.yaml:1:1", "the manifest has no 'prompt'"),
-        ("kind: Task\nname: a\naipod: 3\nprompt: x\n", "t.yaml:3:8", "'aipod' must be a non-empty string"),
-        ("kind: Task\nname: a\naipod: A\nprompt: x\nlabels: {issue: 105}\n", "t.yaml:5:17", "label 'issue' must be a string"),
-        ("kind: Task\nname: [a\n", "t.yaml:3:1", ""),
-        ("items:\n  - {name: a, aipod: A, prompt: x}\n  - {name: a, aipod: A, prompt: y}\n", "", "two manifests are named 'a'"),
-    ])
+    @Test(
+        "manifest errors point at file:line:col",
+        arguments: [
+            ("kind: Task\nname: a\naipod: A\npromt: x\n", "t.yaml:4:1", "unknown field 'promt'"),
+            ("kind: Job\nname: a\naipod: A\nprompt: x\n", "t.yaml:1:7", "kind must be Task"),
+            ("kind: Task\nname: a\naipod: A\n", "t.yaml:1:1", "the manifest has no 'prompt'"),
+            ("kind: Task\nname: a\naipod: 3\nprompt: x\n", "t.yaml:3:8", "'aipod' must be a non-empty string"),
+            ("kind: Task\nname: a\naipod: A\nprompt: x\nlabels: {issue: 105}\n", "t.yaml:5:17", "label 'issue' must be a string"),
+            ("kind: Task\nname: [a\n", "t.yaml:3:1", ""),
+            ("items:\n  - {name: a, aipod: A, prompt: x}\n  - {name: a, aipod: A, prompt: y}\n", "", "two manifests are named 'a'"),
+        ])
     func manifestErrors(text: String, location: String, message: String) {
         do {
             _ = try ApplyCommand.manifests(text, name: "t.yaml")
@@ -105,8 +111,13 @@ struct QueuePluginTests {
             "startedAt": "2025-11-18T10:02:05Z", "finishedAt": nil, "ack": nil,
         ]
         let liveness: Value = ["phase": "waiting-tool", "since": "2025-11-18T10:02:20Z"]
-        #expect(views.lifecycle(task: task, liveness: liveness) == "created 10:01:00 → dispatched 10:02:00 → running 10:02:05, waiting-tool for 40s")
-        let done: Value = ["status": "failed", "createdAt": "2025-11-18T10:01:00Z", "finishedAt": "2025-11-18T10:05:00Z", "failureKind": "provider-invalid-tool-call", "ack": ["by": "ops"]]
+        #expect(
+            views.lifecycle(task: task, liveness: liveness)
+                == "created 10:01:00 → dispatched 10:02:00 → running 10:02:05, waiting-tool for 40s")
+        let done: Value = [
+            "status": "failed", "createdAt": "2025-11-18T10:01:00Z", "finishedAt": "2025-11-18T10:05:00Z",
+            "failureKind": "provider-invalid-tool-call", "ack": ["by": "ops"],
+        ]
         #expect(views.lifecycle(task: done) == "created 10:01:00 → failed 10:05:00 (failureKind provider-invalid-tool-call); acked by ops")
     }
 

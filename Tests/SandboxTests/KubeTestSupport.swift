@@ -82,7 +82,10 @@ actor KubeSandbox {
 
     /// Runs `kubectl --kubeconfig <generated> ARGS` (stdin optional) and returns what it printed.
     nonisolated func kubectl(_ arguments: [String], stdin: String = "", kubeconfig: String? = nil) throws -> KubectlResult {
-        guard let binary = Self.kubectl else { throw RawHTTP.Failure(description: "no kubectl on PATH: run scripts/setup (it installs Debian's kubernetes-client when none is there)") }
+        guard let binary = Self.kubectl else {
+            throw RawHTTP.Failure(
+                description: "no kubectl on PATH: run scripts/setup (it installs Debian's kubernetes-client when none is there)")
+        }
         return try KubectlResult.run(
             [binary, "--kubeconfig", kubeconfig ?? self.kubeconfig] + arguments, stdin: stdin,
             environment: ["HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])

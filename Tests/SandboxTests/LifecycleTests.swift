@@ -75,7 +75,9 @@ struct LifecycleTests {
 
             let stamps = events.compactMap { $0["at"].string }
             #expect(stamps == stamps.sorted(), "simulated timestamps follow the sandbox clock")
-            #expect(stamps.first?.hasPrefix("2026-05-01T") == true, "--now sets the sandbox clock (the day: at test speed a loaded machine can move it hours)")
+            #expect(
+                stamps.first?.hasPrefix("2026-05-01T") == true,
+                "--now sets the sandbox clock (the day: at test speed a loaded machine can move it hours)")
         }
     }
 

@@ -95,8 +95,9 @@ struct ScenarioRepositoriesTests {
         #expect(!rewritten.contains(Self.current))
         let before = try Scenario.items(original)
         let after = try Scenario.items(rewritten)
-        #expect(after.map { ($0["metadata"] as? [String: Any])?["uid"] as? String }
-            == before.map { ($0["metadata"] as? [String: Any])?["uid"] as? String })
+        #expect(
+            after.map { ($0["metadata"] as? [String: Any])?["uid"] as? String }
+                == before.map { ($0["metadata"] as? [String: Any])?["uid"] as? String })
         let revisions = after.compactMap { item -> String? in
             let params = (item["spec"] as? [String: Any])?["params"] as? [[String: Any]] ?? []
             return params.first { $0["name"] as? String == "git-revision" }?["value"] as? String
@@ -196,7 +197,8 @@ struct ScenarioRepositoriesTests {
 
         // Another scenario (one run fewer) in the same folder: rebuilt from scratch.
         var fewer = documents
-        fewer["agentrun-ci-pipelineruns.json"] = try Scenario.dropping("agentrun-v01-ci-3f9c2ab", from: documents["agentrun-ci-pipelineruns.json"]!)
+        fewer["agentrun-ci-pipelineruns.json"] = try Scenario.dropping(
+            "agentrun-v01-ci-3f9c2ab", from: documents["agentrun-ci-pipelineruns.json"]!)
         let other = try ScenarioRepositories.prepare(directory: directory.path, documents: fewer)
         #expect(other.freshlyBuilt)
         #expect(other.commitMap[Self.current] == nil)
@@ -277,7 +279,8 @@ enum Scenario {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/SandboxCore/Resources/Scenarios/g14-healthy")
 
-    static let emptyList = "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"
+    static let emptyList =
+        "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"
 
     static func documents() throws -> [String: String] {
         var documents: [String: String] = [:]

@@ -49,6 +49,7 @@ struct ExampleTests {
     }
 
     /// `config/agentrun.yaml` of this checkout.
-    static let catalogue = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let catalogue = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("config/agentrun.yaml").path
 }

@@ -35,24 +35,29 @@ struct FuzzTests {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 
-    @Test("scripts/fuzz runs clean for ARS_FUZZ_SECONDS", .enabled(if: requestedSeconds != nil, "set ARS_FUZZ_SECONDS to build and run the fuzzer"))
+    @Test(
+        "scripts/fuzz runs clean for ARS_FUZZ_SECONDS",
+        .enabled(if: requestedSeconds != nil, "set ARS_FUZZ_SECONDS to build and run the fuzzer"))
     func boundedFuzzRun() throws {
         let seconds = Self.requestedSeconds ?? 20
-        let result = try runProcess([Self.fuzzScript, "\(seconds)"], environment: ProcessInfo.processInfo.environment, directory: repositoryRoot)
+        let result = try runProcess(
+            [Self.fuzzScript, "\(seconds)"], environment: ProcessInfo.processInfo.environment, directory: repositoryRoot)
         #expect(result.status == 0, "scripts/fuzz \(seconds) failed:\n\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("DONE"), "no libFuzzer summary:\n\(result.stdout)")
     }
 
-    @Test("the seed corpus and saved regressions replay clean through an up-to-date fuzzer",
-          .enabled(if: requestedSeconds == nil, "ARS_FUZZ_SECONDS is set: the fuzz run starts from these inputs"),
-          .enabled(if: upToDateBinary != nil, "no fuzzer built from the current sources; run scripts/fuzz"))
+    @Test(
+        "the seed corpus and saved regressions replay clean through an up-to-date fuzzer",
+        .enabled(if: requestedSeconds == nil, "ARS_FUZZ_SECONDS is set: the fuzz run starts from these inputs"),
+        .enabled(if: upToDateBinary != nil, "no fuzzer built from the current sources; run scripts/fuzz"))
     func replaySeeds() throws {
         var inputs = ["Tests/Scripts", "docs/examples", "Fuzz/regressions"].map { repositoryRoot + "/" + $0 }
         inputs = inputs.filter { FileManager.default.fileExists(atPath: $0) }
         // `-runs=0` executes every input once and stops; no fuzzing, no corpus writes.
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=yes,color=no"
-        let result = try runProcess([Self.fuzzBinary, "-runs=0", "-timeout=5"] + inputs, environment: environment, directory: repositoryRoot)
+        let result = try runProcess(
+            [Self.fuzzBinary, "-runs=0", "-timeout=5"] + inputs, environment: environment, directory: repositoryRoot)
         #expect(result.status == 0, "an input crashed the fuzz target:\n\(result.stderr)")
     }
 }

@@ -41,7 +41,8 @@ struct OneShotTests {
         let result = try Sandbox().run(["__complete", "use", ""])
         #expect(result.status == 0)
         #expect(result.stdout == "lane\nnode\ntask\n")
-        #expect(try Sandbox().run(["__complete", "--shell=fish", "--", "use", "node", ""]).stdout.hasPrefix("G14\ttrans bridge; lanes: v01\n"))
+        #expect(
+            try Sandbox().run(["__complete", "--shell=fish", "--", "use", "node", ""]).stdout.hasPrefix("G14\ttrans bridge; lanes: v01\n"))
     }
 
     @Test("the interactive context persists between runs; piped scripts start from the defaults")
@@ -77,7 +78,8 @@ struct OneShotTests {
     @Test("config validate reports problems at file:line:col and exits 2")
     func configValidate() throws {
         let sandbox = try Sandbox()
-        try "defaults: {node: G14, lane: v01}\nnodes:\n  G14:\n    bridge: {kind: trans}\n    lanes:\n      v01: {restBaseUrl: 'https://x.invalid', namespace: n, argoAp: x}\n"
+        try
+            "defaults: {node: G14, lane: v01}\nnodes:\n  G14:\n    bridge: {kind: trans}\n    lanes:\n      v01: {restBaseUrl: 'https://x.invalid', namespace: n, argoAp: x}\n"
             .write(toFile: sandbox.directory + "/bad.yaml", atomically: true, encoding: .utf8)
         let result = try sandbox.run(["config", "validate", "bad.yaml"])
         #expect(result.status == 2)
@@ -104,7 +106,9 @@ struct OneShotTests {
 
 @Suite("Generated completion scripts")
 struct CompletionScriptTests {
-    @Test("committed scripts under completions/ match what ars generates", arguments: [("bash", "ars.bash"), ("zsh", "_ars"), ("fish", "ars.fish")])
+    @Test(
+        "committed scripts under completions/ match what ars generates",
+        arguments: [("bash", "ars.bash"), ("zsh", "_ars"), ("fish", "ars.fish")])
     func upToDate(shell: String, file: String) throws {
         let generated = try Sandbox().run(["completion", shell]).stdout
         let committed = try String(contentsOfFile: repositoryRoot + "/completions/" + file, encoding: .utf8)
@@ -121,7 +125,8 @@ struct CompletionScriptTests {
             COMP_WORDS=(ars context --output ''); COMP_CWORD=3; _ars; echo "${COMPREPLY[*]}"
             """
         let result = try runProcess(["/bin/bash", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
-        #expect(result.stdout == "lane node task\ncodex completion config context control-plane\nhuman json yaml\n", "stderr: \(result.stderr)")
+        #expect(
+            result.stdout == "lane node task\ncodex completion config context control-plane\nhuman json yaml\n", "stderr: \(result.stderr)")
     }
 
     @Test("bash: after ars --sandbox the words complete from the sandbox's own catalogue and recent ids, without starting it")
@@ -129,7 +134,8 @@ struct CompletionScriptTests {
         let sandbox = try Sandbox(config: false)
         let state = sandbox.directory + "/state/ars/sandbox"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        try #"{"task": ["t-9"], "run": ["run_f92de79e53af4984bfb5c135de63dacc"]}"#.write(toFile: state + "/recent-ids.json", atomically: true, encoding: .utf8)
+        try #"{"task": ["t-9"], "run": ["run_f92de79e53af4984bfb5c135de63dacc"]}"#.write(
+            toFile: state + "/recent-ids.json", atomically: true, encoding: .utf8)
         let script = """
             source <(ars completion bash)
             COMP_WORDS=(ars --sandbox use ''); COMP_CWORD=3; _ars; echo "${COMPREPLY[*]}"
@@ -138,7 +144,8 @@ struct CompletionScriptTests {
             COMP_WORDS=(ars --sandbox --scenario /x get tasks --status r); COMP_CWORD=7; _ars; echo "${COMPREPLY[*]}"
             """
         let result = try runProcess(["/bin/bash", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
-        #expect(result.stdout == "lane node task\ntask/t-9\nrun/run_f92de79e53af4984bfb5c135de63dacc\nrunning\n", "stderr: \(result.stderr)")
+        #expect(
+            result.stdout == "lane node task\ntask/t-9\nrun/run_f92de79e53af4984bfb5c135de63dacc\nrunning\n", "stderr: \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: state + "/server"), "Tab started a sandbox")
     }
 
@@ -150,7 +157,8 @@ struct CompletionScriptTests {
         }
         let sandbox = try Sandbox()
         let script = "ars completion fish | source; complete -C 'ars use '; complete -C 'ars use node '; complete -C 'ars con'"
-        let result = try runProcess(["/usr/bin/fish", "--no-config", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
+        let result = try runProcess(
+            ["/usr/bin/fish", "--no-config", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
         let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").first.map(String.init) ?? "" }
         #expect(lines == ["lane", "node", "task", "D601", "G14", "config", "context", "control-plane"], "stderr: \(result.stderr)")
     }
@@ -169,7 +177,9 @@ struct ReferenceDocsTests {
     func configKeys() throws {
         let keys = try Sandbox().run(["__reference", "config-keys"]).stdout
         let committed = try String(contentsOfFile: repositoryRoot + "/docs/config.md", encoding: .utf8)
-        #expect(ReferenceDocs.splice(keys, named: "config-keys", into: committed) == committed, "docs/config.md is stale: run scripts/generate-docs")
+        #expect(
+            ReferenceDocs.splice(keys, named: "config-keys", into: committed) == committed,
+            "docs/config.md is stale: run scripts/generate-docs")
     }
 }
 
@@ -179,7 +189,8 @@ struct ShebangTests {
     func shebang() throws {
         let sandbox = try Sandbox()
         let path = sandbox.directory + "/closeout.ars"
-        try "#!/usr/bin/env -S ars run\nparam who = \"ops\"\necho hello ${who}\nassert who == \"commander\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "#!/usr/bin/env -S ars run\nparam who = \"ops\"\necho hello ${who}\nassert who == \"commander\"\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o755)
         let result = try runProcess([path, "--var", "who=commander"], environment: sandbox.environment, directory: sandbox.directory)
         #expect(result.status == 0, "stderr: \(result.stderr)")

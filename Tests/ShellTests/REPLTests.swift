@@ -72,7 +72,8 @@ struct REPLTests {
         let sandbox = try Sandbox()
         let key = "hwk-5f3a9c1e0b7d4e2a8c6f"
         let environment = sandbox.environment.filter { $0.key != "LANG" }.merging(["HWLAB_API_KEY": key]) { $1 }
-        let tmux = try TmuxSession(command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)'"], environment: environment)
+        let tmux = try TmuxSession(
+            command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)'"], environment: environment)
         defer { tmux.kill() }
         try tmux.waitFor("ars G14/v01 ›")
         try tmux.type("echo the key is \(key)")
@@ -131,7 +132,8 @@ struct SandboxREPLTests {
     func startSandboxREPL(speed: Int) throws -> TmuxSession {
         let sandbox = try Sandbox(config: false)
         let environment = sandbox.environment.filter { $0.key != "LANG" }.merging(["ARS_SANDBOX_SPEED": String(speed)]) { $1 }
-        let tmux = try TmuxSession(command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)' --sandbox"], environment: environment)
+        let tmux = try TmuxSession(
+            command: ["/bin/sh", "-c", "cd '\(sandbox.directory)' && exec '\(arsBinary)' --sandbox"], environment: environment)
         try tmux.waitFor("ars local/sandbox ›")
         return tmux
     }

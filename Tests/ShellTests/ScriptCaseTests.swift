@@ -27,7 +27,8 @@ struct ScriptCaseTests {
         let expected = (
             out: try expectation(name + ".out", result.stdout),
             err: try expectation(name + ".err", result.stderr),
-            exit: try expectation(name + ".exit", "\(result.status)\n"))
+            exit: try expectation(name + ".exit", "\(result.status)\n")
+        )
         #expect(result.stdout == expected.out, "stdout of \(file)")
         #expect(result.stderr == expected.err, "stderr of \(file)")
         #expect("\(result.status)\n" == expected.exit, "exit status of \(file)")

@@ -40,9 +40,13 @@ public func runProcessData(
 }
 
 /// `runProcessData` with text in and out.
-public func runProcess(_ command: [String], stdin: String = "", environment: [String: String], directory: String? = nil) throws -> ProcessResult {
+public func runProcess(_ command: [String], stdin: String = "", environment: [String: String], directory: String? = nil) throws
+    -> ProcessResult
+{
     let result = try runProcessData(command, stdin: Data(stdin.utf8), environment: environment, directory: directory)
-    return ProcessResult(status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self), stderr: String(decoding: result.stderr, as: UTF8.self))
+    return ProcessResult(
+        status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
+        stderr: String(decoding: result.stderr, as: UTF8.self))
 }
 
 /// The directory of the test bundle, where SwiftPM also puts the built executables.

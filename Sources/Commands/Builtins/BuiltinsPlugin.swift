@@ -18,7 +18,8 @@ public struct BuiltinsPlugin: CommandPlugin {
             CompletionProviders.node: { request in
                 guard let catalog = try? request.session.config().catalog else { return [] }
                 return catalog.nodes.map { node in
-                    CompletionCandidate(node.name, "\(node.bridge.kind.rawValue) bridge; lanes: \(node.lanes.map(\.name).joined(separator: ", "))")
+                    CompletionCandidate(
+                        node.name, "\(node.bridge.kind.rawValue) bridge; lanes: \(node.lanes.map(\.name).joined(separator: ", "))")
                 }
             },
             CompletionProviders.lane: { request in

@@ -14,7 +14,8 @@ struct UseNodeCommand: Command {
         guard let node = catalog.node(name) else {
             throw ArsError.usage(
                 .unknownNode, "unknown node '\(name)'",
-                hint: Suggestions.hint(for: name, in: catalog.nodes.map(\.name)) ?? "nodes: \(catalog.nodes.map(\.name).joined(separator: ", "))")
+                hint: Suggestions.hint(for: name, in: catalog.nodes.map(\.name))
+                    ?? "nodes: \(catalog.nodes.map(\.name).joined(separator: ", "))")
         }
         return node
     }
@@ -32,7 +33,9 @@ struct UseLaneCommand: Command {
         "use lane", summary: "Set the current lane (and optionally its node)",
         positionals: [Positional("name", "Lane name, e.g. v01", completion: .provider(CompletionProviders.lane))],
         options: [.node],
-        examples: [Example("use lane v01 --node G14", "The historic v0.1 lane on G14"), Example("use lane v02 --node D601", "A YAML-only lane")])
+        examples: [
+            Example("use lane v01 --node G14", "The historic v0.1 lane on G14"), Example("use lane v02 --node D601", "A YAML-only lane"),
+        ])
 
     struct Options: LaneScoped { let lane: LaneSettings }
 
@@ -52,7 +55,9 @@ struct UseLaneCommand: Command {
 struct UseTaskCommand: Command {
     let signature = CommandSignature(
         "use task", summary: "Set the current task (commands that take a task default to it)",
-        positionals: [Positional("id", "Task id, as 't-42' or 'task/t-42'; '-' clears it", completion: .provider(CompletionProviders.task))],
+        positionals: [
+            Positional("id", "Task id, as 't-42' or 'task/t-42'; '-' clears it", completion: .provider(CompletionProviders.task))
+        ],
         examples: [Example("use task t-42", "Later 'result', 'events' and 'steer' act on t-42")])
 
     /// The task id, or nil for `-` (clear it).

@@ -6,7 +6,8 @@ import Foundation
 struct RunScriptCommand: Command {
     let signature = CommandSignature(
         "run", summary: "Run an .ars script; write evidence with --evidence DIR",
-        discussion: "The script starts from the catalogue's default lane (never the interactive context), so it replays the same. Exit 0 when every assertion held, 1 when one failed, 2 for a script error, 3 for a remote failure, 4 when a safety gate refused. A script can start with '#!/usr/bin/env -S ars run'.",
+        discussion:
+            "The script starts from the catalogue's default lane (never the interactive context), so it replays the same. Exit 0 when every assertion held, 1 when one failed, 2 for a script error, 3 for a remote failure, 4 when a safety gate refused. A script can start with '#!/usr/bin/env -S ars run'.",
         positionals: [Positional("file", "The .ars script", kind: .file)],
         options: [
             Option("var", "Set a param: NAME=VALUE", valueName: "NAME=VALUE", repeatable: true),
@@ -41,7 +42,8 @@ struct RunScriptCommand: Command {
         if invocation.option("record") != nil && invocation.option("replay") != nil {
             throw ArsError.usage(.badValue, "--record and --replay exclude each other")
         }
-        let script = try ScriptParser(registry: session.registry).parse(file: invocation.argument("file") ?? "", relativeTo: session.currentDirectory)
+        let script = try ScriptParser(registry: session.registry).parse(
+            file: invocation.argument("file") ?? "", relativeTo: session.currentDirectory)
         return Options(
             script: script, vars: vars, evidence: invocation.option("evidence"),
             language: EvidenceReport.Language(rawValue: invocation.option("lang") ?? "zh") ?? .zh, junit: invocation.option("junit"),
@@ -92,7 +94,8 @@ struct RunScriptCommand: Command {
             written += [directory + "/evidence.json", directory + "/evidence.md"]
         }
         if let junit = options.junit {
-            try write(session.redact(EvidenceReport.junit(result)), to: junit.hasPrefix("/") ? junit : session.currentDirectory + "/" + junit)
+            try write(
+                session.redact(EvidenceReport.junit(result)), to: junit.hasPrefix("/") ? junit : session.currentDirectory + "/" + junit)
             written.append(junit)
         }
         let output = CommandOutput(EvidenceReport.json(result), human: summary(result, written: written), status: result.status)
@@ -108,7 +111,8 @@ struct RunScriptCommand: Command {
         var blocks: [HumanBlock] = []
         let failed = result.assertions.filter { !$0.holds }
         for assertion in result.assertions {
-            var line = "\(assertion.holds ? "✅" : "❌") \(assertion.location.file.map { ($0 as NSString).lastPathComponent } ?? ""):\(assertion.location.line)  \(assertion.expression)"
+            var line =
+                "\(assertion.holds ? "✅" : "❌") \(assertion.location.file.map { ($0 as NSString).lastPathComponent } ?? ""):\(assertion.location.line)  \(assertion.expression)"
             if let message = assertion.message { line += "  — \(message)" }
             if !assertion.holds {
                 line += "\n     actual:   \(assertion.actual.map { JSON.encode($0, pretty: false) } ?? "-")"
@@ -121,10 +125,13 @@ struct RunScriptCommand: Command {
         } else if let exit = result.exitRequest {
             blocks.append(.summary("\(result.script.file): exited with \(exit)"))
         } else if result.failure == nil {
-            blocks.append(.summary(
-                result.assertions.isEmpty ? "\(result.script.file): done (no assertions)"
-                : failed.isEmpty ? "\(result.script.file): all \(result.assertions.count) assertions held"
-                : "\(result.script.file): \(failed.count) of \(result.assertions.count) assertions failed"))
+            blocks.append(
+                .summary(
+                    result.assertions.isEmpty
+                        ? "\(result.script.file): done (no assertions)"
+                        : failed.isEmpty
+                            ? "\(result.script.file): all \(result.assertions.count) assertions held"
+                            : "\(result.script.file): \(failed.count) of \(result.assertions.count) assertions failed"))
         }
         if !written.isEmpty { blocks.append(.text("evidence: " + written.joined(separator: ", "))) }
         return blocks
@@ -165,7 +172,8 @@ struct RunScriptCommand: Command {
             for file in staged { try? manager.removeItem(atPath: file.temporary) }
             if let error = error as? ArsError { throw error }
             throw ArsError.invalidInput(
-                .evidenceWrite, "cannot write \(files.map(\.path).joined(separator: ", ")): \(error.localizedDescription); nothing was written")
+                .evidenceWrite,
+                "cannot write \(files.map(\.path).joined(separator: ", ")): \(error.localizedDescription); nothing was written")
         }
     }
 }
@@ -176,7 +184,8 @@ struct RunScriptCommand: Command {
 struct CheckScriptCommand: Command {
     let signature = CommandSignature(
         "check", summary: "Check an .ars script without running it",
-        discussion: "Parses every statement and checks command names and flags against the signatures, params, and that each variable is set before it is used. Nothing is sent anywhere.",
+        discussion:
+            "Parses every statement and checks command names and flags against the signatures, params, and that each variable is set before it is used. Nothing is sent anywhere.",
         positionals: [Positional("file", "The .ars script", kind: .file)],
         examples: [Example("check closeout.ars", "Catch a misspelled flag before the real run")])
 
@@ -188,13 +197,26 @@ struct CheckScriptCommand: Command {
         let value = Value.object([
             "file": .string(file), "valid": .bool(problems.isEmpty),
             "statements": .int(script.statements.count), "params": .array(script.params.map { .string($0.name) }),
-            "problems": .array(problems.map { .object(["location": .optional($0.location?.description), "code": .string($0.code.rawValue), "message": .string($0.message), "hint": .optional($0.hint)]) }),
+            "problems": .array(
+                problems.map {
+                    .object([
+                        "location": .optional($0.location?.description), "code": .string($0.code.rawValue), "message": .string($0.message),
+                        "hint": .optional($0.hint),
+                    ])
+                }),
         ])
         guard !problems.isEmpty else {
-            return CommandOutput(value, human: [.summary("\(file): ok (\(script.statements.count) statements, params: \(script.params.map(\.name).joined(separator: ", ").nonEmpty ?? "none"))")])
+            return CommandOutput(
+                value,
+                human: [
+                    .summary(
+                        "\(file): ok (\(script.statements.count) statements, params: \(script.params.map(\.name).joined(separator: ", ").nonEmpty ?? "none"))"
+                    )
+                ])
         }
         let report = String(problems.map { ErrorReport.render($0) }.joined().dropLast())
-        return CommandOutput(value, human: [.text(report), .summary("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(file)")], status: 2)
+        return CommandOutput(
+            value, human: [.text(report), .summary("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(file)")], status: 2)
     }
 }
 

@@ -95,7 +95,8 @@ struct CompletionCommand: Command {
         "completion", summary: "Print the bash, zsh or fish completion script",
         positionals: [Positional("shell", "Shell to generate for", kind: .choice(ShellScripts.shells))],
         examples: [
-            Example("completion bash", "The bash script; install it with: ars completion bash > ~/.local/share/bash-completion/completions/ars"),
+            Example(
+                "completion bash", "The bash script; install it with: ars completion bash > ~/.local/share/bash-completion/completions/ars"),
             Example("completion fish", "The fish script; install it with: ars completion fish > ~/.config/fish/completions/ars.fish"),
         ])
 

@@ -39,7 +39,7 @@ public struct CompletionEngine: Sendable {
         let given = givenOptions(arguments, signature: signature)
         // The value of an option: `--output js` or `--output=js`.
         if let previous = arguments.last, let option = optionNamed(previous, in: signature), !option.isFlag,
-           !endsWithAttachedValue(previous)
+            !endsWithAttachedValue(previous)
         {
             return candidates(option.completion, partial: current, given: given)
         }
@@ -101,7 +101,8 @@ public struct CompletionEngine: Sendable {
             .filter { $0.hasPrefix(namePrefix) && (namePrefix.hasPrefix(".") || !$0.hasPrefix(".")) }
             .compactMap { name in
                 var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: (base as NSString).appendingPathComponent(name), isDirectory: &isDirectory) else { return nil }
+                guard FileManager.default.fileExists(atPath: (base as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
+                else { return nil }
                 if directoriesOnly && !isDirectory.boolValue { return nil }
                 return CompletionCandidate(typedDirectory + name + (isDirectory.boolValue ? "/" : ""))
             }

@@ -9,7 +9,8 @@ public enum ShellScripts {
     /// The script for `shell`, or nil for an unknown shell.
     public static func script(for shell: String, registry: CommandRegistry) -> String? {
         let top = registry.children(of: []).map { word -> (String, String) in
-            let summary = registry.command([word])?.signature.summary
+            let summary =
+                registry.command([word])?.signature.summary
                 ?? "\(registry.visibleCommands(under: [word]).count) commands: " + registry.children(of: [word]).joined(separator: ", ")
             return (word, summary)
         }
@@ -42,41 +43,42 @@ public enum ShellScripts {
     }
 
     private static func zsh(_ top: [(String, String)]) -> String {
-        let commands = top.map { "        \(quoteZsh($0.0.replacingOccurrences(of: ":", with: "\\:") + ":" + $0.1))" }.joined(separator: "\n")
+        let commands = top.map { "        \(quoteZsh($0.0.replacingOccurrences(of: ":", with: "\\:") + ":" + $0.1))" }.joined(
+            separator: "\n")
         return """
-        #compdef ars
-        # zsh completion for ars — \(header.replacingOccurrences(of: "%@", with: "zsh"))
-        # Install: ars completion zsh > "${fpath[1]}/_ars"
-        _ars() {
-            local -a candidates
-            if (( CURRENT == 2 )); then
-                candidates=(
-        \(commands)
-                )
-                _describe -t commands 'ars command' candidates
-                return
-            fi
-            candidates=("${(@f)$(ars __complete --shell=zsh -- "${(@)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
-            candidates=(${candidates:#})
-            (( ${#candidates} )) && _describe -t values 'ars' candidates
-        }
-        _ars "$@"
+            #compdef ars
+            # zsh completion for ars — \(header.replacingOccurrences(of: "%@", with: "zsh"))
+            # Install: ars completion zsh > "${fpath[1]}/_ars"
+            _ars() {
+                local -a candidates
+                if (( CURRENT == 2 )); then
+                    candidates=(
+            \(commands)
+                    )
+                    _describe -t commands 'ars command' candidates
+                    return
+                fi
+                candidates=("${(@f)$(ars __complete --shell=zsh -- "${(@)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
+                candidates=(${candidates:#})
+                (( ${#candidates} )) && _describe -t values 'ars' candidates
+            }
+            _ars "$@"
 
-        """
+            """
     }
 
     private static func fish(_ top: [(String, String)]) -> String {
         var out = """
-        # fish completion for ars — \(header.replacingOccurrences(of: "%@", with: "fish"))
-        # Install: ars completion fish > ~/.config/fish/completions/ars.fish
-        function __ars_complete
-            set -l words (commandline -opc)
-            set -e words[1]
-            ars __complete --shell=fish -- $words (commandline -ct) 2>/dev/null
-        end
-        complete -c ars -f
+            # fish completion for ars — \(header.replacingOccurrences(of: "%@", with: "fish"))
+            # Install: ars completion fish > ~/.config/fish/completions/ars.fish
+            function __ars_complete
+                set -l words (commandline -opc)
+                set -e words[1]
+                ars __complete --shell=fish -- $words (commandline -ct) 2>/dev/null
+            end
+            complete -c ars -f
 
-        """
+            """
         for (word, summary) in top {
             out += "complete -c ars -n __fish_use_subcommand -a \(quoteFish(word)) -d \(quoteFish(summary))\n"
         }

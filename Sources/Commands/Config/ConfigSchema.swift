@@ -61,40 +61,61 @@ public enum ConfigSchema {
         SchemaField("namespace", .string, required: true, "Runtime namespace of the lane (`agentrun-v01`)"),
         SchemaField("ciNamespace", .string, "Namespace of the lane's Tekton PipelineRuns (`agentrun-ci`)"),
         SchemaField("source", source, "The fixed source worktree"),
-        SchemaField("gitops", .object([
-            SchemaField("branch", .string, required: true, "GitOps branch whose latest commit Argo CD should run"),
-            SchemaField("path", .string, "Path of the lane's desired state inside the GitOps branch"),
-        ]), "The lane's GitOps desired state"),
+        SchemaField(
+            "gitops",
+            .object([
+                SchemaField("branch", .string, required: true, "GitOps branch whose latest commit Argo CD should run"),
+                SchemaField("path", .string, "Path of the lane's desired state inside the GitOps branch"),
+            ]), "The lane's GitOps desired state"),
         SchemaField("argoApp", .string, "Argo CD Application as `namespace/name` (`argocd/agentrun-g14-v01`)"),
-        SchemaField("pipelineRunPrefix", .string, "Name prefix of the lane's PipelineRuns (`agentrun-v01-ci-`); `cleanup-runs` touches only these"),
-        SchemaField("pipeline", .string, "Tekton Pipeline the lane's runs use (default: the prefix without its trailing `-`, `agentrun-v01-ci`)"),
+        SchemaField(
+            "pipelineRunPrefix", .string, "Name prefix of the lane's PipelineRuns (`agentrun-v01-ci-`); `cleanup-runs` touches only these"),
+        SchemaField(
+            "pipeline", .string, "Tekton Pipeline the lane's runs use (default: the prefix without its trailing `-`, `agentrun-v01-ci`)"),
         SchemaField("pipelineGitUrl", .string, "`git-url` parameter for a new PipelineRun when no earlier run can serve as its template"),
-        SchemaField("manager", .object([
-            SchemaField("deployment", .string, required: true, "Name of the manager Deployment"),
-        ]), "The lane's manager workload"),
-        SchemaField("egressProxy", .object([
-            SchemaField("host", .string, required: true, "Proxy Service DNS name"),
-            SchemaField("port", .int, required: true, "Proxy port"),
-            SchemaField("namespace", .string, "Namespace of the proxy Service and Deployment"),
-            SchemaField("service", .string, "Name of the proxy Service and Deployment"),
-            SchemaField("probeHost", .string, "Host an egress check fetches through the proxy (`codeload.github.com`)"),
-        ]), "The runtime egress proxy runner jobs use"),
-        SchemaField("gitMirror", .object([
-            SchemaField("baseUrl", .url, "Read URL of the git mirror"),
-            SchemaField("cacheDir", .string, "Mirror cache folder on the node"),
-            SchemaField("repository", .string, "The lane's repository inside the cache (default: from source.remote, `github.com/pikasTech/agentrun.git`)"),
-        ]), "The node's git mirror"),
-        SchemaField("yamlOnly", .bool, "True for lanes whose deployment truth lives only in this catalogue (plan/apply/secret-sync/restart/expose)"),
+        SchemaField(
+            "manager",
+            .object([
+                SchemaField("deployment", .string, required: true, "Name of the manager Deployment")
+            ]), "The lane's manager workload"),
+        SchemaField(
+            "egressProxy",
+            .object([
+                SchemaField("host", .string, required: true, "Proxy Service DNS name"),
+                SchemaField("port", .int, required: true, "Proxy port"),
+                SchemaField("namespace", .string, "Namespace of the proxy Service and Deployment"),
+                SchemaField("service", .string, "Name of the proxy Service and Deployment"),
+                SchemaField("probeHost", .string, "Host an egress check fetches through the proxy (`codeload.github.com`)"),
+            ]), "The runtime egress proxy runner jobs use"),
+        SchemaField(
+            "gitMirror",
+            .object([
+                SchemaField("baseUrl", .url, "Read URL of the git mirror"),
+                SchemaField("cacheDir", .string, "Mirror cache folder on the node"),
+                SchemaField(
+                    "repository", .string,
+                    "The lane's repository inside the cache (default: from source.remote, `github.com/pikasTech/agentrun.git`)"),
+            ]), "The node's git mirror"),
+        SchemaField(
+            "yamlOnly", .bool, "True for lanes whose deployment truth lives only in this catalogue (plan/apply/secret-sync/restart/expose)"),
     ])
 
     static let bridge: SchemaType = .object([
-        SchemaField("kind", .choice(bridgeKinds), required: true, "How commands reach the node: `trans` (the UniDesk bridge), `ssh`, or `local` (this machine)"),
-        SchemaField("command", .string, "The executable the bridge runs, a name looked up on `PATH` or a path: `trans` (default `trans`), `ssh` (default `ssh`), `local`: kubectl (default `kubectl`)"),
+        SchemaField(
+            "kind", .choice(bridgeKinds), required: true,
+            "How commands reach the node: `trans` (the UniDesk bridge), `ssh`, or `local` (this machine)"),
+        SchemaField(
+            "command", .string,
+            "The executable the bridge runs, a name looked up on `PATH` or a path: `trans` (default `trans`), `ssh` (default `ssh`), `local`: kubectl (default `kubectl`)"
+        ),
         SchemaField("host", .string, "`ssh`: host name or address"),
         SchemaField("user", .string, "`ssh`: login user (default: ssh's own choice)"),
         SchemaField("port", .int, "`ssh`: port (default 22)"),
         SchemaField("identityFile", .string, "`ssh`: private key file (`~` allowed)"),
-        SchemaField("knownHostsFile", .string, "`ssh`: known_hosts file holding the node's host key (default: ssh's own); an unknown host key fails, it is never accepted blindly"),
+        SchemaField(
+            "knownHostsFile", .string,
+            "`ssh`: known_hosts file holding the node's host key (default: ssh's own); an unknown host key fails, it is never accepted blindly"
+        ),
         SchemaField("kubeconfig", .string, "`local`: kubeconfig for kubectl (`~` allowed); `ssh`: kubeconfig path on the node"),
         SchemaField("timeout", .int, "Seconds a node command may run when it names no timeout of its own (default 120)"),
     ])
@@ -103,17 +124,26 @@ public enum ConfigSchema {
     public static let catalog: SchemaType = .object([
         SchemaField("apiVersion", .choice(["ars/v1"]), "Version of this schema"),
         SchemaField("kind", .choice(["LaneCatalog"]), "Always `LaneCatalog`"),
-        SchemaField("defaults", .object([
-            SchemaField("node", .string, required: true, "Node used when neither the context nor `--node` names one"),
-            SchemaField("lane", .string, required: true, "Lane used when neither the context nor `--lane` names one"),
-        ]), required: true, "The lane used when none is given (the historic G14 v0.1 lane)"),
-        SchemaField("auth", .object([
-            SchemaField("apiKeyEnv", .string, "Environment variable holding the API key (default `HWLAB_API_KEY`)"),
-            SchemaField("apiKeyFile", .string, "File holding the API key, used when the variable is unset (`~` allowed; should be mode 0600)"),
-        ]), "Where the API key comes from; the key itself is never written here"),
-        SchemaField("nodes", .map(keyName: "node", value: .object([
-            SchemaField("bridge", bridge, required: true, "The remote-exec bridge to the node"),
-            SchemaField("lanes", .map(keyName: "lane", value: lane), required: true, "AgentRun lanes deployed on the node"),
-        ])), required: true, "Nodes by name (`G14`, `D601`)"),
+        SchemaField(
+            "defaults",
+            .object([
+                SchemaField("node", .string, required: true, "Node used when neither the context nor `--node` names one"),
+                SchemaField("lane", .string, required: true, "Lane used when neither the context nor `--lane` names one"),
+            ]), required: true, "The lane used when none is given (the historic G14 v0.1 lane)"),
+        SchemaField(
+            "auth",
+            .object([
+                SchemaField("apiKeyEnv", .string, "Environment variable holding the API key (default `HWLAB_API_KEY`)"),
+                SchemaField(
+                    "apiKeyFile", .string, "File holding the API key, used when the variable is unset (`~` allowed; should be mode 0600)"),
+            ]), "Where the API key comes from; the key itself is never written here"),
+        SchemaField(
+            "nodes",
+            .map(
+                keyName: "node",
+                value: .object([
+                    SchemaField("bridge", bridge, required: true, "The remote-exec bridge to the node"),
+                    SchemaField("lanes", .map(keyName: "lane", value: lane), required: true, "AgentRun lanes deployed on the node"),
+                ])), required: true, "Nodes by name (`G14`, `D601`)"),
     ])
 }

@@ -29,7 +29,9 @@ public enum ReferenceDocs {
                     out += "\n| argument | meaning |\n| --- | --- |\n"
                     for positional in signature.positionals {
                         var text = positional.summary
-                        if case .choice(let choices) = positional.kind { text += " (one of " + choices.map { "`\($0)`" }.joined(separator: ", ") + ")" }
+                        if case .choice(let choices) = positional.kind {
+                            text += " (one of " + choices.map { "`\($0)`" }.joined(separator: ", ") + ")"
+                        }
                         if let key = positional.contextDefault { text += "; defaults to the context's \(key.rawValue)" }
                         out += "| `\(positional.usage)` | \(text) |\n"
                     }
@@ -66,7 +68,8 @@ public enum ReferenceDocs {
             case .object(let fields):
                 for field in fields {
                     let childPath = path.isEmpty ? field.name : "\(path).\(field.name)"
-                    out += "| `\(childPath)` | \(field.type.label.replacingOccurrences(of: "|", with: "\\|")) | \(field.required ? "yes" : "") | \(field.summary.replacingOccurrences(of: "|", with: "\\|")) |\n"
+                    out +=
+                        "| `\(childPath)` | \(field.type.label.replacingOccurrences(of: "|", with: "\\|")) | \(field.required ? "yes" : "") | \(field.summary.replacingOccurrences(of: "|", with: "\\|")) |\n"
                     walk(field.type, path: childPath)
                 }
             case .map(let keyName, let value):
@@ -83,7 +86,9 @@ public enum ReferenceDocs {
     public static func splice(_ generated: String, named name: String, into document: String) -> String? {
         let begin = "<!-- BEGIN GENERATED: \(name) -->\n"
         let end = "<!-- END GENERATED -->"
-        guard let start = document.range(of: begin), let stop = document.range(of: end, range: start.upperBound..<document.endIndex) else { return nil }
+        guard let start = document.range(of: begin), let stop = document.range(of: end, range: start.upperBound..<document.endIndex) else {
+            return nil
+        }
         return String(document[..<start.upperBound]) + generated + String(document[stop.lowerBound...])
     }
 }

@@ -52,7 +52,8 @@ public struct ArsError: Error, Sendable, Equatable {
         ArsError(.usage, code: code, message, hint: hint, location: location)
     }
 
-    public static func invalidInput(_ code: ErrorCode, _ message: String, hint: String? = nil, location: SourceLocation? = nil) -> ArsError {
+    public static func invalidInput(_ code: ErrorCode, _ message: String, hint: String? = nil, location: SourceLocation? = nil) -> ArsError
+    {
         ArsError(.invalidInput, code: code, message, hint: hint, location: location)
     }
 }
@@ -112,7 +113,9 @@ public enum ErrorReport {
     public static func normalize(_ error: any Error) -> ArsError {
         if let error = error as? ArsError { return error }
         if error is CancellationError {
-            return ArsError(.remote, code: .interrupted, "interrupted", hint: "nothing more was sent; a change already accepted by the server stays (check with 'get')")
+            return ArsError(
+                .remote, code: .interrupted, "interrupted",
+                hint: "nothing more was sent; a change already accepted by the server stays (check with 'get')")
         }
         return ArsError(.internal, code: .internal, "\(error)", hint: "this is a bug in ars; please report it with the command you ran")
     }

@@ -152,9 +152,11 @@ public struct Option: Sendable {
     public static let common: [Option] = [.output, .help]
 
     /// The node to act on instead of the context's.
-    public static let node = Option("node", "Node to act on (default: the context's node)", valueName: "NODE", completion: .provider(CompletionProviders.node))
+    public static let node = Option(
+        "node", "Node to act on (default: the context's node)", valueName: "NODE", completion: .provider(CompletionProviders.node))
     /// The lane to act on instead of the context's.
-    public static let lane = Option("lane", "Lane to act on (default: the context's lane)", valueName: "LANE", completion: .provider(CompletionProviders.lane))
+    public static let lane = Option(
+        "lane", "Lane to act on (default: the context's lane)", valueName: "LANE", completion: .provider(CompletionProviders.lane))
 }
 
 // MARK: - Value kinds and completion

@@ -232,10 +232,16 @@ public enum YAML {
         if first == " " || last == " " { return true }
         if "-?:,[]{}#&*!|>'\"%@`~".unicodeScalars.contains(first) { return true }
         if s.contains(": ") || s.contains(" #") || s.hasSuffix(":") { return true }
-        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}" || $0 == "\u{FEFF}" }) { return true }
+        if s.unicodeScalars.contains(where: {
+            $0.value < 0x20 || $0.value == 0x7F || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}" || $0 == "\u{FEFF}"
+        }) {
+            return true
+        }
         // Anything YAML 1.1/1.2 would read as null, bool or number.
         let lowered = s.lowercased()
-        if ["null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".nan", ".inf", "-.inf", "+.inf"].contains(lowered) { return true }
+        if ["null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".nan", ".inf", "-.inf", "+.inf"].contains(lowered) {
+            return true
+        }
         if Double(s) != nil || Int(s) != nil { return true }
         if s.hasPrefix("0x") || s.hasPrefix("0o") || s.hasPrefix("0b") { return true }
         if s.range(of: #"^[-+]?[0-9][0-9_:.eE+-]*$"#, options: .regularExpression) != nil { return true }

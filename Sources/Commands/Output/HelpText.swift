@@ -6,7 +6,8 @@ public enum HelpText {
     /// The commands under a prefix (all when empty), grouped by their first word.
     public static func overview(_ registry: CommandRegistry, under prefix: [String] = []) -> String {
         let commands = registry.visibleCommands(under: prefix)
-        var out = prefix.isEmpty
+        var out =
+            prefix.isEmpty
             ? "ars — the AgentRun shell\n\nUsage: ars [--config FILE | --sandbox [--scenario DIR]] [COMMAND…] | ars -c 'LINE' | ars run FILE\n\nCommands:\n"
             : "Commands under '\(prefix.joined(separator: " "))':\n"
         let width = commands.map { Usage.line($0.signature).count }.max() ?? 0
@@ -26,7 +27,8 @@ public enum HelpText {
             out += "\nArguments:\n"
             let width = signature.positionals.map { $0.name.count }.max() ?? 0
             for positional in signature.positionals {
-                var line = "  " + positional.name.uppercased().padding(toLength: width, withPad: " ", startingAt: 0) + "   " + positional.summary
+                var line =
+                    "  " + positional.name.uppercased().padding(toLength: width, withPad: " ", startingAt: 0) + "   " + positional.summary
                 if case .choice(let choices) = positional.kind { line += " (\(choices.joined(separator: "|")))" }
                 if let key = positional.contextDefault { line += " [default: the context's \(key.rawValue)]" }
                 out += line + "\n"

@@ -56,8 +56,11 @@ public struct CommandParser: Sendable {
             if index < tokens.count {
                 let word = tokens[index].text
                 let what = path.isEmpty ? "unknown command '\(word)'" : "unknown command '\((path + [word]).joined(separator: " "))'"
-                let hint = Suggestions.hint(for: word, in: options)
-                    ?? (path.isEmpty ? "type 'help' to see the commands" : "'\(path.joined(separator: " "))' takes one of: \(options.joined(separator: ", "))")
+                let hint =
+                    Suggestions.hint(for: word, in: options)
+                    ?? (path.isEmpty
+                        ? "type 'help' to see the commands"
+                        : "'\(path.joined(separator: " "))' takes one of: \(options.joined(separator: ", "))")
                 throw ArsError.usage(.unknownCommand, what, hint: hint, location: location(tokens[index]))
             }
             throw ArsError.usage(
@@ -201,7 +204,8 @@ public struct CommandParser: Sendable {
         }
     }
 
-    private func check(_ value: String, kind: ValueKind, what: String, token: Token, location: (Token?) -> SourceLocation?) throws(ArsError) {
+    private func check(_ value: String, kind: ValueKind, what: String, token: Token, location: (Token?) -> SourceLocation?) throws(ArsError)
+    {
         if value.contains(Self.interpolationPlaceholder) { return }
         switch kind {
         case .choice(let choices) where !choices.contains(value):

@@ -3,7 +3,8 @@ public enum Suggestions {
     /// The closest candidates to `word`, best first; only those close enough to be plausible.
     public static func closest(to word: String, in candidates: [String], limit: Int = 3) -> [String] {
         let threshold = max(2, word.count / 3)
-        let scored = candidates
+        let scored =
+            candidates
             .map { ($0, distance(word.lowercased(), $0.lowercased())) }
             .filter { $0.1 <= threshold || ($0.0.hasPrefix(word) && !word.isEmpty) }
             .sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }

@@ -25,26 +25,34 @@ public enum EvidenceReport {
             ]),
             "ars": .object(["version": .string(ArsVersion.current)]),
             "lane": result.lane.map { lane in
-                .object(["node": .string(lane.node), "lane": .string(lane.name), "baseUrl": .string(lane.restBaseURL), "namespace": .string(lane.namespace)])
+                .object([
+                    "node": .string(lane.node), "lane": .string(lane.name), "baseUrl": .string(lane.restBaseURL),
+                    "namespace": .string(lane.namespace),
+                ])
             } ?? .null,
             "startedAt": .string(timestamp(result.startedAt)),
             "finishedAt": .string(timestamp(result.finishedAt)),
             "status": .string(verdict(result)),
             "exitCode": .int(Int(result.status)),
             "statements": .array(result.statements.map(statement)),
-            "assertions": .array(result.assertions.map { assertion in
-                .object([
-                    "location": .string(assertion.location.description), "expression": .string(assertion.expression),
-                    "message": .optional(assertion.message), "holds": .bool(assertion.holds),
-                    "actual": assertion.actual ?? .null, "expected": assertion.expected ?? .null,
-                    "comparison": .optional(assertion.comparison), "require": .bool(assertion.isRequire),
-                ])
-            }),
-            "evidence": .array(result.evidence.map { item in
-                .object(["title": .string(item.title), "location": .string(item.location.description), "value": item.value])
-            }),
+            "assertions": .array(
+                result.assertions.map { assertion in
+                    .object([
+                        "location": .string(assertion.location.description), "expression": .string(assertion.expression),
+                        "message": .optional(assertion.message), "holds": .bool(assertion.holds),
+                        "actual": assertion.actual ?? .null, "expected": assertion.expected ?? .null,
+                        "comparison": .optional(assertion.comparison), "require": .bool(assertion.isRequire),
+                    ])
+                }),
+            "evidence": .array(
+                result.evidence.map { item in
+                    .object(["title": .string(item.title), "location": .string(item.location.description), "value": item.value])
+                }),
             "failure": result.failure.map { failure in
-                .object(["code": .string(failure.code.rawValue), "message": .string(failure.message), "location": .optional(failure.location?.description)])
+                .object([
+                    "code": .string(failure.code.rawValue), "message": .string(failure.message),
+                    "location": .optional(failure.location?.description),
+                ])
             } ?? .null,
             "valuesPrinted": false,
         ])
@@ -78,10 +86,14 @@ public enum EvidenceReport {
         let file = MarkdownText.code(result.script.file, inTable: false)
         var out = zh ? "## ars closeout 证据：\(file)\n\n" : "## ars closeout evidence: \(file)\n\n"
         let digest = String(SHA256.hex(result.script.text).prefix(16))
-        out += zh ? "- 脚本：\(file)（sha256 `\(digest)…`），ars \(ArsVersion.current)\n"
-                  : "- Script: \(file) (sha256 `\(digest)…`), ars \(ArsVersion.current)\n"
+        out +=
+            zh
+            ? "- 脚本：\(file)（sha256 `\(digest)…`），ars \(ArsVersion.current)\n"
+            : "- Script: \(file) (sha256 `\(digest)…`), ars \(ArsVersion.current)\n"
         if let lane = result.lane {
-            let (name, url, namespace) = (MarkdownText.code(lane.qualifiedName), MarkdownText.code(lane.restBaseURL), MarkdownText.code(lane.namespace))
+            let (name, url, namespace) = (
+                MarkdownText.code(lane.qualifiedName), MarkdownText.code(lane.restBaseURL), MarkdownText.code(lane.namespace)
+            )
             out += zh ? "- 目标 lane：\(name)（\(url)，namespace \(namespace)）\n" : "- Lane: \(name) (\(url), namespace \(namespace))\n"
         }
         if !result.params.isEmpty {
@@ -89,27 +101,38 @@ public enum EvidenceReport {
             out += zh ? "- 参数：\(params)\n" : "- Params: \(params)\n"
         }
         let duration = Durations.format(result.finishedAt.timeIntervalSince(result.startedAt))
-        out += zh ? "- 运行时间：\(timestamp(result.startedAt)) → \(timestamp(result.finishedAt))（耗时 \(duration)）\n"
-                  : "- Ran: \(timestamp(result.startedAt)) → \(timestamp(result.finishedAt)) (\(duration))\n"
+        out +=
+            zh
+            ? "- 运行时间：\(timestamp(result.startedAt)) → \(timestamp(result.finishedAt))（耗时 \(duration)）\n"
+            : "- Ran: \(timestamp(result.startedAt)) → \(timestamp(result.finishedAt)) (\(duration))\n"
         out += "- " + conclusion(result, failed: failed, total: total, zh: zh) + "\n"
 
         if !result.assertions.isEmpty {
-            out += zh ? "\n### 断言\n\n| | 位置 | 断言 | 实际值 | 期望值 | 说明 |\n|---|---|---|---|---|---|\n"
-                      : "\n### Assertions\n\n| | where | assertion | actual | expected | note |\n|---|---|---|---|---|---|\n"
+            out +=
+                zh
+                ? "\n### 断言\n\n| | 位置 | 断言 | 实际值 | 期望值 | 说明 |\n|---|---|---|---|---|---|\n"
+                : "\n### Assertions\n\n| | where | assertion | actual | expected | note |\n|---|---|---|---|---|---|\n"
             for assertion in result.assertions {
-                out += "| \(assertion.holds ? "✅" : "❌") | \(MarkdownText.code(shortLocation(assertion.location))) | \(MarkdownText.code(assertion.expression)) | "
+                out +=
+                    "| \(assertion.holds ? "✅" : "❌") | \(MarkdownText.code(shortLocation(assertion.location))) | \(MarkdownText.code(assertion.expression)) | "
                     + "\(assertion.actual.map { MarkdownText.code(clip($0)) } ?? "-") | \(assertion.expected.map { MarkdownText.code(clip($0)) } ?? "-") | "
                     + "\(MarkdownText.prose(assertion.message ?? "")) |\n"
             }
         }
         if !result.statements.isEmpty {
-            out += zh ? "\n### 执行的命令\n\n| 位置 | 命令 | 结果 | 耗时 | 关键字段 |\n|---|---|---|---|---|\n"
-                      : "\n### Commands run\n\n| where | command | result | time | key fields |\n|---|---|---|---|---|\n"
+            out +=
+                zh
+                ? "\n### 执行的命令\n\n| 位置 | 命令 | 结果 | 耗时 | 关键字段 |\n|---|---|---|---|---|\n"
+                : "\n### Commands run\n\n| where | command | result | time | key fields |\n|---|---|---|---|---|\n"
             for record in result.statements {
-                let status = record.status == .ok ? (zh ? "成功" : "ok") : (zh ? "失败（exit \(record.exitCode)）" : "failed (exit \(record.exitCode))")
+                let status =
+                    record.status == .ok ? (zh ? "成功" : "ok") : (zh ? "失败（exit \(record.exitCode)）" : "failed (exit \(record.exitCode))")
                 let attempts = record.attempts.map { zh ? "，轮询 \($0) 次" : ", \($0) attempts" } ?? ""
-                let fields = record.keyFields.objectValue.map { object in object.map { "\($0.key)=\($0.value.plainText)" }.joined(separator: " ") } ?? record.keyFields.plainText
-                out += "| \(MarkdownText.code(shortLocation(record.location))) | \(MarkdownText.code(String(record.line.prefix(160)))) | \(status)\(attempts) | "
+                let fields =
+                    record.keyFields.objectValue.map { object in object.map { "\($0.key)=\($0.value.plainText)" }.joined(separator: " ") }
+                    ?? record.keyFields.plainText
+                out +=
+                    "| \(MarkdownText.code(shortLocation(record.location))) | \(MarkdownText.code(String(record.line.prefix(160)))) | \(status)\(attempts) | "
                     + "\(Durations.format(record.duration)) | \(fields.isEmpty ? "" : MarkdownText.code(String(fields.prefix(160)))) |\n"
             }
         }
@@ -117,7 +140,8 @@ public enum EvidenceReport {
         if !failedChecks.isEmpty {
             out += zh ? "\n### 未通过的检查\n" : "\n### Failed checks\n"
             for record in failedChecks {
-                out += "\n\(MarkdownText.code(shortLocation(record.location), inTable: false)) \(MarkdownText.code(record.line, inTable: false))\n\n"
+                out +=
+                    "\n\(MarkdownText.code(shortLocation(record.location), inTable: false)) \(MarkdownText.code(record.line, inTable: false))\n\n"
                 out += MarkdownText.fencedBlock(YAML.encode(record.failedOutput ?? .null), info: "yaml")
             }
         }
@@ -126,11 +150,14 @@ public enum EvidenceReport {
             for item in result.evidence {
                 var yaml = YAML.encode(item.value)
                 let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
-                if lines.count > 200 { yaml = lines.prefix(200).joined(separator: "\n") + "\n# … \(lines.count - 200) more lines in evidence.json\n" }
+                if lines.count > 200 {
+                    yaml = lines.prefix(200).joined(separator: "\n") + "\n# … \(lines.count - 200) more lines in evidence.json\n"
+                }
                 out += "\n#### \(MarkdownText.prose(item.title))\n\n" + MarkdownText.fencedBlock(yaml, info: "yaml")
             }
         }
-        out += zh
+        out +=
+            zh
             ? "\n---\n本证据由 `ars run` 生成，可用同一脚本复跑。输出只包含环境变量名和 Secret 元数据，未打印任何 secret 值（`valuesPrinted=false`）。\n"
             : "\n---\nGenerated by `ars run`; rerun the same script to reproduce. Output holds only env names and Secret metadata; no secret value was printed (`valuesPrinted=false`).\n"
         return out
@@ -140,7 +167,9 @@ public enum EvidenceReport {
         if let failure = result.failure {
             let at = failure.location.map { shortLocation($0) } ?? "?"
             let message = MarkdownText.prose(failure.message)
-            return zh ? "结论：⛔ 脚本在 \(MarkdownText.code(at)) 中止：\(message)" : "Verdict: ⛔ the script stopped at \(MarkdownText.code(at)): \(message)"
+            return zh
+                ? "结论：⛔ 脚本在 \(MarkdownText.code(at)) 中止：\(message)"
+                : "Verdict: ⛔ the script stopped at \(MarkdownText.code(at)): \(message)"
         }
         if let exit = result.exitRequest, exit != 0 {
             return zh ? "结论：⛔ 脚本以 exit \(exit) 结束" : "Verdict: ⛔ the script exited with \(exit)"
@@ -160,14 +189,18 @@ public enum EvidenceReport {
         let failures = result.assertions.filter { !$0.holds }.count + (stopping == nil ? 0 : 1)
         let tests = result.assertions.count + (stopping == nil ? 0 : 1)
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuite name=\"\(xml(result.script.file))\" tests=\"\(tests)\" failures=\"\(failures)\" time=\"\(String(format: "%.3f", result.finishedAt.timeIntervalSince(result.startedAt)))\">\n"
+        out +=
+            "<testsuite name=\"\(xml(result.script.file))\" tests=\"\(tests)\" failures=\"\(failures)\" time=\"\(String(format: "%.3f", result.finishedAt.timeIntervalSince(result.startedAt)))\">\n"
         for assertion in result.assertions {
-            out += "  <testcase classname=\"\(xml(result.script.file))\" name=\"\(xml(assertion.location.description + " " + assertion.expression))\""
+            out +=
+                "  <testcase classname=\"\(xml(result.script.file))\" name=\"\(xml(assertion.location.description + " " + assertion.expression))\""
             if assertion.holds {
                 out += "/>\n"
             } else {
-                let detail = "actual: \(assertion.actual.map { JSON.encode($0, pretty: false) } ?? "-"), expected: \(assertion.expected.map { JSON.encode($0, pretty: false) } ?? "-")"
-                out += ">\n    <failure message=\"\(xml(assertion.message ?? assertion.expression))\">\(xml(detail))</failure>\n  </testcase>\n"
+                let detail =
+                    "actual: \(assertion.actual.map { JSON.encode($0, pretty: false) } ?? "-"), expected: \(assertion.expected.map { JSON.encode($0, pretty: false) } ?? "-")"
+                out +=
+                    ">\n    <failure message=\"\(xml(assertion.message ?? assertion.expression))\">\(xml(detail))</failure>\n  </testcase>\n"
             }
         }
         if let failure = stopping {

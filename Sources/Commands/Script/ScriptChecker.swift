@@ -99,8 +99,12 @@ public struct ScriptChecker {
         } catch {
             var problem = ErrorReport.normalize(error)
             let namesLane = invocation.options[Option.node.name] != nil || invocation.options[Option.lane.name] != nil
-            let dependsOnContext = [ErrorCode.unknownNode, .unknownLane, .laneKeyMissing, .laneKeyInvalid].contains(problem.code) || problem.code.rawValue.hasPrefix("config-")
-            guard problem.kind == .usage || problem.kind == .invalidInput || problem.kind == .refused, namesLane || !dependsOnContext else { return }
+            let dependsOnContext =
+                [ErrorCode.unknownNode, .unknownLane, .laneKeyMissing, .laneKeyInvalid].contains(problem.code)
+                || problem.code.rawValue.hasPrefix("config-")
+            guard problem.kind == .usage || problem.kind == .invalidInput || problem.kind == .refused, namesLane || !dependsOnContext else {
+                return
+            }
             if problem.location?.file == nil { problem.location = command.location }
             problems.append(problem)
         }

@@ -16,7 +16,9 @@ struct LogicalLine {
     var heredoc: String?
     var heredocInterpolates = true
 
-    static let keywords: Set<String> = ["param", "let", "assert", "require", "wait", "if", "else", "end", "for", "try", "source", "evidence"]
+    static let keywords: Set<String> = [
+        "param", "let", "assert", "require", "wait", "if", "else", "end", "for", "try", "source", "evidence",
+    ]
 
     /// The statement keyword, or "" for a command.
     var keyword: String {
@@ -73,10 +75,13 @@ struct LineReader {
             var pieceText = physical
             // Join continuation lines (a trailing unescaped backslash).
             while piece.hasSuffix("\\") && !piece.hasSuffix("\\\\") {
-                logical.segments.append(.init(logicalStart: logical.text.count, line: pieceLine, columnOffset: pieceColumn, physicalText: pieceText))
+                logical.segments.append(
+                    .init(logicalStart: logical.text.count, line: pieceLine, columnOffset: pieceColumn, physicalText: pieceText))
                 logical.text += String(piece.dropLast()).trimmingTrailingWhitespace() + " "
                 guard index < lines.count else {
-                    throw ArsError.invalidInput(.scriptSyntax, "the script ends after a line continuation", location: SourceLocation(file: file, line: pieceLine, column: pieceColumn + piece.count, lineText: pieceText))
+                    throw ArsError.invalidInput(
+                        .scriptSyntax, "the script ends after a line continuation",
+                        location: SourceLocation(file: file, line: pieceLine, column: pieceColumn + piece.count, lineText: pieceText))
                 }
                 pieceText = lines[index]
                 pieceLine = index + 1
@@ -84,7 +89,8 @@ struct LineReader {
                 pieceColumn = pieceText.prefix { $0 == " " || $0 == "\t" }.count
                 piece = stripComment(String(pieceText.dropFirst(pieceColumn)))
             }
-            logical.segments.append(.init(logicalStart: logical.text.count, line: pieceLine, columnOffset: pieceColumn, physicalText: pieceText))
+            logical.segments.append(
+                .init(logicalStart: logical.text.count, line: pieceLine, columnOffset: pieceColumn, physicalText: pieceText))
             logical.text += piece.trimmingTrailingWhitespace()
             try takeHeredoc(&logical)
             return logical

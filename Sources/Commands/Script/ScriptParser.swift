@@ -8,7 +8,9 @@ public struct ScriptParser {
     public init(registry: CommandRegistry) { self.registry = registry }
 
     /// Reads and parses a file; `sourcing` holds the absolute paths being parsed (cycle detection).
-    public func parse(file: String, relativeTo directory: String, sourcing: [String] = [], at location: SourceLocation? = nil) throws(ArsError) -> Script {
+    public func parse(file: String, relativeTo directory: String, sourcing: [String] = [], at location: SourceLocation? = nil)
+        throws(ArsError) -> Script
+    {
         let absolute = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardizedFileURL.path
         if sourcing.contains(absolute) {
             let chain = (sourcing + [absolute]).map { ($0 as NSString).lastPathComponent }
@@ -19,10 +21,12 @@ public struct ScriptParser {
         // Only regular files: `source /dev/zero` would otherwise read forever.
         let type = (try? FileManager.default.attributesOfItem(atPath: absolute))?[.type] as? FileAttributeType
         if let type, type != .typeRegular {
-            throw ArsError.invalidInput(.scriptUnreadable, "\(file) is not a regular file", hint: "source and run take .ars files", location: location)
+            throw ArsError.invalidInput(
+                .scriptUnreadable, "\(file) is not a regular file", hint: "source and run take .ars files", location: location)
         }
         guard let data = FileManager.default.contents(atPath: absolute) else {
-            throw ArsError.invalidInput(.scriptUnreadable, "cannot read \(file)", hint: "check the path (relative to the including file)", location: location)
+            throw ArsError.invalidInput(
+                .scriptUnreadable, "cannot read \(file)", hint: "check the path (relative to the including file)", location: location)
         }
         return try parse(text: String(decoding: data, as: UTF8.self), file: file, absolutePath: absolute, sourcing: sourcing + [absolute])
     }
@@ -31,7 +35,8 @@ public struct ScriptParser {
     public func parse(text: String, file: String, absolutePath: String? = nil, sourcing: [String] = []) throws(ArsError) -> Script {
         let absolute = absolutePath ?? URL(fileURLWithPath: file).standardizedFileURL.path
         var reader = LineReader(text: text, file: file)
-        var context = Context(file: file, directory: (absolute as NSString).deletingLastPathComponent, sourcing: sourcing.isEmpty ? [absolute] : sourcing)
+        var context = Context(
+            file: file, directory: (absolute as NSString).deletingLastPathComponent, sourcing: sourcing.isEmpty ? [absolute] : sourcing)
         let statements = try parseBlock(&reader, context: &context, terminators: [])
         guard reader.pendingTerminator == nil else {
             let line = reader.pendingTerminator!
@@ -93,19 +98,26 @@ public struct ScriptParser {
                 return Statement(location: location, source: line.text, kind: .letCommand(name: name, command: command, isTry: true))
             }
             if startsWithCommand(rest) {
-                return Statement(location: location, source: line.text, kind: .letCommand(name: name, command: try command(line, from: restOffset), isTry: false))
+                return Statement(
+                    location: location, source: line.text,
+                    kind: .letCommand(name: name, command: try command(line, from: restOffset), isTry: false))
             }
-            return Statement(location: location, source: line.text, kind: .letExpression(name: name, expression: try ExpressionParser.parse(rest, at: line.location(atOffset: restOffset))))
+            return Statement(
+                location: location, source: line.text,
+                kind: .letExpression(name: name, expression: try ExpressionParser.parse(rest, at: line.location(atOffset: restOffset))))
 
         case "assert", "require":
             let body = line.text(after: line.keyword)
-            guard !body.text.isEmpty else { throw error("'\(line.keyword)' needs an expression", at: line, hint: "e.g. \(line.keyword) t.status == \"succeeded\"") }
+            guard !body.text.isEmpty else {
+                throw error("'\(line.keyword)' needs an expression", at: line, hint: "e.g. \(line.keyword) t.status == \"succeeded\"")
+            }
             let (expressionText, message) = splitMessage(body.text)
             let expression = try ExpressionParser.parse(expressionText, at: line.location(atOffset: body.offset))
             let text = expressionText.trimmingCharacters(in: .whitespaces)
             return Statement(
                 location: location, source: line.text,
-                kind: line.keyword == "assert" ? .assert(expression, text: text, message: message) : .require(expression, text: text, message: message))
+                kind: line.keyword == "assert"
+                    ? .assert(expression, text: text, message: message) : .require(expression, text: text, message: message))
 
         case "wait":
             return try parseWait(line, bodyOffset: line.text(after: "wait").offset, bind: nil)
@@ -124,7 +136,8 @@ public struct ScriptParser {
             } else if then.terminator == nil {
                 throw error("'if' has no matching 'end'", at: line)
             }
-            return Statement(location: location, source: line.text, kind: .ifElse(condition: condition, then: then.statements, otherwise: otherwise))
+            return Statement(
+                location: location, source: line.text, kind: .ifElse(condition: condition, then: then.statements, otherwise: otherwise))
 
         case "for":
             let body = line.text(after: "for")
@@ -141,7 +154,8 @@ public struct ScriptParser {
             return Statement(location: location, source: line.text, kind: .forEach(name: name, in: list, body: block.statements))
 
         case "try":
-            return Statement(location: location, source: line.text, kind: .tryCommand(try command(line, from: line.text(after: "try").offset)))
+            return Statement(
+                location: location, source: line.text, kind: .tryCommand(try command(line, from: line.text(after: "try").offset)))
 
         case "source":
             let body = line.text(after: "source")
@@ -159,7 +173,10 @@ public struct ScriptParser {
             }
             let expressionOffset = body.offset + title.end
             let expressionText = String(body.text.dropFirst(title.end))
-            return Statement(location: location, source: line.text, kind: .evidence(title: title.text, try ExpressionParser.parse(expressionText, at: line.location(atOffset: expressionOffset))))
+            return Statement(
+                location: location, source: line.text,
+                kind: .evidence(
+                    title: title.text, try ExpressionParser.parse(expressionText, at: line.location(atOffset: expressionOffset))))
 
         default:
             return Statement(location: location, source: line.text, kind: .command(try command(line, from: 0)))
@@ -187,7 +204,9 @@ public struct ScriptParser {
         let conditionOffset = body.offset + body.text.distance(from: body.text.startIndex, to: until.upperBound)
         let command = try self.command(line, from: body.offset, text: commandText)
         let expression = try ExpressionParser.parse(condition, at: line.location(atOffset: conditionOffset))
-        return Statement(location: line.location(atOffset: 0), source: line.text, kind: .wait(command, until: expression, timeout: timeout, every: every, bind: bind))
+        return Statement(
+            location: line.location(atOffset: 0), source: line.text,
+            kind: .wait(command, until: expression, timeout: timeout, every: every, bind: bind))
     }
 
     // MARK: - Pieces
@@ -216,7 +235,8 @@ public struct ScriptParser {
     /// Whether text starts with a registered command (or a pasted `agentrun` prefix).
     private func startsWithCommand(_ text: String) -> Bool {
         guard let first = Tokenizer.tokenizePartial(text + " ").words.first?.text else { return false }
-        return first == "agentrun" || first == "bun" || !registry.children(of: [first], includeHidden: true).isEmpty || registry.command([first]) != nil
+        return first == "agentrun" || first == "bun" || !registry.children(of: [first], includeHidden: true).isEmpty
+            || registry.command([first]) != nil
     }
 
     /// `NAME [= REST]` after a keyword; returns the rest and its offset in the line.
@@ -244,7 +264,8 @@ public struct ScriptParser {
         guard let comma = topLevelLastComma(in: text) else { return (text, nil) }
         let tail = text[text.index(after: comma)...].trimmingCharacters(in: .whitespaces)
         guard tail.count >= 2, tail.hasPrefix("\""), tail.hasSuffix("\""),
-              let words = try? Tokenizer.tokenize(tail), words.count == 1 else { return (text, nil) }
+            let words = try? Tokenizer.tokenize(tail), words.count == 1
+        else { return (text, nil) }
         return (String(text[..<comma]), words[0].text)
     }
 

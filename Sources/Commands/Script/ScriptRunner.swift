@@ -17,7 +17,9 @@ public final class ScriptRunner {
     /// Runs `script` with `vars` (`--var k=v`) for its params. Missing required params and
     /// unknown `--var` names fail before any statement runs.
     public func run(_ script: Script, vars: [String: String]) async -> ScriptResult {
-        result = ScriptResult(script: script, startedAt: session.clock.now(), finishedAt: session.clock.now(), params: [], statements: [], assertions: [], evidence: [])
+        result = ScriptResult(
+            script: script, startedAt: session.clock.now(), finishedAt: session.clock.now(), params: [], statements: [], assertions: [],
+            evidence: [])
         result.lane = try? session.lane()
         do {
             try bindParams(script, vars: vars)
@@ -43,7 +45,8 @@ public final class ScriptRunner {
         for name in vars.keys.sorted() where !names.contains(name) {
             throw ArsError.usage(
                 .unknownVar, "--var \(name)=… names no param of \(script.file)",
-                hint: Suggestions.hint(for: name, in: names) ?? (names.isEmpty ? "the script declares no params" : "params: \(names.joined(separator: ", "))"))
+                hint: Suggestions.hint(for: name, in: names)
+                    ?? (names.isEmpty ? "the script declares no params" : "params: \(names.joined(separator: ", "))"))
         }
         for param in script.params {
             let value: Value
@@ -87,7 +90,8 @@ public final class ScriptRunner {
             if let exit = output.exitRequest { throw Stop.exit(exit) }
             onCommandOutput?(output, outputFormat(command))
         case .letCommand(let name, let command, let isTry):
-            variables[name] = isTry
+            variables[name] =
+                isTry
                 ? try await tryCommand(command, statement: statement)
                 : try await runCommand(command, kind: "let", statement: statement).value
         case .letExpression(let name, let expression):
@@ -96,9 +100,12 @@ public final class ScriptRunner {
             let isRequire: Bool
             if case .require = statement.kind { isRequire = true } else { isRequire = false }
             let outcome = try ExpressionEvaluator.check(expression, in: scope)
-            result.assertions.append(AssertionRecord(
-                location: statement.location, expression: text, message: try message.map { try Interpolation.expand($0, at: statement.location, in: scope) },
-                holds: outcome.holds, actual: outcome.actual, expected: outcome.expected, comparison: outcome.operator, isRequire: isRequire))
+            result.assertions.append(
+                AssertionRecord(
+                    location: statement.location, expression: text,
+                    message: try message.map { try Interpolation.expand($0, at: statement.location, in: scope) },
+                    holds: outcome.holds, actual: outcome.actual, expected: outcome.expected, comparison: outcome.operator,
+                    isRequire: isRequire))
             if isRequire && !outcome.holds {
                 result.failure = ArsError(.checkFailed, code: .requireFailed, "require failed: \(text)", location: statement.location)
                 throw Stop.recorded
@@ -117,7 +124,8 @@ public final class ScriptRunner {
             case .object(let object): items = object.keys.map(Value.string)
             case .null: items = []
             default:
-                throw ArsError.invalidInput(.scriptType, "'for' needs a list (or an object's keys), got \(value.typeName)", location: statement.location)
+                throw ArsError.invalidInput(
+                    .scriptType, "'for' needs a list (or an object's keys), got \(value.typeName)", location: statement.location)
             }
             let saved = variables[name]
             defer { variables[name] = saved }
@@ -130,7 +138,8 @@ public final class ScriptRunner {
         case .source(let script):
             try await execute(script.statements)
         case .evidence(let title, let expression):
-            result.evidence.append(EvidenceItem(title: title, value: try ExpressionEvaluator.evaluate(expression, in: scope), location: statement.location))
+            result.evidence.append(
+                EvidenceItem(title: title, value: try ExpressionEvaluator.evaluate(expression, in: scope), location: statement.location))
         }
     }
 
@@ -151,7 +160,8 @@ public final class ScriptRunner {
     // MARK: - Commands
 
     /// Interpolates, runs and records one command; a failure is recorded and rethrown.
-    private func runCommand(_ command: ScriptCommand, kind: String, statement: Statement, record: Bool = true) async throws -> CommandOutput {
+    private func runCommand(_ command: ScriptCommand, kind: String, statement: Statement, record: Bool = true) async throws -> CommandOutput
+    {
         let tokens = try interpolated(command)
         let line = Self.logLine(tokens)
         var stdin = command.stdin ?? ""
@@ -163,10 +173,12 @@ public final class ScriptRunner {
             let (invocation, output) = (evaluation.invocation, evaluation.output)
             if let lane = evaluation.lane { result.recordLane(lane) }
             if record {
-                result.statements.append(StatementRecord(
-                    location: statement.location, kind: kind, line: line, status: output.status == 0 ? .ok : .failed,
-                    duration: session.clock.now().timeIntervalSince(started), exitCode: output.status, keyFields: Self.keyFields(output.value),
-                    failedOutput: output.status == 0 ? Value?.none : output.value))
+                result.statements.append(
+                    StatementRecord(
+                        location: statement.location, kind: kind, line: line, status: output.status == 0 ? .ok : .failed,
+                        duration: session.clock.now().timeIntervalSince(started), exitCode: output.status,
+                        keyFields: Self.keyFields(output.value),
+                        failedOutput: output.status == 0 ? Value?.none : output.value))
             }
             if output.status != 0 {
                 // A failed check shows its checks (bound or not) before the script stops, and
@@ -174,7 +186,9 @@ public final class ScriptRunner {
                 if kind != "command" { onCommandOutput?(output, invocation.outputFormat) }
                 throw CheckFailure(
                     output: output,
-                    error: ArsError(.checkFailed, code: .commandCheckFailed, "'\(line)' reported a failed check (exit \(output.status))", location: statement.location))
+                    error: ArsError(
+                        .checkFailed, code: .commandCheckFailed, "'\(line)' reported a failed check (exit \(output.status))",
+                        location: statement.location))
             }
             return output
         } catch let error as Stop {
@@ -184,9 +198,11 @@ public final class ScriptRunner {
         } catch {
             var failure = ErrorReport.normalize(error)
             if record {
-                result.statements.append(StatementRecord(
-                    location: statement.location, kind: kind, line: line, status: .failed, duration: session.clock.now().timeIntervalSince(started),
-                    exitCode: failure.exitCode, keyFields: .null, error: failure.message))
+                result.statements.append(
+                    StatementRecord(
+                        location: statement.location, kind: kind, line: line, status: .failed,
+                        duration: session.clock.now().timeIntervalSince(started),
+                        exitCode: failure.exitCode, keyFields: .null, error: failure.message))
             }
             if failure.location == nil || failure.location?.file == nil { failure.location = command.location }
             throw failure
@@ -222,7 +238,8 @@ public final class ScriptRunner {
         func failed(_ error: ArsError, value: Value, exitCode: Int32) -> Value {
             .object([
                 "ok": false, "value": value,
-                "error": .object(["code": .string(error.code.rawValue), "message": .string(error.message), "exitCode": .int(Int(exitCode))]),
+                "error": .object(["code": .string(error.code.rawValue), "message": .string(error.message), "exitCode": .int(Int(exitCode))]
+                ),
             ])
         }
         do {
@@ -238,7 +255,9 @@ public final class ScriptRunner {
     /// `wait COMMAND until EXPR`: true at once → done; otherwise retries every `every` seconds and
     /// never runs past `timeout`; on timeout the error shows the last observed value.
     @discardableResult
-    private func wait(_ command: ScriptCommand, until condition: Expression, timeout: Double, every: Double, statement: Statement) async throws -> Value {
+    private func wait(_ command: ScriptCommand, until condition: Expression, timeout: Double, every: Double, statement: Statement)
+        async throws -> Value
+    {
         let started = session.clock.now()
         var attempts = 0
         var last: (holds: Bool, actual: Value?, expected: Value?, operator: String?) = (false, nil, nil, nil)
@@ -251,11 +270,14 @@ public final class ScriptRunner {
             last = try ExpressionEvaluator.check(condition, in: scope)
             let elapsed = session.clock.now().timeIntervalSince(started)
             // The log shows the command as it ran (interpolated), then the condition.
-            let line = "wait " + Self.logLine(try interpolated(command)) + " until " + (statement.source.components(separatedBy: " until ").dropFirst().joined(separator: " until "))
+            let line =
+                "wait " + Self.logLine(try interpolated(command)) + " until "
+                + (statement.source.components(separatedBy: " until ").dropFirst().joined(separator: " until "))
             if last.holds {
-                result.statements.append(StatementRecord(
-                    location: statement.location, kind: "wait", line: line, status: .ok, duration: elapsed, exitCode: 0,
-                    keyFields: Self.keyFields(output.value), attempts: attempts))
+                result.statements.append(
+                    StatementRecord(
+                        location: statement.location, kind: "wait", line: line, status: .ok, duration: elapsed, exitCode: 0,
+                        keyFields: Self.keyFields(output.value), attempts: attempts))
                 return output.value
             }
             let remaining = timeout - elapsed
@@ -263,11 +285,13 @@ public final class ScriptRunner {
                 let observed = last.actual.map { JSON.encode($0, pretty: false) } ?? "false"
                 let failure = ArsError(
                     .checkFailed, code: .waitTimeout,
-                    "wait gave up at its \(Durations.format(timeout)) timeout; last observed: \(observed)" + (last.expected.map { ", expected \(JSON.encode($0, pretty: false))" } ?? ""),
+                    "wait gave up at its \(Durations.format(timeout)) timeout; last observed: \(observed)"
+                        + (last.expected.map { ", expected \(JSON.encode($0, pretty: false))" } ?? ""),
                     hint: "raise --timeout, or check the condition", location: statement.location)
-                result.statements.append(StatementRecord(
-                    location: statement.location, kind: "wait", line: line, status: .failed, duration: elapsed, exitCode: 1,
-                    keyFields: Self.keyFields(output.value), attempts: attempts, error: failure.message))
+                result.statements.append(
+                    StatementRecord(
+                        location: statement.location, kind: "wait", line: line, status: .failed, duration: elapsed, exitCode: 1,
+                        keyFields: Self.keyFields(output.value), attempts: attempts, error: failure.message))
                 throw failure
             }
             try await sleep(min(every, remaining))

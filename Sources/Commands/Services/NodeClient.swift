@@ -69,7 +69,8 @@ public final class NodeClient: Sendable {
             return try JSON.decode(result.stdoutText)
         } catch {
             throw ArsError(
-                .remote, code: .kubectlOutput, "\(bridge.commandLine(for: command, node: node.name)) printed something that is not JSON (\(error.message) at \(error.line):\(error.column))",
+                .remote, code: .kubectlOutput,
+                "\(bridge.commandLine(for: command, node: node.name)) printed something that is not JSON (\(error.message) at \(error.line):\(error.column))",
                 hint: "run the command by hand to see what the node answers")
         }
     }

@@ -88,18 +88,20 @@ public final class RecordingTransport: HTTPTransport {
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let response = try await inner.send(request)
-        log.append(.http(.object([
-            "kind": "http",
-            "request": .object([
-                "method": .string(request.method), "path": .string(Recording.pathAndQuery(request.url)),
-                "body": .optional(request.body.map { String(decoding: $0, as: UTF8.self) }),
-            ]),
-            "response": .object([
-                "status": .int(response.status),
-                "contentType": .optional(response.header("Content-Type")),
-                "body": .string(String(decoding: response.body, as: UTF8.self)),
-            ]),
-        ])))
+        log.append(
+            .http(
+                .object([
+                    "kind": "http",
+                    "request": .object([
+                        "method": .string(request.method), "path": .string(Recording.pathAndQuery(request.url)),
+                        "body": .optional(request.body.map { String(decoding: $0, as: UTF8.self) }),
+                    ]),
+                    "response": .object([
+                        "status": .int(response.status),
+                        "contentType": .optional(response.header("Content-Type")),
+                        "body": .string(String(decoding: response.body, as: UTF8.self)),
+                    ]),
+                ])))
         return response
     }
 
@@ -152,7 +154,9 @@ public final class ReplayLog: Sendable {
             throw ArsError.invalidInput(.recordingInvalid, "\(file) is not a recording: \(error.message) at \(error.line):\(error.column)")
         }
         guard value["kind"] == "Recording", let exchanges = value["exchanges"]?.arrayValue else {
-            throw ArsError.invalidInput(.recordingInvalid, "\(file) is not an ars recording (kind: Recording)", hint: "make one with 'ars run FILE --record \(file)'")
+            throw ArsError.invalidInput(
+                .recordingInvalid, "\(file) is not an ars recording (kind: Recording)",
+                hint: "make one with 'ars run FILE --record \(file)'")
         }
         self.remaining = Mutex(exchanges)
         self.total = exchanges.count
@@ -228,7 +232,7 @@ public struct ReplayBridge: RemoteBridge {
         try Task.checkCancellation()
         let exchange = try log.take("\(command.display(node: node))") { exchange in
             guard exchange["kind"]?.stringValue == "exec", exchange["node"]?.stringValue == node,
-                  let recorded = exchange["command"]
+                let recorded = exchange["command"]
             else { return false }
             let targetMatches: Bool
             switch command.target {

@@ -76,7 +76,9 @@ public struct RetryingTransport: HTTPTransport {
     /// so the shell can say so on stderr.
     public let announce: @Sendable (String) -> Void
 
-    public init(wrapping inner: any HTTPTransport, policy: RetryPolicy = RetryPolicy(), announce: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        wrapping inner: any HTTPTransport, policy: RetryPolicy = RetryPolicy(), announce: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.inner = inner
         self.policy = policy
         self.announce = announce

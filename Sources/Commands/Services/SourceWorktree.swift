@@ -10,8 +10,8 @@ public struct SourceWorktree: Sendable, Equatable {
     /// The lane's worktree, or a usage error naming the missing catalogue key.
     public init(lane: LaneSettings) throws(ArsError) {
         guard let path = lane.raw.lookup("source.worktree")?.stringValue,
-              let branch = lane.raw.lookup("source.branch")?.stringValue,
-              let remote = lane.raw.lookup("source.remote")?.stringValue
+            let branch = lane.raw.lookup("source.branch")?.stringValue,
+            let remote = lane.raw.lookup("source.remote")?.stringValue
         else {
             throw ArsError.usage(
                 .noSourceWorktree, "lane \(lane.qualifiedName) declares no fixed source worktree",
@@ -88,16 +88,27 @@ public struct SourceWorktree: Sendable, Equatable {
                     }
                 }
             }
-            let missing = "missing: " + (NodeExchange.tail(result.stderrText, lines: 1).isEmpty ? "cannot enter the folder" : NodeExchange.tail(result.stderrText, lines: 1))
+            let missing =
+                "missing: "
+                + (NodeExchange.tail(result.stderrText, lines: 1).isEmpty
+                    ? "cannot enter the folder" : NodeExchange.tail(result.stderrText, lines: 1))
             checks = [
-                Check(name: "path", ok: exists && directory == worktree.path, expected: worktree.path, found: exists ? directory ?? "" : missing),
+                Check(
+                    name: "path", ok: exists && directory == worktree.path, expected: worktree.path,
+                    found: exists ? directory ?? "" : missing),
                 Check(
                     name: "branch", ok: exists && branch == worktree.branch && upstream == worktree.upstream,
                     expected: "\(worktree.branch)...\(worktree.upstream)", found: exists ? branchDescription : "–"),
-                Check(name: "origin", ok: exists && originFetchURL == worktree.remote, expected: worktree.remote, found: exists ? originFetchURL ?? "no origin remote" : "–"),
+                Check(
+                    name: "origin", ok: exists && originFetchURL == worktree.remote, expected: worktree.remote,
+                    found: exists ? originFetchURL ?? "no origin remote" : "–"),
                 Check(
                     name: "clean", ok: exists && changes.isEmpty, expected: "no changes",
-                    found: exists ? (changes.isEmpty ? "clean" : "\(changes.count) changed: " + changes.prefix(3).joined(separator: ", ") + (changes.count > 3 ? ", …" : "")) : "–"),
+                    found: exists
+                        ? (changes.isEmpty
+                            ? "clean"
+                            : "\(changes.count) changed: " + changes.prefix(3).joined(separator: ", ") + (changes.count > 3 ? ", …" : ""))
+                        : "–"),
             ]
         }
 

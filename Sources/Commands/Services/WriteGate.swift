@@ -21,14 +21,16 @@ public enum WriteGate {
     public static func resolve(_ invocation: Invocation) throws(ArsError) -> Mode {
         let command = typed(invocation)
         if invocation.flag("dry-run") && invocation.flag("confirm") {
-            throw ArsError.usage(.badValue, "--dry-run and --confirm exclude each other", hint: "look with --dry-run first, then act with --confirm")
+            throw ArsError.usage(
+                .badValue, "--dry-run and --confirm exclude each other", hint: "look with --dry-run first, then act with --confirm")
         }
         if invocation.option("plan") != nil && !invocation.flag("confirm") {
             throw ArsError.usage(.badValue, "--plan only goes with --confirm", hint: "get a plan id with: \(command) --dry-run")
         }
         if let plan = invocation.option("plan"), !isPlanID(plan) {
             throw ArsError.usage(
-                .badPlan, "--plan '\(plan)' is not a plan id: a plan id is 12 hex digits (0-9, a-f), as '--dry-run' prints it; nothing was done",
+                .badPlan,
+                "--plan '\(plan)' is not a plan id: a plan id is 12 hex digits (0-9, a-f), as '--dry-run' prints it; nothing was done",
                 hint: "copy the confirm command that this prints: \(command) --dry-run")
         }
         if !invocation.flag("dry-run") && !invocation.flag("confirm") {

@@ -43,7 +43,9 @@ public struct Dispatcher: Sendable {
     public func run(_ tokens: [Token], line: String? = nil, file: String? = nil, lineNumber: Int = 1) async -> Outcome {
         do {
             guard !CommandParser.stripPastePrefix(tokens).isEmpty else {
-                throw ArsError.usage(.emptyCommand, "no command after '\(tokens.map(\.text).joined(separator: " "))'", hint: "type 'help' to see the commands")
+                throw ArsError.usage(
+                    .emptyCommand, "no command after '\(tokens.map(\.text).joined(separator: " "))'",
+                    hint: "type 'help' to see the commands")
             }
             let evaluation = try await evaluate(tokens, line: line)
             let output = evaluation.output
@@ -69,11 +71,13 @@ public struct Dispatcher: Sendable {
         let parser = CommandParser(registry: session.registry)
         let parsed = Result { () throws(ArsError) -> Invocation in try parser.parse(tokens, line: line) }
         if case .failure(let error) = parsed, error.code == .missingSubcommand,
-           tokens.contains(where: { ["--help", "-h"].contains($0.text) })
+            tokens.contains(where: { ["--help", "-h"].contains($0.text) })
         {
             // `control-plane --help`: list the group's commands.
             let group = CommandParser.stripPastePrefix(tokens).prefix { !$0.text.hasPrefix("-") }.map(\.text)
-            return Evaluation(invocation: Invocation(signature: HelpText.placeholder), output: CommandOutput(.null, human: [.text(HelpText.overview(session.registry, under: group))]))
+            return Evaluation(
+                invocation: Invocation(signature: HelpText.placeholder),
+                output: CommandOutput(.null, human: [.text(HelpText.overview(session.registry, under: group))]))
         }
         var invocation = try parsed.get()
         guard let command = session.registry.command(invocation.signature.path) else {
@@ -115,7 +119,8 @@ public struct Dispatcher: Sendable {
     @discardableResult
     public func report(_ error: any Error) -> Int32 {
         let normalized = ErrorReport.normalize(error)
-        session.io.stderr.write(ErrorReport.render(normalized, colour: session.usesColourOnStderr, redact: { [session] in session.redact($0) }))
+        session.io.stderr.write(
+            ErrorReport.render(normalized, colour: session.usesColourOnStderr, redact: { [session] in session.redact($0) }))
         return normalized.exitCode
     }
 

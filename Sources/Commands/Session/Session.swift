@@ -185,7 +185,9 @@ public final class Session: Sendable {
         let source = located.source == "--config" ? configOverrideSource : located.source
         let loaded = try ConfigLoader.load(path: located.path, source: source, environment: environment)
         if !located.isUsersOwn {
-            progress("using the catalogue \(located.source) of this folder (trusted with 'ars config trust'; not one you named or keep in your config folder)")
+            progress(
+                "using the catalogue \(located.source) of this folder (trusted with 'ars config trust'; not one you named or keep in your config folder)"
+            )
         }
         state.withLock { $0.loadedConfig = loaded }
         return loaded
@@ -198,13 +200,17 @@ public final class Session: Sendable {
         guard let node = catalog.node(nodeName) else {
             throw ArsError.usage(
                 .unknownNode, "unknown node '\(nodeName)'",
-                hint: Suggestions.hint(for: nodeName, in: catalog.nodes.map(\.name)) ?? "nodes: \(catalog.nodes.map(\.name).joined(separator: ", "))")
+                hint: Suggestions.hint(for: nodeName, in: catalog.nodes.map(\.name))
+                    ?? "nodes: \(catalog.nodes.map(\.name).joined(separator: ", "))")
         }
-        let laneName = laneOverride ?? (nodeOverride == nil ? context.lane : nil) ?? (node.name == catalog.defaultNode ? catalog.defaultLane : node.lanes.first?.name ?? "")
+        let laneName =
+            laneOverride ?? (nodeOverride == nil ? context.lane : nil)
+            ?? (node.name == catalog.defaultNode ? catalog.defaultLane : node.lanes.first?.name ?? "")
         guard let lane = node.lane(laneName) else {
             throw ArsError.usage(
                 .unknownLane, "node \(node.name) has no lane '\(laneName)'",
-                hint: Suggestions.hint(for: laneName, in: node.lanes.map(\.name)) ?? "lanes of \(node.name): \(node.lanes.map(\.name).joined(separator: ", "))")
+                hint: Suggestions.hint(for: laneName, in: node.lanes.map(\.name))
+                    ?? "lanes of \(node.name): \(node.lanes.map(\.name).joined(separator: ", "))")
         }
         return lane
     }
@@ -301,7 +307,6 @@ extension Session {
         }
     }
 }
-
 
 /// The transport of a session that was given none: every request fails clearly.
 struct UnavailableTransport: HTTPTransport {

@@ -31,12 +31,15 @@ struct RunCleanupDecision: Sendable {
         cutoff = now.addingTimeInterval(-Double(minAgeMinutes) * 60)
         let own = runs.filter { $0.name.hasPrefix(prefix) }
         ignored = runs.filter { !$0.name.hasPrefix(prefix) }.map(\.name)
-        let latest = own.filter(\.isDone).max { ($0.completionTime ?? .distantPast, $0.name) < ($1.completionTime ?? .distantPast, $1.name) }
+        let latest = own.filter(\.isDone).max {
+            ($0.completionTime ?? .distantPast, $0.name) < ($1.completionTime ?? .distantPast, $1.name)
+        }
         var eligible: [Candidate] = []
         var protected: [Protected] = []
         for run in own {
             let owned = claims.filter { $0.object.ownerUIDs.contains(run.object.uid) }
-            let mounters = pods.filter { pod in pod.mountsActively && pod.claimNames.contains { name in owned.contains { $0.name == name } } }.map(\.name)
+            let mounters = pods.filter { pod in pod.mountsActively && pod.claimNames.contains { name in owned.contains { $0.name == name } }
+            }.map(\.name)
             var reasons: [String] = []
             if !run.isDone { reasons.append("running") }
             if let latest, run.name == latest.name { reasons.append("latest-completed") }
@@ -80,11 +83,11 @@ struct VolumeCleanupDecision: Sendable {
         var skipped: [String: [String]] = [:]
         for volume in volumes {
             let reason: String? =
-                if volume.phase != "Released" { "phase \(volume.phase)" }
-                else if volume.claimNamespace != ciNamespace { "claim not in \(ciNamespace)" }
-                else if volume.storageClass != "local-path" { "storage class \(volume.storageClass ?? "none")" }
-                else if volume.reclaimPolicy != "Delete" { "reclaim policy \(volume.reclaimPolicy ?? "none")" }
-                else { nil }
+                if volume.phase != "Released" { "phase \(volume.phase)" } else if volume.claimNamespace != ciNamespace {
+                    "claim not in \(ciNamespace)"
+                } else if volume.storageClass != "local-path" {
+                    "storage class \(volume.storageClass ?? "none")"
+                } else if volume.reclaimPolicy != "Delete" { "reclaim policy \(volume.reclaimPolicy ?? "none")" } else { nil }
             if let reason { skipped[reason, default: []].append(volume.name) } else { eligible.append(volume) }
         }
         eligible.sort { ($0.phaseSince ?? .distantPast, $0.name) < ($1.phaseSince ?? .distantPast, $1.name) }
@@ -142,7 +145,9 @@ struct CleanupRunsCommand: Command {
         ] + WriteGate.options,
         examples: [
             Example("control-plane cleanup-runs --min-age-minutes 30 --limit 200 --dry-run", "What would go, and why the rest stays"),
-            Example("control-plane cleanup-runs --min-age-minutes 30 --limit 200 --confirm --plan 3b1f0c9d2e4a", "Delete exactly what the dry run showed"),
+            Example(
+                "control-plane cleanup-runs --min-age-minutes 30 --limit 200 --confirm --plan 3b1f0c9d2e4a",
+                "Delete exactly what the dry run showed"),
         ])
 
     struct Options: LaneScoped {
@@ -154,7 +159,8 @@ struct CleanupRunsCommand: Command {
 
     func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
         for name in ["min-age-minutes", "limit"] where (invocation.intOption(name) ?? 0) < (name == "limit" ? 1 : 0) {
-            throw ArsError.usage(.badValue, "--\(name) must be \(name == "limit" ? "at least 1" : "0 or more") (got \(invocation.option(name) ?? ""))")
+            throw ArsError.usage(
+                .badValue, "--\(name) must be \(name == "limit" ? "at least 1" : "0 or more") (got \(invocation.option(name) ?? ""))")
         }
         return Options(
             gated: try GatedLane.resolve(invocation, in: session), minAge: invocation.intOption("min-age-minutes") ?? 30,
@@ -174,9 +180,11 @@ struct CleanupRunsCommand: Command {
         let claims = try await claimValues.map(Claim.init)
         let volumes = try await volumeValues.map(Volume.init)
         let now = session.clock.now()
-        let decision = RunCleanupDecision(runs: runs, pods: pods, claims: claims, prefix: facts.runPrefix, now: now, minAgeMinutes: minAge, limit: limit)
+        let decision = RunCleanupDecision(
+            runs: runs, pods: pods, claims: claims, prefix: facts.runPrefix, now: now, minAgeMinutes: minAge, limit: limit)
         if let notice = EmptySelection.notice(
-            kind: "PipelineRun", namespace: ci, wanted: facts.runPrefix + "*", matched: runs.contains { $0.name.hasPrefix(facts.runPrefix) },
+            kind: "PipelineRun", namespace: ci, wanted: facts.runPrefix + "*",
+            matched: runs.contains { $0.name.hasPrefix(facts.runPrefix) },
             found: decision.ignored)
         {
             session.warn(notice)
@@ -190,19 +198,31 @@ struct CleanupRunsCommand: Command {
 
         var plan = PlanReport(
             command: command, facts: facts, mode: mode, planID: planID,
-            actions: decision.candidates.map { "delete PipelineRun \(ci)/\($0.run.name)" + ($0.claims.isEmpty ? "" : " (releases \($0.claims.map(\.name).joined(separator: ", ")))") })
-        let totalBytes = decision.candidates.flatMap(\.claims).compactMap { claim in claim.volumeName.flatMap { estimates[$0]?.bytes } }.reduce(0, +)
+            actions: decision.candidates.map {
+                "delete PipelineRun \(ci)/\($0.run.name)"
+                    + ($0.claims.isEmpty ? "" : " (releases \($0.claims.map(\.name).joined(separator: ", ")))")
+            })
+        let totalBytes = decision.candidates.flatMap(\.claims).compactMap { claim in claim.volumeName.flatMap { estimates[$0]?.bytes } }
+            .reduce(0, +)
         plan.details = [
             ("namespace", .string(ci)), ("prefix", .string(facts.runPrefix)),
-            ("minAgeMinutes", .int(minAge)), ("limit", .int(limit)), ("now", .string(Kube.format(now))), ("cutoff", .string(Kube.format(decision.cutoff))),
-            ("candidates", .array(decision.candidates.map { candidate in candidateValue(candidate, volumes: volumes, estimates: estimates, now: now) })),
-            ("protected", .array(decision.protected.map { item in
-                .object([
-                    "name": .string(item.run.name), "state": .string(item.run.state.rawValue), "reason": .optional(item.run.reason),
-                    "completionTime": .optional(item.run.completionTime.map(Kube.format)),
-                    "protections": .array(item.reasons.map(Value.string)), "mountedBy": .array(item.mountedBy.map(Value.string)),
-                ])
-            })),
+            ("minAgeMinutes", .int(minAge)), ("limit", .int(limit)), ("now", .string(Kube.format(now))),
+            ("cutoff", .string(Kube.format(decision.cutoff))),
+            (
+                "candidates",
+                .array(decision.candidates.map { candidate in candidateValue(candidate, volumes: volumes, estimates: estimates, now: now) })
+            ),
+            (
+                "protected",
+                .array(
+                    decision.protected.map { item in
+                        .object([
+                            "name": .string(item.run.name), "state": .string(item.run.state.rawValue), "reason": .optional(item.run.reason),
+                            "completionTime": .optional(item.run.completionTime.map(Kube.format)),
+                            "protections": .array(item.reasons.map(Value.string)), "mountedBy": .array(item.mountedBy.map(Value.string)),
+                        ])
+                    })
+            ),
             ("deferred", .array(decision.deferred.map { .string($0.run.name) })),
             ("ignored", .array(decision.ignored.map(Value.string))),
             ("estimatedBytes", .int(Int(totalBytes))),
@@ -214,57 +234,78 @@ struct CleanupRunsCommand: Command {
             try await node.kubectlWrite(["-n", ci, "delete", "pipelineruns.tekton.dev"] + names + ["--wait=false"])
             done = names.map { "deleted PipelineRun \(ci)/\($0)" }
         }
-        return CommandOutput(plan.value(done: done), human: human(plan, decision, estimates: estimates, volumes: volumes, totalBytes: totalBytes, now: now, done: done))
+        return CommandOutput(
+            plan.value(done: done),
+            human: human(plan, decision, estimates: estimates, volumes: volumes, totalBytes: totalBytes, now: now, done: done))
     }
 
-    private func candidateValue(_ candidate: RunCleanupDecision.Candidate, volumes: [Volume], estimates: [String: DiskEstimate.Entry], now: Date) -> Value {
+    private func candidateValue(
+        _ candidate: RunCleanupDecision.Candidate, volumes: [Volume], estimates: [String: DiskEstimate.Entry], now: Date
+    ) -> Value {
         .object([
             "name": .string(candidate.run.name), "state": .string(candidate.run.state.rawValue), "reason": .optional(candidate.run.reason),
             "completionTime": .optional(candidate.run.completionTime.map(Kube.format)),
             "ageSeconds": .optional(candidate.run.completionTime.map { Int(now.timeIntervalSince($0).rounded()) }),
-            "pvcs": .array(candidate.claims.map { claim in
-                let estimate = claim.volumeName.flatMap { estimates[$0] }
-                return .object([
-                    "name": .string(claim.name), "volume": .optional(claim.volumeName),
-                    "path": .optional(volumes.first { $0.name == claim.volumeName }?.path),
-                    "capacity": .optional(claim.capacity ?? claim.requested),
-                    "bytes": .optional(estimate?.bytes.map { Int($0) }), "bytesSource": .optional(estimate?.source),
-                ])
-            }),
+            "pvcs": .array(
+                candidate.claims.map { claim in
+                    let estimate = claim.volumeName.flatMap { estimates[$0] }
+                    return .object([
+                        "name": .string(claim.name), "volume": .optional(claim.volumeName),
+                        "path": .optional(volumes.first { $0.name == claim.volumeName }?.path),
+                        "capacity": .optional(claim.capacity ?? claim.requested),
+                        "bytes": .optional(estimate?.bytes.map { Int($0) }), "bytesSource": .optional(estimate?.source),
+                    ])
+                }),
         ])
     }
 
     private func human(
-        _ plan: PlanReport, _ decision: RunCleanupDecision, estimates: [String: DiskEstimate.Entry], volumes: [Volume], totalBytes: Int64, now: Date, done: [String]
+        _ plan: PlanReport, _ decision: RunCleanupDecision, estimates: [String: DiskEstimate.Entry], volumes: [Volume], totalBytes: Int64,
+        now: Date, done: [String]
     ) -> [HumanBlock] {
         let verb = plan.isDryRun ? "would delete" : "deleted"
         var blocks: [HumanBlock] = [
-            .summary("\(plan.facts.lane.qualifiedName): \(verb) \(decision.candidates.count) PipelineRun(s) in \(plan.facts.ciNamespace) completed before \(Kube.format(decision.cutoff)) — about \(Kube.humanBytes(totalBytes)) of local-path; \(decision.protected.count) protected"),
+            .summary(
+                "\(plan.facts.lane.qualifiedName): \(verb) \(decision.candidates.count) PipelineRun(s) in \(plan.facts.ciNamespace) completed before \(Kube.format(decision.cutoff)) — about \(Kube.humanBytes(totalBytes)) of local-path; \(decision.protected.count) protected"
+            )
         ]
         if !decision.candidates.isEmpty {
-            blocks.append(.table(Table(
-                columns: [.init("CANDIDATE"), .init("STATE"), .init("COMPLETED"), .init("AGE", alignRight: true), .init("PVC"), .init("BYTES", alignRight: true)],
-                rows: decision.candidates.map { candidate in
-                    let claim = candidate.claims.first
-                    let estimate = claim?.volumeName.flatMap { estimates[$0] }
-                    return [
-                        candidate.run.name, candidate.run.reason ?? candidate.run.state.rawValue,
-                        candidate.run.completionTime.map(Kube.format) ?? "–",
-                        candidate.run.completionTime.map { Durations.age(now.timeIntervalSince($0)) } ?? "–",
-                        candidate.claims.map(\.name).joined(separator: ",").isEmpty ? "–" : candidate.claims.map(\.name).joined(separator: ","),
-                        estimate.map { ($0.bytes.map(Kube.humanBytes) ?? "?") + ($0.source == "du" ? "" : " (capacity)") } ?? "–",
-                    ]
-                })))
+            blocks.append(
+                .table(
+                    Table(
+                        columns: [
+                            .init("CANDIDATE"), .init("STATE"), .init("COMPLETED"), .init("AGE", alignRight: true), .init("PVC"),
+                            .init("BYTES", alignRight: true),
+                        ],
+                        rows: decision.candidates.map { candidate in
+                            let claim = candidate.claims.first
+                            let estimate = claim?.volumeName.flatMap { estimates[$0] }
+                            return [
+                                candidate.run.name, candidate.run.reason ?? candidate.run.state.rawValue,
+                                candidate.run.completionTime.map(Kube.format) ?? "–",
+                                candidate.run.completionTime.map { Durations.age(now.timeIntervalSince($0)) } ?? "–",
+                                candidate.claims.map(\.name).joined(separator: ",").isEmpty
+                                    ? "–" : candidate.claims.map(\.name).joined(separator: ","),
+                                estimate.map { ($0.bytes.map(Kube.humanBytes) ?? "?") + ($0.source == "du" ? "" : " (capacity)") } ?? "–",
+                            ]
+                        })))
         }
         if !decision.protected.isEmpty {
-            blocks.append(.table(Table(
-                columns: [.init("PROTECTED"), .init("STATE"), .init("WHY")],
-                rows: decision.protected.map { item in
-                    [item.run.name, item.run.reason ?? item.run.state.rawValue,
-                     item.reasons.map { $0 == "active-mount" ? "active-mount (\(item.mountedBy.joined(separator: ", ")))" : $0 }.joined(separator: ", ")]
-                })))
+            blocks.append(
+                .table(
+                    Table(
+                        columns: [.init("PROTECTED"), .init("STATE"), .init("WHY")],
+                        rows: decision.protected.map { item in
+                            [
+                                item.run.name, item.run.reason ?? item.run.state.rawValue,
+                                item.reasons.map { $0 == "active-mount" ? "active-mount (\(item.mountedBy.joined(separator: ", ")))" : $0 }
+                                    .joined(separator: ", "),
+                            ]
+                        })))
         }
-        if !decision.deferred.isEmpty { blocks.append(.text("left for a later run by --limit: \(decision.deferred.map(\.run.name).joined(separator: ", "))")) }
+        if !decision.deferred.isEmpty {
+            blocks.append(.text("left for a later run by --limit: \(decision.deferred.map(\.run.name).joined(separator: ", "))"))
+        }
         blocks.append(.fields([("plan", plan.planID)]))
         if plan.isDryRun {
             blocks.append(.next(decision.candidates.isEmpty ? [] : [plan.confirm]))
@@ -283,7 +324,8 @@ struct CleanupReleasedVolumesCommand: Command {
         discussion: """
             The secondary reclaim: only PersistentVolumes in phase Released whose claim was in the lane's CI namespace (agentrun-ci), with storage class local-path and reclaim policy Delete. The runtime namespace, business PVCs, Secrets, registry storage and GitOps state are never candidates.
             """,
-        options: [.node, .lane, Option("limit", "Delete at most this many volumes (longest released first)", kind: .int, default: "200")] + WriteGate.options,
+        options: [.node, .lane, Option("limit", "Delete at most this many volumes (longest released first)", kind: .int, default: "200")]
+            + WriteGate.options,
         examples: [Example("control-plane cleanup-released-pvs --limit 200 --dry-run", "Which released CI volumes would go")])
 
     struct Options: LaneScoped {
@@ -293,7 +335,9 @@ struct CleanupReleasedVolumesCommand: Command {
     }
 
     func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
-        if (invocation.intOption("limit") ?? 0) < 1 { throw ArsError.usage(.badValue, "--limit must be at least 1 (got \(invocation.option("limit") ?? ""))") }
+        if (invocation.intOption("limit") ?? 0) < 1 {
+            throw ArsError.usage(.badValue, "--limit must be at least 1 (got \(invocation.option("limit") ?? ""))")
+        }
         return Options(gated: try GatedLane.resolve(invocation, in: session), limit: invocation.intOption("limit") ?? 200)
     }
 
@@ -310,18 +354,25 @@ struct CleanupReleasedVolumesCommand: Command {
         try WriteGate.check(mode, planID: planID, command: command)
         let totalBytes = decision.candidates.compactMap { estimates[$0.name]?.bytes }.reduce(0, +)
 
-        var plan = PlanReport(command: command, facts: facts, mode: mode, planID: planID, actions: decision.candidates.map { "delete PersistentVolume \($0.name)" })
+        var plan = PlanReport(
+            command: command, facts: facts, mode: mode, planID: planID,
+            actions: decision.candidates.map { "delete PersistentVolume \($0.name)" })
         plan.details = [
             ("ciNamespace", .string(facts.ciNamespace)), ("limit", .int(limit)),
-            ("candidates", .array(decision.candidates.map { volume in
-                .object([
-                    "name": .string(volume.name), "claim": .string("\(volume.claimNamespace ?? "")/\(volume.claimName ?? "")"),
-                    "storageClass": .optional(volume.storageClass), "reclaimPolicy": .optional(volume.reclaimPolicy),
-                    "releasedAt": .optional(volume.phaseSince.map(Kube.format)), "path": .optional(volume.path),
-                    "capacity": .optional(volume.capacity),
-                    "bytes": .optional(estimates[volume.name]?.bytes.map { Int($0) }), "bytesSource": .optional(estimates[volume.name]?.source),
-                ])
-            })),
+            (
+                "candidates",
+                .array(
+                    decision.candidates.map { volume in
+                        .object([
+                            "name": .string(volume.name), "claim": .string("\(volume.claimNamespace ?? "")/\(volume.claimName ?? "")"),
+                            "storageClass": .optional(volume.storageClass), "reclaimPolicy": .optional(volume.reclaimPolicy),
+                            "releasedAt": .optional(volume.phaseSince.map(Kube.format)), "path": .optional(volume.path),
+                            "capacity": .optional(volume.capacity),
+                            "bytes": .optional(estimates[volume.name]?.bytes.map { Int($0) }),
+                            "bytesSource": .optional(estimates[volume.name]?.source),
+                        ])
+                    })
+            ),
             ("deferred", .array(decision.deferred.map { .string($0.name) })),
             ("skipped", .object(Object(decision.skipped.map { ($0.reason, Value.array($0.names.map(Value.string))) }))),
             ("estimatedBytes", .int(Int(totalBytes))),
@@ -335,15 +386,24 @@ struct CleanupReleasedVolumesCommand: Command {
 
         let verb = plan.isDryRun ? "would delete" : "deleted"
         var blocks: [HumanBlock] = [
-            .summary("\(facts.lane.qualifiedName): \(verb) \(decision.candidates.count) Released local-path PV(s) of \(facts.ciNamespace) — about \(Kube.humanBytes(totalBytes)); \(volumes.count - decision.candidates.count - decision.deferred.count) other PV(s) left alone"),
+            .summary(
+                "\(facts.lane.qualifiedName): \(verb) \(decision.candidates.count) Released local-path PV(s) of \(facts.ciNamespace) — about \(Kube.humanBytes(totalBytes)); \(volumes.count - decision.candidates.count - decision.deferred.count) other PV(s) left alone"
+            )
         ]
         if !decision.candidates.isEmpty {
-            blocks.append(.table(Table(
-                columns: [.init("PV"), .init("CLAIM"), .init("RELEASED"), .init("BYTES", alignRight: true)],
-                rows: decision.candidates.map { volume in
-                    [volume.name, "\(volume.claimNamespace ?? "")/\(volume.claimName ?? "")", volume.phaseSince.map(Kube.format) ?? "–",
-                     estimates[volume.name].map { ($0.bytes.map(Kube.humanBytes) ?? "?") + ($0.source == "du" ? "" : " (capacity)") } ?? "–"]
-                })))
+            blocks.append(
+                .table(
+                    Table(
+                        columns: [.init("PV"), .init("CLAIM"), .init("RELEASED"), .init("BYTES", alignRight: true)],
+                        rows: decision.candidates.map { volume in
+                            [
+                                volume.name, "\(volume.claimNamespace ?? "")/\(volume.claimName ?? "")",
+                                volume.phaseSince.map(Kube.format) ?? "–",
+                                estimates[volume.name].map {
+                                    ($0.bytes.map(Kube.humanBytes) ?? "?") + ($0.source == "du" ? "" : " (capacity)")
+                                } ?? "–",
+                            ]
+                        })))
         }
         blocks.append(.fields(decision.skipped.map { ("left alone: \($0.reason)", "\($0.names.count)") } + [("plan", planID)]))
         if plan.isDryRun {

@@ -8,6 +8,9 @@ public struct ControlPlanePlugin: CommandPlugin {
     public let name = "control-plane"
 
     public var commands: [any Command] {
-        [StatusCommand(), TriggerCurrentCommand(), RefreshCommand(), CleanupRunsCommand(), CleanupReleasedVolumesCommand(), KubectlCommand()]
+        [
+            StatusCommand(), TriggerCurrentCommand(), RefreshCommand(), CleanupRunsCommand(), CleanupReleasedVolumesCommand(),
+            KubectlCommand(),
+        ]
     }
 }

@@ -126,9 +126,12 @@ struct Pod: Sendable {
     init(_ value: Value) {
         object = KubeObject(value: value)
         phase = value.lookup("status.phase")?.stringValue ?? "Unknown"
-        claimNames = (value.lookup("spec.volumes")?.arrayValue ?? []).compactMap { $0.lookup("persistentVolumeClaim.claimName")?.stringValue }
+        claimNames = (value.lookup("spec.volumes")?.arrayValue ?? []).compactMap {
+            $0.lookup("persistentVolumeClaim.claimName")?.stringValue
+        }
         ready = (value.lookup("status.conditions")?.arrayValue ?? []).contains { $0["type"] == "Ready" && $0["status"] == "True" }
-        let statuses = (value.lookup("status.initContainerStatuses")?.arrayValue ?? []) + (value.lookup("status.containerStatuses")?.arrayValue ?? [])
+        let statuses =
+            (value.lookup("status.initContainerStatuses")?.arrayValue ?? []) + (value.lookup("status.containerStatuses")?.arrayValue ?? [])
         waitingReasons = statuses.compactMap { $0.lookup("state.waiting.reason")?.stringValue }
         terminatedReasons = statuses.compactMap { status in
             guard let reason = status.lookup("state.terminated.reason")?.stringValue, reason != "Completed" else { return nil }

@@ -35,12 +35,15 @@ struct LaneFacts: Sendable {
         gitopsBranch = try need("gitops.branch")
         let app = try need("argoApp").split(separator: "/", maxSplits: 1).map(String.init)
         guard app.count == 2 else {
-            throw ArsError.usage(.laneKeyInvalid, "argoApp of lane \(lane.qualifiedName) must be namespace/name (got '\(app.joined(separator: "/"))')")
+            throw ArsError.usage(
+                .laneKeyInvalid, "argoApp of lane \(lane.qualifiedName) must be namespace/name (got '\(app.joined(separator: "/"))')")
         }
         argoNamespace = app[0]
         argoName = app[1]
         guard let ci = lane.ciNamespace, !ci.isEmpty else {
-            throw ArsError.usage(.laneKeyMissing, "lane \(lane.qualifiedName) has no 'ciNamespace' in the catalogue", hint: "add ciNamespace: agentrun-ci to the lane")
+            throw ArsError.usage(
+                .laneKeyMissing, "lane \(lane.qualifiedName) has no 'ciNamespace' in the catalogue",
+                hint: "add ciNamespace: agentrun-ci to the lane")
         }
         ciNamespace = ci
         runPrefix = try need("pipelineRunPrefix")

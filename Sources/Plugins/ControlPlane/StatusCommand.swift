@@ -35,17 +35,22 @@ struct StatusCommand: Command {
         if invocation.option("pipeline-run") != nil && invocation.option("source-commit") != nil {
             throw ArsError.usage(.badValue, "--pipeline-run and --source-commit exclude each other", hint: "ask about one target at a time")
         }
-        if let run = invocation.option("pipeline-run"), run.count > 253 || run.range(of: #"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"#, options: .regularExpression) == nil {
-            throw ArsError.usage(.badValue, "--pipeline-run '\(run)' is not a Kubernetes object name (lower-case letters, digits, '-' and '.')")
+        if let run = invocation.option("pipeline-run"),
+            run.count > 253 || run.range(of: #"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"#, options: .regularExpression) == nil
+        {
+            throw ArsError.usage(
+                .badValue, "--pipeline-run '\(run)' is not a Kubernetes object name (lower-case letters, digits, '-' and '.')")
         }
         if let sha = invocation.option("source-commit"), sha.count < 7 || sha.count > 40 || !sha.allSatisfy(\.isHexDigit) {
             throw ArsError.usage(.badValue, "--source-commit needs a commit id of 7 to 40 hex digits (got '\(sha)')")
         }
         let target: StatusReport.Target? =
-            if let name = invocation.option("pipeline-run") { .pipelineRun(name) }
-            else if let sha = invocation.option("source-commit") { .sourceCommit(sha) }
-            else { nil }
-        return Options(facts: try LaneFacts.resolve(invocation, in: session), target: target, full: invocation.flag("full"), raw: invocation.flag("raw"))
+            if let name = invocation.option("pipeline-run") { .pipelineRun(name) } else if let sha = invocation.option("source-commit") {
+                .sourceCommit(sha)
+            } else { nil }
+        return Options(
+            facts: try LaneFacts.resolve(invocation, in: session), target: target, full: invocation.flag("full"),
+            raw: invocation.flag("raw"))
     }
 
     func run(_ options: Options, in session: Session) async throws -> CommandOutput {
@@ -75,7 +80,9 @@ struct StatusCommand: Command {
         if runtimeResult.value != nil, sourceResult.value != nil, let short = report.managerShortCommit {
             report.managerCommit = try? await probes.resolve(short: short)
         }
-        report.stageMilliseconds = ["source", "runtime", "git-mirror"].compactMap { stage in progress.milliseconds(of: stage).map { (stage, $0) } }
+        report.stageMilliseconds = ["source", "runtime", "git-mirror"].compactMap { stage in
+            progress.milliseconds(of: stage).map { (stage, $0) }
+        }
         return report.output(target: options.target, full: options.full ? node.exchanges : nil, raw: options.raw)
     }
 }
@@ -86,13 +93,19 @@ extension StatusCommand {
     func explainEmptySelections(_ runtime: StatusProbes.Runtime, facts: LaneFacts, node: NodeClient, session: Session) async {
         if runtime.runs.isEmpty, let all = try? await node.kubectlList(["-n", facts.ciNamespace, "get", "pipelineruns.tekton.dev"]) {
             let names = all.compactMap { $0.lookup("metadata.name")?.stringValue }
-            if let notice = EmptySelection.notice(kind: "PipelineRun", namespace: facts.ciNamespace, wanted: facts.runPrefix + "*", matched: false, found: names) {
+            if let notice = EmptySelection.notice(
+                kind: "PipelineRun", namespace: facts.ciNamespace, wanted: facts.runPrefix + "*", matched: false, found: names)
+            {
                 session.warn(notice)
             }
         }
-        if runtime.application == nil, let all = try? await node.kubectlList(["-n", facts.argoNamespace, "get", "applications.argoproj.io"]) {
+        if runtime.application == nil,
+            let all = try? await node.kubectlList(["-n", facts.argoNamespace, "get", "applications.argoproj.io"])
+        {
             let names = all.compactMap { $0.lookup("metadata.name")?.stringValue }
-            if let notice = EmptySelection.notice(kind: "Argo CD Application", namespace: facts.argoNamespace, wanted: facts.argoName, matched: false, found: names) {
+            if let notice = EmptySelection.notice(
+                kind: "Argo CD Application", namespace: facts.argoNamespace, wanted: facts.argoName, matched: false, found: names)
+            {
                 session.warn(notice)
             }
         }

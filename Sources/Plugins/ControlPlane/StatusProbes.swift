@@ -32,7 +32,9 @@ struct StatusProbes: Sendable {
         guard preflight.exists else {
             return Source(preflight: preflight, commit: nil, originHead: nil, gitopsLatest: nil, stderr: preflight.stderr)
         }
-        let script = "git rev-parse HEAD; git ls-remote origin " + ShellQuote.join(["refs/heads/\(facts.worktree.branch)", "refs/heads/\(facts.gitopsBranch)"])
+        let script =
+            "git rev-parse HEAD; git ls-remote origin "
+            + ShellQuote.join(["refs/heads/\(facts.worktree.branch)", "refs/heads/\(facts.gitopsBranch)"])
         let result = try await node.script(script, in: facts.worktree.path)
         let lines = result.stdoutText.split(separator: "\n").map(String.init)
         var heads: [String: String] = [:]
@@ -56,7 +58,9 @@ struct StatusProbes: Sendable {
     }
 
     func runtime() async throws -> Runtime {
-        async let runs = node.kubectlList(["-n", facts.ciNamespace, "get", "pipelineruns.tekton.dev", "-l", "tekton.dev/pipeline=\(facts.pipeline)"])
+        async let runs = node.kubectlList([
+            "-n", facts.ciNamespace, "get", "pipelineruns.tekton.dev", "-l", "tekton.dev/pipeline=\(facts.pipeline)",
+        ])
         async let application = node.kubectlJSON(["-n", facts.argoNamespace, "get", "applications.argoproj.io", facts.argoName])
         async let deployment = node.kubectlJSON(["-n", facts.lane.namespace, "get", "deployment", facts.managerDeployment])
         async let pods = node.kubectlList(["-n", facts.lane.namespace, "get", "pods"])
@@ -102,7 +106,9 @@ struct StatusProbes: Sendable {
             default: break
             }
         }
-        return Mirror(cacheDir: cacheDir, repositories: repositories, raw: result.stdoutText, exitStatus: result.exitStatus, stderr: result.stderrText)
+        return Mirror(
+            cacheDir: cacheDir, repositories: repositories, raw: result.stdoutText, exitStatus: result.exitStatus, stderr: result.stderrText
+        )
     }
 
     /// The mirror repository of the lane's source remote: `git@github.com:pikasTech/agentrun.git`
@@ -165,7 +171,8 @@ final class ProgressEvents: Sendable {
         // One JSON object per line for programs; on a terminal the same event as logfmt, and only
         // when a stage ends.
         if session.io.stderr.isTerminal && phase == "started" { return }
-        let line = session.io.stderr.isTerminal
+        let line =
+            session.io.stderr.isTerminal
             ? "\(Self.name) stage=\(stage) phase=\(phase)" + (elapsed.map { " elapsedMs=\($0)" } ?? "")
             : JSON.encode(event, pretty: false)
         writing.withLock { _ in session.progress(line) }

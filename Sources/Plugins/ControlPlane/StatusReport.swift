@@ -69,9 +69,13 @@ struct StatusReport: Sendable {
     var desiredReplicas: Int { runtime.deployment?.lookup("spec.replicas")?.intValue ?? 1 }
     var readyReplicas: Int { runtime.deployment?.lookup("status.readyReplicas")?.intValue ?? 0 }
 
-    var managerPods: [Pod] { runtime.pods.filter { $0.name.hasPrefix(facts.managerDeployment + "-") && $0.object.label("job-name") == nil } }
+    var managerPods: [Pod] {
+        runtime.pods.filter { $0.name.hasPrefix(facts.managerDeployment + "-") && $0.object.label("job-name") == nil }
+    }
 
-    var mirrorRepository: StatusProbes.Mirror.Repository? { mirror.flatMap { StatusProbes.mirrorRepository(for: facts.mirrorRepository ?? facts.worktree.remote, in: $0) } }
+    var mirrorRepository: StatusProbes.Mirror.Repository? {
+        mirror.flatMap { StatusProbes.mirrorRepository(for: facts.mirrorRepository ?? facts.worktree.remote, in: $0) }
+    }
 
     // MARK: Target verdicts
 
@@ -86,20 +90,23 @@ struct StatusReport: Sendable {
             run = self.run(for: sha)
             requested = .object(["sourceCommit": .string(sha)])
         }
-        let targetCommit: String? = switch target {
-        case .pipelineRun: run?.commit
-        case .sourceCommit(let sha): sha
-        }
+        let targetCommit: String? =
+            switch target {
+            case .pipelineRun: run?.commit
+            case .sourceCommit(let sha): sha
+            }
         let nameMatchesCommit = run.map { run in run.commit.map { run.name == facts.runName(for: $0) } ?? false }
-        let pinnedMatches: Bool? = switch target {
-        case .sourceCommit(let sha): run.map { $0.commit?.hasPrefix(sha) == true || (sha.count == 40 && $0.commit == sha) }
-        case .pipelineRun: nameMatchesCommit
-        }
+        let pinnedMatches: Bool? =
+            switch target {
+            case .sourceCommit(let sha): run.map { $0.commit?.hasPrefix(sha) == true || (sha.count == 40 && $0.commit == sha) }
+            case .pipelineRun: nameMatchesCommit
+            }
         let isCurrent = targetCommit.flatMap { commit in source.commit.map { $0.hasPrefix(commit) || commit.hasPrefix($0) } }
         let verdict: String
         if let run {
-            if pinnedMatches == false { verdict = "source-mismatch" }
-            else {
+            if pinnedMatches == false {
+                verdict = "source-mismatch"
+            } else {
                 switch run.state {
                 case .running: verdict = "running"
                 case .failed: verdict = "failed"
@@ -137,41 +144,57 @@ struct StatusReport: Sendable {
             targetVerdict = verdict
             value = value.setting("target", verdict)
             if let name = verdict.lookup("pipelineRun.name")?.stringValue {
-                next.insert(ShellQuote.join(["kubectl", "--node", facts.lane.node, "-n", facts.ciNamespace, "describe", "pipelineruns.tekton.dev", name]), at: 0)
+                next.insert(
+                    ShellQuote.join([
+                        "kubectl", "--node", facts.lane.node, "-n", facts.ciNamespace, "describe", "pipelineruns.tekton.dev", name,
+                    ]), at: 0)
             }
         }
         if let exchanges {
-            value = value.setting("remote", .array(exchanges.map { exchange in
-                .object([
-                    "command": .string(exchange.display), "exitStatus": .int(Int(exchange.exitStatus)),
-                    "durationMs": .int(Int(exchange.duration * 1000)),
-                    "stdoutTail": .string(NodeExchange.tail(exchange.stdout, lines: 20)),
-                    "stderrTail": .string(NodeExchange.tail(exchange.stderr, lines: 20)),
-                ])
-            }))
+            value = value.setting(
+                "remote",
+                .array(
+                    exchanges.map { exchange in
+                        .object([
+                            "command": .string(exchange.display), "exitStatus": .int(Int(exchange.exitStatus)),
+                            "durationMs": .int(Int(exchange.duration * 1000)),
+                            "stdoutTail": .string(NodeExchange.tail(exchange.stdout, lines: 20)),
+                            "stderrTail": .string(NodeExchange.tail(exchange.stderr, lines: 20)),
+                        ])
+                    }))
         }
         if raw, let mirror { value = value.setting("gitMirrorRaw", .string(mirror.raw)) }
         value = value.setting("next", .array(next.map(Value.string)))
 
         var blocks: [HumanBlock] = [.summary(summaryLine)]
         if let targetVerdict {
-            blocks.append(.fields([
-                ("target", targetVerdict.lookup("requested.pipelineRun")?.stringValue ?? targetVerdict.lookup("requested.sourceCommit")?.stringValue ?? ""),
-                ("verdict", targetVerdict["verdict"]?.stringValue ?? ""),
-                ("run", targetVerdict.lookup("pipelineRun.name")?.stringValue ?? "–"),
-                ("pinned commit", targetVerdict.lookup("targetValidation.pinnedCommit")?.stringValue ?? "–"),
-            ]))
+            blocks.append(
+                .fields([
+                    (
+                        "target",
+                        targetVerdict.lookup("requested.pipelineRun")?.stringValue ?? targetVerdict.lookup("requested.sourceCommit")?
+                            .stringValue ?? ""
+                    ),
+                    ("verdict", targetVerdict["verdict"]?.stringValue ?? ""),
+                    ("run", targetVerdict.lookup("pipelineRun.name")?.stringValue ?? "–"),
+                    ("pinned commit", targetVerdict.lookup("targetValidation.pinnedCommit")?.stringValue ?? "–"),
+                ]))
         }
         blocks.append(.fields([("stages", stageMilliseconds.map { "\($0.0) \($0.1) ms" }.joined(separator: " · "))]))
         blocks.append(.table(Table(columns: [.init("ALIGNMENT"), .init(""), .init("DETAIL")], rows: alignmentRows)))
         if let exchanges {
-            blocks.append(.section("remote commands", exchanges.map { exchange in
-                .text(
-                    "$ \(exchange.display)  (exit \(exchange.exitStatus), \(Int(exchange.duration * 1000)) ms)"
-                        + tailText("stdout", exchange.stdout) + tailText("stderr", exchange.stderr))
-            }))
+            blocks.append(
+                .section(
+                    "remote commands",
+                    exchanges.map { exchange in
+                        .text(
+                            "$ \(exchange.display)  (exit \(exchange.exitStatus), \(Int(exchange.duration * 1000)) ms)"
+                                + tailText("stdout", exchange.stdout) + tailText("stderr", exchange.stderr))
+                    }))
         }
-        if raw, let mirror { blocks.append(.section("git-mirror raw (\(mirror.cacheDir))", [.text(mirror.raw.isEmpty ? "(empty)" : mirror.raw)])) }
+        if raw, let mirror {
+            blocks.append(.section("git-mirror raw (\(mirror.cacheDir))", [.text(mirror.raw.isEmpty ? "(empty)" : mirror.raw)]))
+        }
         blocks.append(.next(next))
         for (stage, error) in failures {
             blocks.insert(.warning("\(stage) stage failed: \(error.message)" + (error.hint.map { " (\($0))" } ?? "")), at: 1)
@@ -182,7 +205,9 @@ struct StatusReport: Sendable {
 
     private func tailText(_ name: String, _ text: String) -> String {
         let tail = NodeExchange.tail(text, lines: 20)
-        return tail.isEmpty ? "" : "\n  \(name):\n" + tail.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+        return tail.isEmpty
+            ? ""
+            : "\n  \(name):\n" + tail.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
     }
 
     var summaryLine: String {
@@ -190,7 +215,9 @@ struct StatusReport: Sendable {
         if let error = failed("source") {
             parts.append("source unavailable (\(Self.lastLine(error.message)))")
         } else if let commit = source.commit {
-            parts.append("source \(Kube.short(commit))" + (source.preflight.ok ? "" : " (worktree: \(source.preflight.failures.map(\.name).joined(separator: ", ")) failed)"))
+            parts.append(
+                "source \(Kube.short(commit))"
+                    + (source.preflight.ok ? "" : " (worktree: \(source.preflight.failures.map(\.name).joined(separator: ", ")) failed)"))
         } else {
             parts.append("source unknown (worktree \(source.preflight.exists ? "unreadable" : "missing"))")
         }
@@ -227,19 +254,37 @@ struct StatusReport: Sendable {
     var alignmentRows: [[String]] {
         func mark(_ ok: Bool?) -> String { ok.map { $0 ? "✓" : "✗" } ?? "?" }
         var rows: [[String]] = []
-        rows.append(["worktree preflight", mark(source.preflight.ok),
-                     source.preflight.ok ? "clean, \(source.preflight.branchDescription)" : source.preflight.failures.map { "\($0.name): \($0.found)" }.joined(separator: "; ")])
-        rows.append(["source = origin/\(facts.worktree.branch)", mark(source.commit.flatMap { c in source.originHead.map { $0 == c } }),
-                     "\(Kube.short(source.commit)) vs \(Kube.short(source.originHead))"])
-        rows.append(["run for source", sourceRun?.state == .running ? "…" : mark(sourceRun.map { $0.state == .succeeded } ?? false), sourceRun.map { "\($0.name) \($0.state.rawValue)" } ?? "none"])
-        rows.append(["argo revision = gitops latest", mark(argoMatchesGitops),
-                     "\(Kube.short(argoRevision)) vs \(Kube.short(source.gitopsLatest))" + (refreshPending ? " (refresh pending)" : "")])
+        rows.append([
+            "worktree preflight", mark(source.preflight.ok),
+            source.preflight.ok
+                ? "clean, \(source.preflight.branchDescription)"
+                : source.preflight.failures.map { "\($0.name): \($0.found)" }.joined(separator: "; "),
+        ])
+        rows.append([
+            "source = origin/\(facts.worktree.branch)", mark(source.commit.flatMap { c in source.originHead.map { $0 == c } }),
+            "\(Kube.short(source.commit)) vs \(Kube.short(source.originHead))",
+        ])
+        rows.append([
+            "run for source", sourceRun?.state == .running ? "…" : mark(sourceRun.map { $0.state == .succeeded } ?? false),
+            sourceRun.map { "\($0.name) \($0.state.rawValue)" } ?? "none",
+        ])
+        rows.append([
+            "argo revision = gitops latest", mark(argoMatchesGitops),
+            "\(Kube.short(argoRevision)) vs \(Kube.short(source.gitopsLatest))" + (refreshPending ? " (refresh pending)" : ""),
+        ])
         rows.append(["manager = source commit", mark(managerMatchesSource), "\(managerShortCommit ?? "?") vs \(Kube.short(source.commit))"])
-        rows.append(["workload ready", mark(runtime.deployment == nil ? nil : readyReplicas >= desiredReplicas), "\(readyReplicas)/\(desiredReplicas)" + podProblems.map { "; \($0)" }.joined()])
+        rows.append([
+            "workload ready", mark(runtime.deployment == nil ? nil : readyReplicas >= desiredReplicas),
+            "\(readyReplicas)/\(desiredReplicas)" + podProblems.map { "; \($0)" }.joined(),
+        ])
         if let mirror {
             let repo = mirrorRepository
             let inSync = repo.flatMap { r in source.originHead.map { r.heads[facts.worktree.branch] == $0 } }
-            rows.append(["git mirror = origin", mark(inSync), repo.map { "\($0.path) \(Kube.short($0.heads[facts.worktree.branch]))" } ?? "no mirror of \(facts.worktree.remote) in \(mirror.cacheDir)"])
+            rows.append([
+                "git mirror = origin", mark(inSync),
+                repo.map { "\($0.path) \(Kube.short($0.heads[facts.worktree.branch]))" }
+                    ?? "no mirror of \(facts.worktree.remote) in \(mirror.cacheDir)",
+            ])
         }
         return rows
     }
@@ -263,7 +308,9 @@ struct StatusReport: Sendable {
             } else {
                 commands.append("control-plane trigger-current \(flags) --dry-run")
             }
-            if source.originHead != nil && source.originHead != commit { commands.append("control-plane trigger-current \(flags) --dry-run") }
+            if source.originHead != nil && source.originHead != commit {
+                commands.append("control-plane trigger-current \(flags) --dry-run")
+            }
         }
         if argoMatchesGitops == false && !refreshPending { commands.append("control-plane refresh \(flags) --dry-run") }
         commands.append("kubectl --node \(ShellQuote.quote(facts.lane.node)) -n \(facts.lane.namespace) get pods")
@@ -290,7 +337,9 @@ struct StatusReport: Sendable {
                 "preflightOk": .bool(source.preflight.ok),
             ]),
             "pipelineRun": sourceRun.map { $0.view(now: now) }
-                ?? .object(["name": source.commit.map { .string(facts.runName(for: $0)) }, "state": "missing", "commit": .optional(source.commit)]),
+                ?? .object([
+                    "name": source.commit.map { .string(facts.runName(for: $0)) }, "state": "missing", "commit": .optional(source.commit),
+                ]),
             "gitops": .object(["branch": .string(facts.gitopsBranch), "latest": .optional(source.gitopsLatest)]),
             "argo": .object([
                 "application": .string("\(facts.argoNamespace)/\(facts.argoName)"),
@@ -316,12 +365,14 @@ struct StatusReport: Sendable {
                 "desired": .int(desiredReplicas), "ready": .int(readyReplicas),
                 "available": .int(runtime.deployment?.lookup("status.availableReplicas")?.intValue ?? 0),
                 "updated": .int(runtime.deployment?.lookup("status.updatedReplicas")?.intValue ?? 0),
-                "pods": .array(runtime.pods.map { pod in
-                    .object([
-                        "name": .string(pod.name), "phase": .string(pod.phase), "ready": .bool(pod.ready),
-                        "waiting": .array(pod.waitingReasons.map(Value.string)), "terminated": .array(pod.terminatedReasons.map(Value.string)),
-                    ])
-                }),
+                "pods": .array(
+                    runtime.pods.map { pod in
+                        .object([
+                            "name": .string(pod.name), "phase": .string(pod.phase), "ready": .bool(pod.ready),
+                            "waiting": .array(pod.waitingReasons.map(Value.string)),
+                            "terminated": .array(pod.terminatedReasons.map(Value.string)),
+                        ])
+                    }),
                 "problems": .array(podProblems.map(Value.string)),
             ]),
             "manager": .object([
@@ -342,7 +393,16 @@ struct StatusReport: Sendable {
                 ])
             } ?? .null,
             "stages": .object(Object(stageMilliseconds.map { ($0.0, Value.object(["ms": .int($0.1)])) })),
-            "errors": .object(Object(failures.map { ($0.0, Value.object(["code": .string($0.1.code.rawValue), "message": .string($0.1.message), "hint": .optional($0.1.hint)])) })),
+            "errors": .object(
+                Object(
+                    failures.map {
+                        (
+                            $0.0,
+                            Value.object([
+                                "code": .string($0.1.code.rawValue), "message": .string($0.1.message), "hint": .optional($0.1.hint),
+                            ])
+                        )
+                    })),
         ])
     }
 }

@@ -8,7 +8,8 @@ import Foundation
 /// succeeded; replaces it only when it failed. Does not wait.
 struct TriggerCurrentCommand: Command {
     let signature = CommandSignature(
-        "control-plane trigger-current", summary: "Fast-forward the source worktree and create the commit-pinned PipelineRun (does not wait)",
+        "control-plane trigger-current",
+        summary: "Fast-forward the source worktree and create the commit-pinned PipelineRun (does not wait)",
         discussion: """
             Checks the fixed source worktree (path, branch, origin, clean), reads origin's latest commit of the lane's branch without fetching, and plans: fast-forward the worktree to it and create the PipelineRun named for it (agentrun-v01-ci-<short>), pinned with the git-revision parameter. A run of that name that is running or has succeeded is refused (exit 4); a failed one is deleted and created again. The new run's spec is copied from the pipeline's latest run (else from the lane's pipelineGitUrl). Poll with the status command it prints.
             """,
@@ -29,20 +30,27 @@ struct TriggerCurrentCommand: Command {
         let worktree = facts.worktree
 
         async let preflightResult = worktree.preflight(node)
-        async let remoteResult = node.script("git rev-parse HEAD; git ls-remote origin " + ShellQuote.quote("refs/heads/\(worktree.branch)"), in: worktree.path)
-        async let runValues = node.kubectlList(["-n", facts.ciNamespace, "get", "pipelineruns.tekton.dev", "-l", "tekton.dev/pipeline=\(facts.pipeline)"])
+        async let remoteResult = node.script(
+            "git rev-parse HEAD; git ls-remote origin " + ShellQuote.quote("refs/heads/\(worktree.branch)"), in: worktree.path)
+        async let runValues = node.kubectlList([
+            "-n", facts.ciNamespace, "get", "pipelineruns.tekton.dev", "-l", "tekton.dev/pipeline=\(facts.pipeline)",
+        ])
         let preflight = try await preflightResult
         guard preflight.ok else {
             throw ArsError(
                 .refused, code: .worktreeNotReady,
-                "the fixed source worktree \(facts.lane.node):\(worktree.path) is not ready: " + preflight.failures.map { "\($0.name) \($0.found) (expected \($0.expected))" }.joined(separator: "; "),
+                "the fixed source worktree \(facts.lane.node):\(worktree.path) is not ready: "
+                    + preflight.failures.map { "\($0.name) \($0.found) (expected \($0.expected))" }.joined(separator: "; "),
                 hint: "fix it first (worktree check \(facts.laneFlags) shows each check); nothing was changed")
         }
         let remote = try await remoteResult
         let lines = remote.stdoutText.split(separator: "\n").map(String.init)
-        guard remote.succeeded, let head = lines.first, let target = lines.dropFirst().first?.split(separator: "\t").first.map(String.init), target.count == 40 else {
+        guard remote.succeeded, let head = lines.first, let target = lines.dropFirst().first?.split(separator: "\t").first.map(String.init),
+            target.count == 40
+        else {
             throw ArsError(
-                .remote, code: .originUnreadable, "cannot read origin's \(worktree.branch) from \(facts.lane.node):\(worktree.path): \(NodeExchange.tail(remote.stderrText, lines: 2))",
+                .remote, code: .originUnreadable,
+                "cannot read origin's \(worktree.branch) from \(facts.lane.node):\(worktree.path): \(NodeExchange.tail(remote.stderrText, lines: 2))",
                 hint: "check the worktree's origin remote and the node's access to it")
         }
         let runs = try await runValues.map(PipelineRun.init)
@@ -51,15 +59,21 @@ struct TriggerCurrentCommand: Command {
         if let existing, existing.state != .failed {
             let state = existing.state == .running ? "is running" : "has already succeeded"
             throw ArsError(
-                .refused, code: .runExists, "PipelineRun \(facts.ciNamespace)/\(name) for \(Kube.short(target)) \(state); a second run of the same commit is refused",
+                .refused, code: .runExists,
+                "PipelineRun \(facts.ciNamespace)/\(name) for \(Kube.short(target)) \(state); a second run of the same commit is refused",
                 hint: "watch it with 'control-plane status \(facts.laneFlags) --pipeline-run \(name)'")
         }
-        let planID = WriteGate.planID(observed: ["head=\(head)", "origin=\(target)", existing?.object.fingerprint ?? "run=\(name)@none"], decided: [name])
+        let planID = WriteGate.planID(
+            observed: ["head=\(head)", "origin=\(target)", existing?.object.fingerprint ?? "run=\(name)@none"], decided: [name])
         try WriteGate.check(mode, planID: planID, command: command)
 
-        let manifest = try Self.manifest(name: name, commit: target, facts: facts, template: runs.max { ($0.object.created ?? .distantPast) < ($1.object.created ?? .distantPast) })
+        let manifest = try Self.manifest(
+            name: name, commit: target, facts: facts,
+            template: runs.max { ($0.object.created ?? .distantPast) < ($1.object.created ?? .distantPast) })
         var actions: [String] = []
-        if head != target { actions.append("fast-forward \(worktree.path) from \(Kube.short(head)) to \(worktree.upstream) \(Kube.short(target))") }
+        if head != target {
+            actions.append("fast-forward \(worktree.path) from \(Kube.short(head)) to \(worktree.upstream) \(Kube.short(target))")
+        }
         if existing != nil { actions.append("delete failed PipelineRun \(facts.ciNamespace)/\(name)") }
         actions.append("create PipelineRun \(facts.ciNamespace)/\(name) pinned to \(target)")
         var plan = PlanReport(command: command, facts: facts, mode: mode, planID: planID, actions: actions)
@@ -72,13 +86,16 @@ struct TriggerCurrentCommand: Command {
 
         var done: [String] = []
         if !plan.isDryRun {
-            let script = "git fetch --quiet origin " + ShellQuote.quote(worktree.branch) + " && git merge --ff-only --quiet " + ShellQuote.quote(worktree.upstream) + " && git rev-parse HEAD"
+            let script =
+                "git fetch --quiet origin " + ShellQuote.quote(worktree.branch) + " && git merge --ff-only --quiet "
+                + ShellQuote.quote(worktree.upstream) + " && git rev-parse HEAD"
             let merged = try await node.script(script, in: worktree.path)
             let now = merged.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
             guard merged.succeeded else { throw node.failure(.script(script, in: worktree.path), merged) }
             guard now == target else {
                 throw ArsError(
-                    .refused, code: .planChanged, "origin's \(worktree.branch) moved to \(Kube.short(now)) after the plan named \(Kube.short(target)); the worktree is at \(Kube.short(now)) and no run was created",
+                    .refused, code: .planChanged,
+                    "origin's \(worktree.branch) moved to \(Kube.short(now)) after the plan named \(Kube.short(target)); the worktree is at \(Kube.short(now)) and no run was created",
                     hint: "run it again: \(command) --dry-run")
             }
             if head != target { done.append("fast-forwarded \(worktree.path) to \(Kube.short(target))") }
@@ -90,9 +107,10 @@ struct TriggerCurrentCommand: Command {
             done.append("created PipelineRun \(facts.ciNamespace)/\(name)")
         }
         let blocks: [HumanBlock] = [
-            .summary(plan.isDryRun
-                ? "\(facts.lane.qualifiedName): would build \(Kube.short(target)) as \(name)"
-                : "\(facts.lane.qualifiedName): \(name) created for \(Kube.short(target)); not waiting — poll with the status command"),
+            .summary(
+                plan.isDryRun
+                    ? "\(facts.lane.qualifiedName): would build \(Kube.short(target)) as \(name)"
+                    : "\(facts.lane.qualifiedName): \(name) created for \(Kube.short(target)); not waiting — poll with the status command"),
             .text((plan.isDryRun ? actions : done).map { "• " + $0 }.joined(separator: "\n")),
             .fields([("plan", planID)]),
             .next(plan.isDryRun ? [plan.confirm] : [statusCommand]),
@@ -109,7 +127,8 @@ struct TriggerCurrentCommand: Command {
             let params = (object["params"]?.arrayValue ?? []).map { param in
                 param["name"]?.stringValue == "git-revision" ? param.setting("value", .string(commit)) : param
             }
-            object["params"] = .array(params.contains { $0["name"] == "git-revision" } ? params : params + [["name": "git-revision", "value": .string(commit)]])
+            object["params"] = .array(
+                params.contains { $0["name"] == "git-revision" } ? params : params + [["name": "git-revision", "value": .string(commit)]])
             spec = .object(object)
         } else if let url = facts.pipelineGitURL {
             spec = [
@@ -117,11 +136,17 @@ struct TriggerCurrentCommand: Command {
                 "pipelineRef": ["name": .string(facts.pipeline)],
                 "taskRunTemplate": ["serviceAccountName": "default"],
                 "timeouts": ["pipeline": "1h0m0s"],
-                "workspaces": [["name": "source", "volumeClaimTemplate": ["spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]]]]],
+                "workspaces": [
+                    [
+                        "name": "source",
+                        "volumeClaimTemplate": ["spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]]],
+                    ]
+                ],
             ]
         } else {
             throw ArsError.usage(
-                .noRunTemplate, "no earlier PipelineRun of \(facts.pipeline) to copy and no pipelineGitUrl for lane \(facts.lane.qualifiedName)",
+                .noRunTemplate,
+                "no earlier PipelineRun of \(facts.pipeline) to copy and no pipelineGitUrl for lane \(facts.lane.qualifiedName)",
                 hint: "add pipelineGitUrl (the git-url parameter) to the lane in the catalogue")
         }
         return [
@@ -144,7 +169,8 @@ struct RefreshCommand: Command {
 
     let signature = CommandSignature(
         "control-plane refresh", summary: "Hard-refresh the lane's Argo CD Application (only that one)",
-        discussion: "For when GitOps promotion finished but Argo CD still shows the old revision: sets argocd.argoproj.io/refresh=hard on the lane's Application. It never patches the runtime workload.",
+        discussion:
+            "For when GitOps promotion finished but Argo CD still shows the old revision: sets argocd.argoproj.io/refresh=hard on the lane's Application. It never patches the runtime workload.",
         options: [.node, .lane] + WriteGate.options,
         examples: [Example("control-plane refresh --dry-run", "Show the Application's revision and the plan")])
 
@@ -157,13 +183,19 @@ struct RefreshCommand: Command {
         let node = try facts.node(in: session)
         let command = "\(signature.name) \(facts.laneFlags)"
         guard let app = try await node.kubectlJSON(["-n", facts.argoNamespace, "get", "applications.argoproj.io", facts.argoName]) else {
-            throw ArsError(.remote, code: .notFound, "Argo CD Application \(facts.argoNamespace)/\(facts.argoName) does not exist on \(facts.lane.node)", hint: "check argoApp of lane \(facts.lane.qualifiedName) in the catalogue")
+            throw ArsError(
+                .remote, code: .notFound,
+                "Argo CD Application \(facts.argoNamespace)/\(facts.argoName) does not exist on \(facts.lane.node)",
+                hint: "check argoApp of lane \(facts.lane.qualifiedName) in the catalogue")
         }
         let object = KubeObject(value: app)
         // Argo CD rewrites the Application's status (and version) on every reconcile; the plan
         // rests on which Application it is and the revision it shows.
         let planID = WriteGate.planID(
-            observed: ["\(object.kind)/\(object.namespace ?? "")/\(object.name) uid=\(object.uid)", "revision=\(app.lookup("status.sync.revision")?.stringValue ?? "")"],
+            observed: [
+                "\(object.kind)/\(object.namespace ?? "")/\(object.name) uid=\(object.uid)",
+                "revision=\(app.lookup("status.sync.revision")?.stringValue ?? "")",
+            ],
             decided: ["refresh=hard"])
         try WriteGate.check(mode, planID: planID, command: command)
         let pending = object.annotation(Self.annotation)
@@ -180,13 +212,17 @@ struct RefreshCommand: Command {
         ]
         var done: [String] = []
         if !plan.isDryRun {
-            try await node.kubectlWrite(["-n", facts.argoNamespace, "annotate", "applications.argoproj.io", facts.argoName, "\(Self.annotation)=hard", "--overwrite"])
+            try await node.kubectlWrite([
+                "-n", facts.argoNamespace, "annotate", "applications.argoproj.io", facts.argoName, "\(Self.annotation)=hard", "--overwrite",
+            ])
             done.append("requested a hard refresh of \(facts.argoNamespace)/\(facts.argoName)")
         }
         let blocks: [HumanBlock] = [
-            .summary(plan.isDryRun
-                ? "\(facts.lane.qualifiedName): would hard-refresh \(facts.argoNamespace)/\(facts.argoName) (at \(Kube.short(app.lookup("status.sync.revision")?.stringValue)), reconciled \(app.lookup("status.reconciledAt")?.stringValue ?? "never"))"
-                : "\(facts.lane.qualifiedName): hard refresh requested for \(facts.argoNamespace)/\(facts.argoName); Argo CD clears the annotation when done"),
+            .summary(
+                plan.isDryRun
+                    ? "\(facts.lane.qualifiedName): would hard-refresh \(facts.argoNamespace)/\(facts.argoName) (at \(Kube.short(app.lookup("status.sync.revision")?.stringValue)), reconciled \(app.lookup("status.reconciledAt")?.stringValue ?? "never"))"
+                    : "\(facts.lane.qualifiedName): hard refresh requested for \(facts.argoNamespace)/\(facts.argoName); Argo CD clears the annotation when done"
+            ),
             .fields([("refresh pending", pending ?? "no"), ("plan", planID)]),
             .next(plan.isDryRun ? [plan.confirm] : ["control-plane status \(facts.laneFlags)"]),
         ]

@@ -32,7 +32,8 @@ struct FrozenCommand: Command {
     init(path: String, replacement: String, example: String) {
         self.signature = CommandSignature(
             path, summary: "Frozen: the old Code Queue takes no new work; use '\(replacement)'",
-            discussion: "The old UniDesk Code Queue is frozen. New work goes through the AgentRun queue primitives, e.g. '\(example)'. Its history is not migrated and there is no fallback or double-write.",
+            discussion:
+                "The old UniDesk Code Queue is frozen. New work goes through the AgentRun queue primitives, e.g. '\(example)'. Its history is not migrated and there is no fallback or double-write.",
             positionals: [Positional("args", "Ignored", variadic: true)],
             isPassthrough: true)
         self.replacement = replacement

@@ -5,10 +5,13 @@ import Foundation
 struct CreateCommand: QueueCommand {
     let signature = CommandSignature(
         "create", summary: "Create a task",
-        discussion: "Give the prompt with exactly one of --prompt, --prompt-stdin, --prompt-file, or inside --json-file. Every input is read and checked before anything is sent. The request carries an Idempotency-Key, so a retry after a lost response never creates a second task.",
+        discussion:
+            "Give the prompt with exactly one of --prompt, --prompt-stdin, --prompt-file, or inside --json-file. Every input is read and checked before anything is sent. The request carries an Idempotency-Key, so a retry after a lost response never creates a second task.",
         positionals: [Positional("kind", "What to create", kind: .choice(["task"]))],
         options: QueueFlags.lane + [
-            Option("aipod", "The aipod that runs the task (e.g. Artificer)", valueName: "NAME", completion: .provider(QueuePlugin.aipodProvider)),
+            Option(
+                "aipod", "The aipod that runs the task (e.g. Artificer)", valueName: "NAME",
+                completion: .provider(QueuePlugin.aipodProvider)),
             Option("prompt", "The prompt text", valueName: "TEXT"),
             .flag("prompt-stdin", "Read the prompt from standard input (a heredoc)"),
             Option("prompt-file", "Read the prompt from a file", kind: .file),
@@ -32,12 +35,15 @@ struct CreateCommand: QueueCommand {
     /// Every input is read and checked here, before the client exists: a bad label, an empty
     /// prompt or an unreadable file sends nothing.
     func request(_ invocation: Invocation, in session: Session) throws -> Request {
-        let sources = [invocation.option("prompt") != nil, invocation.flag("prompt-stdin"), invocation.option("prompt-file") != nil].filter { $0 }.count
+        let sources = [invocation.option("prompt") != nil, invocation.flag("prompt-stdin"), invocation.option("prompt-file") != nil].filter
+        { $0 }.count
         if sources > 1 {
             throw ArsError.usage(.promptSources, "give the prompt only once: --prompt, --prompt-stdin or --prompt-file")
         }
         if sources == 0 && invocation.option("json-file") == nil {
-            throw ArsError.usage(.missingPrompt, "no prompt given", hint: "use --prompt TEXT, --prompt-stdin (heredoc), --prompt-file FILE or --json-file FILE")
+            throw ArsError.usage(
+                .missingPrompt, "no prompt given",
+                hint: "use --prompt TEXT, --prompt-stdin (heredoc), --prompt-file FILE or --json-file FILE")
         }
         if invocation.option("aipod") == nil && invocation.option("json-file") == nil {
             throw ArsError.usage(.missingAipod, "no aipod given", hint: "add --aipod NAME, e.g. --aipod Artificer")
@@ -68,14 +74,17 @@ struct CreateCommand: QueueCommand {
             session.remember([task], kind: .task)
         }
         let views = Views(now: session.clock.now())
-        return CommandOutput(Views.schema("Task", task), human: [
-            .summary("task/\(id) \(request.dispatch ? "created and dispatched" : "created") (aipod \(task["aipod"]?.stringValue ?? "?"))"),
-            .text(views.lifecycle(task: task)),
-            .next(
-                request.dispatch
-                    ? ["describe " + ShellQuote.quote("task/\(id)"), "use task " + ShellQuote.quote(id)]
-                    : ["dispatch " + ShellQuote.quote("task/\(id)"), "use task " + ShellQuote.quote(id)]),
-        ])
+        return CommandOutput(
+            Views.schema("Task", task),
+            human: [
+                .summary(
+                    "task/\(id) \(request.dispatch ? "created and dispatched" : "created") (aipod \(task["aipod"]?.stringValue ?? "?"))"),
+                .text(views.lifecycle(task: task)),
+                .next(
+                    request.dispatch
+                        ? ["describe " + ShellQuote.quote("task/\(id)"), "use task " + ShellQuote.quote(id)]
+                        : ["dispatch " + ShellQuote.quote("task/\(id)"), "use task " + ShellQuote.quote(id)]),
+            ])
     }
 
     /// The request body from the JSON file and the flags (flags win), read completely first.

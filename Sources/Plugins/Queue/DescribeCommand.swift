@@ -4,27 +4,38 @@ import Commands
 struct DescribeCommand: QueueCommand {
     let signature = CommandSignature(
         "describe", summary: "Show every fact of one resource, with its lifecycle and next steps",
-        discussion: "For a task this also reads its run, session (liveness), current command (result) and runner job (proxy env, transient env Secret refs, bundles).",
-        positionals: [QueueFlags.target("KIND/ID or an id such as t-42 (default: the current task)", contextDefault: .task), QueueFlags.id],
+        discussion:
+            "For a task this also reads its run, session (liveness), current command (result) and runner job (proxy env, transient env Secret refs, bundles).",
+        positionals: [
+            QueueFlags.target("KIND/ID or an id such as t-42 (default: the current task)", contextDefault: .task), QueueFlags.id,
+        ],
         options: QueueFlags.lane,
-        examples: [Example("describe task/t-42", "Task, run, liveness, result and runner job at once"), Example("describe runnerjob/rj-42 -o json", "Runner job facts for evidence")])
+        examples: [
+            Example("describe task/t-42", "Task, run, liveness, result and runner job at once"),
+            Example("describe runnerjob/rj-42 -o json", "Runner job facts for evidence"),
+        ])
 
     func request(_ invocation: Invocation, in session: Session) throws -> (reference: ResourceReference, id: String) {
         try QueueFlags.resource(invocation) { reference in
-            ArsError.usage(.missingId, "describe needs one resource, e.g. \(reference.kind.rawValue)/\(reference.kind.idPrefix)42", hint: "to list them use 'get \(reference.kind.collection)'")
+            ArsError.usage(
+                .missingId, "describe needs one resource, e.g. \(reference.kind.rawValue)/\(reference.kind.idPrefix)42",
+                hint: "to list them use 'get \(reference.kind.collection)'")
         }
     }
 
-    func run(_ request: (reference: ResourceReference, id: String), client: QueueClient, in session: Session) async throws -> CommandOutput {
+    func run(_ request: (reference: ResourceReference, id: String), client: QueueClient, in session: Session) async throws -> CommandOutput
+    {
         let (reference, id) = request
         let views = Views(now: session.clock.now())
         let item = try await client.get("/\(reference.kind.collection)/\(id)").data
         session.remember([item], kind: reference.kind)
         guard reference.kind == .task else {
-            return CommandOutput(Views.schema(reference.kind.schemaKind, item), human: [
-                .summary("\(reference.display)" + (item["status"]?.stringValue.map { " — \($0)" } ?? "")),
-                .fields(views.fields(item)),
-            ] + bundles(item, views) + [.next(nextSteps(reference.kind, item))])
+            return CommandOutput(
+                Views.schema(reference.kind.schemaKind, item),
+                human: [
+                    .summary("\(reference.display)" + (item["status"]?.stringValue.map { " — \($0)" } ?? "")),
+                    .fields(views.fields(item)),
+                ] + bundles(item, views) + [.next(nextSteps(reference.kind, item))])
         }
         return try await describeTask(item, client: client, views: views)
     }
@@ -51,10 +62,17 @@ struct DescribeCommand: QueueCommand {
             .section("Task", [.fields(views.fields(task, skipping: ["prompt"]))]),
             .section("Prompt", [.text(task["prompt"]?.stringValue ?? "")]),
         ]
-        if let sessionValue { human.append(.section("Session \(sessionValue["id"]?.stringValue ?? "")", [.fields(views.fields(sessionValue))])) }
-        if let commandValue { human.append(.section("Current command \(commandValue["id"]?.stringValue ?? "")", [.fields(views.fields(commandValue))])) }
+        if let sessionValue {
+            human.append(.section("Session \(sessionValue["id"]?.stringValue ?? "")", [.fields(views.fields(sessionValue))]))
+        }
+        if let commandValue {
+            human.append(.section("Current command \(commandValue["id"]?.stringValue ?? "")", [.fields(views.fields(commandValue))]))
+        }
         if let jobValue {
-            human.append(.section("Runner job \(jobValue["id"]?.stringValue ?? "")", [.fields(views.fields(jobValue, skipping: ["bundles"]))] + bundles(jobValue, views)))
+            human.append(
+                .section(
+                    "Runner job \(jobValue["id"]?.stringValue ?? "")",
+                    [.fields(views.fields(jobValue, skipping: ["bundles"]))] + bundles(jobValue, views)))
         }
         human.append(.next(nextSteps(.task, task)))
         return CommandOutput(.object(value), human: human)
@@ -81,7 +99,9 @@ struct DescribeCommand: QueueCommand {
             // Ids from the server's answer are quoted: a hint is pasted into shells.
             let task = ShellQuote.quote("task/\(id)")
             if status == "created" { next.append("dispatch \(task)") }
-            if let run = item["runId"]?.stringValue { next.append("events \(ShellQuote.quote("run/\(run)"))" + (terminal ? "" : " --follow")) }
+            if let run = item["runId"]?.stringValue {
+                next.append("events \(ShellQuote.quote("run/\(run)"))" + (terminal ? "" : " --follow"))
+            }
             if let session = item["sessionId"]?.stringValue { next.append("logs \(ShellQuote.quote("session/\(session)"))") }
             if item["currentCommandId"]?.stringValue != nil { next.append("result \(task) --verify") }
             if let job = item["runnerJobId"]?.stringValue { next.append("describe \(ShellQuote.quote("runnerjob/\(job)"))") }
@@ -89,7 +109,8 @@ struct DescribeCommand: QueueCommand {
             if terminal && (item["ack"]?.isNull ?? true) { next.append("ack \(task)") }
             return next
         case .run:
-            return ["events run/\(id)" + (terminal ? "" : " --follow")] + (item["taskId"]?.stringValue.map { ["describe task/\($0)"] } ?? [])
+            return ["events run/\(id)" + (terminal ? "" : " --follow")]
+                + (item["taskId"]?.stringValue.map { ["describe task/\($0)"] } ?? [])
         case .session:
             return ["logs session/\(id)", "send session/\(id) --message '…'"]
         case .command:

@@ -46,8 +46,10 @@ struct EventReader {
             let page: Value
             do {
                 page = try await client.get(
-                    path, query: [("afterSeq", String(cursor)), ("limit", String(pageSize)), ("follow", "true"), ("waitMs", String(waitMs))],
-                    timeout: Double(waitMs) / 1000 + 15).data
+                    path,
+                    query: [("afterSeq", String(cursor)), ("limit", String(pageSize)), ("follow", "true"), ("waitMs", String(waitMs))],
+                    timeout: Double(waitMs) / 1000 + 15
+                ).data
                 failures = 0
             } catch let error as ArsError where error.kind == .remote && failures < maxFailures {
                 failures += 1

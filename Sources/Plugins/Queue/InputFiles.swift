@@ -28,17 +28,25 @@ enum InputFiles {
         let (text, name) = try read(path, in: session)
         let value: Value
         do { value = try JSON.decode(text) } catch {
-            throw located(.jsonSyntax, "JSON syntax error: \(error.message)", name: name, text: text, at: YAML.Position(line: error.line, column: error.column))
+            throw located(
+                .jsonSyntax, "JSON syntax error: \(error.message)", name: name, text: text,
+                at: YAML.Position(line: error.line, column: error.column))
         }
         guard value.objectValue != nil else {
-            throw ArsError.invalidInput(.jsonShape, "\(name) must hold a JSON object, not a \(value.typeName)", location: SourceLocation(file: name, line: 1, column: 1))
+            throw ArsError.invalidInput(
+                .jsonShape, "\(name) must hold a JSON object, not a \(value.typeName)",
+                location: SourceLocation(file: name, line: 1, column: 1))
         }
         return value
     }
 
-    static func located(_ code: ErrorCode, _ message: String, name: String, text: String, at position: YAML.Position, hint: String? = nil) -> ArsError {
+    static func located(_ code: ErrorCode, _ message: String, name: String, text: String, at position: YAML.Position, hint: String? = nil)
+        -> ArsError
+    {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let lineText = position.line - 1 < lines.count ? String(lines[position.line - 1]) : nil
-        return ArsError.invalidInput(code, message, hint: hint, location: SourceLocation(file: name, line: position.line, column: position.column, lineText: lineText))
+        return ArsError.invalidInput(
+            code, message, hint: hint,
+            location: SourceLocation(file: name, line: position.line, column: position.column, lineText: lineText))
     }
 }

@@ -70,7 +70,8 @@ final class QueueClient: Sendable {
             response = try await session.http.send(request)
         } catch var error as ArsError where error.kind == .remote {
             error.message = "lane \(lane.qualifiedName) (\(lane.restBaseURL)): \(error.message)"
-            error.hint = error.hint ?? "check restBaseUrl of \(lane.qualifiedName) in \(configPath), or run 'ars --sandbox' for a local lane"
+            error.hint =
+                error.hint ?? "check restBaseUrl of \(lane.qualifiedName) in \(configPath), or run 'ars --sandbox' for a local lane"
             throw error
         }
         let envelope: Value
@@ -82,7 +83,8 @@ final class QueueClient: Sendable {
                 "\(request.method) \(request.url) answered HTTP \(response.status) with a body that is not JSON (\(error.message) at \(error.line):\(error.column))",
                 hint: "is restBaseUrl of \(lane.qualifiedName) the AgentRun API? (\(configPath))")
         }
-        let exchange = Exchange(method: request.method, url: request.url, status: response.status, envelope: envelope, timings: response.timings)
+        let exchange = Exchange(
+            method: request.method, url: request.url, status: response.status, envelope: envelope, timings: response.timings)
         log.append(exchange)
         guard (200..<300).contains(response.status), envelope["ok"] == .bool(true) else {
             throw failure(exchange)
@@ -102,9 +104,12 @@ final class QueueClient: Sendable {
         case 404:
             if let kind = details?["kind"]?.stringValue { hint = "list what exists with 'get \(kind)s'" }
         case 409:
-            if let kind = details?["kind"]?.stringValue, let id = details?["id"]?.stringValue { hint = "see its state with 'describe \(kind)/\(id)'" }
+            if let kind = details?["kind"]?.stringValue, let id = details?["id"]?.stringValue {
+                hint = "see its state with 'describe \(kind)/\(id)'"
+            }
         case 500..<600:
-            hint = exchange.method == "GET"
+            hint =
+                exchange.method == "GET"
                 ? "the server failed; ars tried this GET \(RetryPolicy().maxAttempts) times (reads are retried on 500/502/503/504); try again later"
                 : "the server failed; ars never retries a \(exchange.method) (it could act twice) — check with 'get' before repeating the change"
         default:
@@ -113,7 +118,6 @@ final class QueueClient: Sendable {
         return ArsError(.remote, code: ErrorCode(server: code), "HTTP \(exchange.status) \(code): \(message)", hint: hint)
     }
 }
-
 
 /// A thread-safe list of exchanges.
 private final class ExchangeLog: Sendable {

@@ -39,19 +39,20 @@ extension QueueCommand {
             "lane": .string(client.lane.qualifiedName),
             "baseUrl": .string(client.baseURL),
             "auth": .object(["source": .string(client.credentials.source), "keyPrefix": .string(client.credentials.redactedPrefix)]),
-            "exchanges": .array(client.exchanges.map { exchange in
-                .object([
-                    "request": .object(["method": .string(exchange.method), "url": .string(exchange.url)]),
-                    "status": .int(exchange.status),
-                    "timingsMs": .object([
-                        "dns": milliseconds(exchange.timings.dns), "connect": milliseconds(exchange.timings.connect),
-                        "tls": milliseconds(exchange.timings.tls), "firstByte": milliseconds(exchange.timings.firstByte),
-                        "total": milliseconds(exchange.timings.total),
-                    ]),
-                    "newConnections": .int(exchange.timings.newConnections),
-                    "envelope": exchange.envelope,
-                ])
-            }),
+            "exchanges": .array(
+                client.exchanges.map { exchange in
+                    .object([
+                        "request": .object(["method": .string(exchange.method), "url": .string(exchange.url)]),
+                        "status": .int(exchange.status),
+                        "timingsMs": .object([
+                            "dns": milliseconds(exchange.timings.dns), "connect": milliseconds(exchange.timings.connect),
+                            "tls": milliseconds(exchange.timings.tls), "firstByte": milliseconds(exchange.timings.firstByte),
+                            "total": milliseconds(exchange.timings.total),
+                        ]),
+                        "newConnections": .int(exchange.timings.newConnections),
+                        "envelope": exchange.envelope,
+                    ])
+                }),
         ])
         return CommandOutput(value)
     }
@@ -67,13 +68,18 @@ enum QueueFlags {
 
     /// The `KIND/ID` positional (a bare id such as `t-42` also works).
     static func target(_ summary: String, contextDefault: ContextKey? = nil, optional: Bool = false) -> Positional {
-        Positional("target", summary, optional: optional, completion: .provider(QueuePlugin.resourceProvider), contextDefault: contextDefault)
+        Positional(
+            "target", summary, optional: optional, completion: .provider(QueuePlugin.resourceProvider), contextDefault: contextDefault)
     }
 
     /// The `KIND/ID`, `KIND ID` or bare id the line names, parsed once (resolve steps only).
-    static func reference(_ invocation: Invocation, allowed: Set<ResourceKind> = Set(ResourceKind.allCases)) throws(ArsError) -> ResourceReference {
+    static func reference(_ invocation: Invocation, allowed: Set<ResourceKind> = Set(ResourceKind.allCases)) throws(ArsError)
+        -> ResourceReference
+    {
         guard let target = invocation.argument("target") else {
-            throw ArsError.usage(.missingArgument, "\(invocation.signature.name) needs KIND/ID, e.g. task/t-42", hint: "or set the current task with 'use task ID'")
+            throw ArsError.usage(
+                .missingArgument, "\(invocation.signature.name) needs KIND/ID, e.g. task/t-42",
+                hint: "or set the current task with 'use task ID'")
         }
         return try ResourceReference.parse(target, invocation.argument("id"), allowed: allowed)
     }
@@ -88,5 +94,6 @@ enum QueueFlags {
     }
 
     /// The optional `ID` positional of the `KIND ID` spelling.
-    static let id = Positional("id", "Id, when the kind is given as a separate word", optional: true, completion: .provider(QueuePlugin.resourceProvider))
+    static let id = Positional(
+        "id", "Id, when the kind is given as a separate word", optional: true, completion: .provider(QueuePlugin.resourceProvider))
 }

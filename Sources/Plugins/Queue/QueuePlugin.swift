@@ -28,7 +28,10 @@ public struct QueuePlugin: CommandPlugin {
                     return (session.recentIDs[kind.rawValue] ?? []).map { CompletionCandidate("\(kind.rawValue)/\($0)") }
                 }
                 return ResourceKind.allCases.flatMap { kind in
-                    [CompletionCandidate("\(kind.rawValue)/", "one \(kind.rawValue)"), CompletionCandidate(kind.collection, "list \(kind.collection)")]
+                    [
+                        CompletionCandidate("\(kind.rawValue)/", "one \(kind.rawValue)"),
+                        CompletionCandidate(kind.collection, "list \(kind.collection)"),
+                    ]
                 }
             },
             Self.aipodProvider: { request in

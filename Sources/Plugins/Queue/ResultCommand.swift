@@ -9,8 +9,13 @@ struct ResultCommand: QueueCommand {
             For a task, the result of its current turn or send command. finalResponse must be the latest terminal assistant output of that command; --verify reads the run's raw events and reports a stale result with both values. steerDelivery only tells how a steer RPC was delivered — it never stands for the target command's terminal state.
             """,
         positionals: [QueueFlags.target("task/ID or command/ID (default: the current task)", contextDefault: .task), QueueFlags.id],
-        options: QueueFlags.lane + [.flag("verify", "Compare finalResponse with the last assistant output of the same command in the raw events")],
-        examples: [Example("result task/t-42 --verify", "Is the result stale?"), Example("result command/c-97 -o json", "One command's result for evidence")])
+        options: QueueFlags.lane + [
+            .flag("verify", "Compare finalResponse with the last assistant output of the same command in the raw events")
+        ],
+        examples: [
+            Example("result task/t-42 --verify", "Is the result stale?"),
+            Example("result command/c-97 -o json", "One command's result for evidence"),
+        ])
 
     struct Request: Sendable {
         let reference: ResourceReference
@@ -33,10 +38,16 @@ struct ResultCommand: QueueCommand {
         let commandId = result["commandId"]?.stringValue
 
         var human: [HumanBlock] = [
-            .summary("command/\(commandId ?? "?") (\(result["kind"]?.stringValue ?? "?")) of \(reference.display): \(result["status"]?.stringValue ?? "?")"),
+            .summary(
+                "command/\(commandId ?? "?") (\(result["kind"]?.stringValue ?? "?")) of \(reference.display): \(result["status"]?.stringValue ?? "?")"
+            ),
             .fields([
                 ("status", result["status"].map(views.text) ?? "-"),
-                ("liveness.phase", (result.lookup("liveness.phase").map(views.text) ?? "-") + (result.lookup("liveness.since").map { "  for " + views.age($0) } ?? "")),
+                (
+                    "liveness.phase",
+                    (result.lookup("liveness.phase").map(views.text) ?? "-")
+                        + (result.lookup("liveness.since").map { "  for " + views.age($0) } ?? "")
+                ),
                 ("failureKind", result["failureKind"].map(views.text).flatMap { $0.isEmpty ? nil : $0 } ?? "-"),
                 ("failureMessage", result["failureMessage"].map(views.text).flatMap { $0.isEmpty ? nil : $0 } ?? "-"),
             ]),
@@ -51,20 +62,26 @@ struct ResultCommand: QueueCommand {
             // Three answers: verified (exit 0), stale (exit 1), and nothing to compare yet — no
             // command, no run, or no assistant output — which is not a pass either (exit 1).
             let verification: Value =
-                if let commandId { try await verify(result: result, commandId: commandId, client: client) }
-                else { .object(["stale": .null, "reason": "the task has no current command yet (it was not dispatched)"]) }
+                if let commandId { try await verify(result: result, commandId: commandId, client: client) } else {
+                    .object(["stale": .null, "reason": "the task has no current command yet (it was not dispatched)"])
+                }
             value["verify"] = verification
             human.append(.section("verify", [.fields(views.fields(verification))]))
             switch verification["stale"] {
             case .bool(true):
                 status = 1
-                human.append(.summary(
-                    "STALE: finalResponse is not the last assistant output of \(commandId ?? "?") (event seq \(verification["eventSeq"].map(views.text) ?? "?"))"))
+                human.append(
+                    .summary(
+                        "STALE: finalResponse is not the last assistant output of \(commandId ?? "?") (event seq \(verification["eventSeq"].map(views.text) ?? "?"))"
+                    ))
             case .bool(false):
                 human.append(.summary("verified: finalResponse matches the last assistant output of \(commandId ?? "?")"))
             default:
                 status = 1
-                human.append(.summary("not verified: nothing to compare yet — \(verification["reason"]?.stringValue ?? "no assistant output of the command in the run's events")"))
+                human.append(
+                    .summary(
+                        "not verified: nothing to compare yet — \(verification["reason"]?.stringValue ?? "no assistant output of the command in the run's events")"
+                    ))
             }
         }
         var next: [String] = []
@@ -98,4 +115,3 @@ struct ResultCommand: QueueCommand {
         ])
     }
 }
-

@@ -19,7 +19,13 @@ struct StreamCommand: QueueCommand {
             options: QueueFlags.lane + [
                 Option("after-seq", "Only items after this sequence number", kind: .int, default: "0"),
                 .flag("follow", short: "f", "Keep reading until the run is terminal"),
-            ] + (isEvents ? [Option("type", "Only events of this type (e.g. assistant-message)", repeatable: true, completion: .values(EventTypes.documented))] : []),
+            ]
+                + (isEvents
+                    ? [
+                        Option(
+                            "type", "Only events of this type (e.g. assistant-message)", repeatable: true,
+                            completion: .values(EventTypes.documented))
+                    ] : []),
             examples: isEvents
                 ? [
                     Example("events run/r-42 --follow", "Watch a run to the end"),

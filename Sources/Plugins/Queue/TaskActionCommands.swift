@@ -47,11 +47,15 @@ struct TaskActionCommand: QueueCommand {
         let views = Views(now: session.clock.now())
         var next = ["describe task/\(id)"]
         if action == .dispatch { next.insert("get task/\(id)", at: 0) }
-        return CommandOutput(Views.schema("Task", task), human: [
-            .summary("task/\(id) \(action == .ack ? "acknowledged" : action == .cancel ? "cancel requested" : "dispatched"): \(task["status"]?.stringValue ?? "?")"),
-            .text(views.lifecycle(task: task)),
-            .next(next),
-        ])
+        return CommandOutput(
+            Views.schema("Task", task),
+            human: [
+                .summary(
+                    "task/\(id) \(action == .ack ? "acknowledged" : action == .cancel ? "cancel requested" : "dispatched"): \(task["status"]?.stringValue ?? "?")"
+                ),
+                .text(views.lifecycle(task: task)),
+                .next(next),
+            ])
     }
 }
 
@@ -64,10 +68,12 @@ struct MessageCommand: QueueCommand {
 
     init(_ kind: Kind) {
         self.kind = kind
-        signature = kind == .steer
+        signature =
+            kind == .steer
             ? CommandSignature(
                 "steer", summary: "Steer the running turn of a task",
-                discussion: "Creates a steer command. Its steerDelivery (ack, forward, backendAccepted) tells how the steer was delivered; it never means the target turn finished.",
+                discussion:
+                    "Creates a steer command. Its steerDelivery (ack, forward, backendAccepted) tells how the steer was delivered; it never means the target turn finished.",
                 positionals: [QueueFlags.target("task/ID (default: the current task)", contextDefault: .task), QueueFlags.id],
                 options: QueueFlags.lane + MessageCommand.messageOptions,
                 examples: [Example("steer task/t-42 --message '先只检查 egress，不要改代码'", "Redirect a running turn")])
@@ -107,7 +113,9 @@ struct MessageCommand: QueueCommand {
         session.remember([command], kind: .command)
         var human: [HumanBlock] = [.summary("\(signature.name): command/\(id) \(command["status"]?.stringValue ?? "?")")]
         if let delivery = command["steerDelivery"], !delivery.isNull {
-            human.append(.section("steerDelivery (delivery only — not the target's state)", [.fields(Views(now: session.clock.now()).fields(delivery))]))
+            human.append(
+                .section(
+                    "steerDelivery (delivery only — not the target's state)", [.fields(Views(now: session.clock.now()).fields(delivery))]))
         }
         let target = command["targetCommandId"]?.stringValue.map { "result " + ShellQuote.quote("command/\($0)") }
         human.append(.next(["result " + ShellQuote.quote("command/\(id)")] + (target.map { [$0] } ?? [])))

@@ -36,24 +36,54 @@ struct Views {
         switch kind {
         case .task:
             return Table(
-                columns: [.init("id"), .init("name", maxWidth: 24), .init("aipod"), .init("status"), .init("age", alignRight: true), .init("prompt", maxWidth: 40)],
-                rows: items.map { [s($0, "id"), s($0, "name"), s($0, "aipod"), s($0, "status"), age($0["createdAt"]), firstLine(s($0, "prompt"))] })
+                columns: [
+                    .init("id"), .init("name", maxWidth: 24), .init("aipod"), .init("status"), .init("age", alignRight: true),
+                    .init("prompt", maxWidth: 40),
+                ],
+                rows: items.map {
+                    [s($0, "id"), s($0, "name"), s($0, "aipod"), s($0, "status"), age($0["createdAt"]), firstLine(s($0, "prompt"))]
+                })
         case .run:
             return Table(
-                columns: [.init("id"), .init("task"), .init("status"), .init("runner job"), .init("commands", alignRight: true), .init("age", alignRight: true)],
-                rows: items.map { [s($0, "id"), s($0, "taskId"), s($0, "status"), s($0, "runnerJobId"), String($0["commandIds"]?.arrayValue?.count ?? 0), age($0["startedAt"])] })
+                columns: [
+                    .init("id"), .init("task"), .init("status"), .init("runner job"), .init("commands", alignRight: true),
+                    .init("age", alignRight: true),
+                ],
+                rows: items.map {
+                    [
+                        s($0, "id"), s($0, "taskId"), s($0, "status"), s($0, "runnerJobId"),
+                        String($0["commandIds"]?.arrayValue?.count ?? 0), age($0["startedAt"]),
+                    ]
+                })
         case .session:
             return Table(
                 columns: [.init("id"), .init("task"), .init("run"), .init("liveness"), .init("for", alignRight: true), .init("thread")],
-                rows: items.map { [s($0, "id"), s($0, "taskId"), s($0, "runId"), s($0, "liveness.phase"), age($0.lookup("liveness.since")), s($0, "threadId")] })
+                rows: items.map {
+                    [
+                        s($0, "id"), s($0, "taskId"), s($0, "runId"), s($0, "liveness.phase"), age($0.lookup("liveness.since")),
+                        s($0, "threadId"),
+                    ]
+                })
         case .command:
             return Table(
                 columns: [.init("id"), .init("kind"), .init("status"), .init("task"), .init("failure"), .init("message", maxWidth: 40)],
-                rows: items.map { [s($0, "id"), s($0, "kind"), s($0, "status"), s($0, "taskId"), s($0, "result.failureKind"), firstLine(s($0, "message"))] })
+                rows: items.map {
+                    [
+                        s($0, "id"), s($0, "kind"), s($0, "status"), s($0, "taskId"), s($0, "result.failureKind"),
+                        firstLine(s($0, "message")),
+                    ]
+                })
         case .runnerjob:
             return Table(
-                columns: [.init("id"), .init("task"), .init("status"), .init("pod"), .init("namespace"), .init("bundles", alignRight: true)],
-                rows: items.map { [s($0, "id"), s($0, "taskId"), s($0, "status"), s($0, "podName"), s($0, "namespace"), String($0["bundles"]?.arrayValue?.count ?? 0)] })
+                columns: [
+                    .init("id"), .init("task"), .init("status"), .init("pod"), .init("namespace"), .init("bundles", alignRight: true),
+                ],
+                rows: items.map {
+                    [
+                        s($0, "id"), s($0, "taskId"), s($0, "status"), s($0, "podName"), s($0, "namespace"),
+                        String($0["bundles"]?.arrayValue?.count ?? 0),
+                    ]
+                })
         }
     }
 

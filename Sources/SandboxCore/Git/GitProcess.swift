@@ -94,8 +94,8 @@ struct GitProcess: Sendable {
         let errURL = scratch.appendingPathComponent("stderr")
         let inURL = scratch.appendingPathComponent("stdin")
         guard FileManager.default.createFile(atPath: outURL.path, contents: nil),
-              FileManager.default.createFile(atPath: errURL.path, contents: nil),
-              FileManager.default.createFile(atPath: inURL.path, contents: Data((input ?? "").utf8))
+            FileManager.default.createFile(atPath: errURL.path, contents: nil),
+            FileManager.default.createFile(atPath: inURL.path, contents: Data((input ?? "").utf8))
         else {
             throw ScenarioRepositoriesError.fileSystem("cannot create the capture files in \(scratch.path)")
         }
@@ -106,8 +106,8 @@ struct GitProcess: Sendable {
         process.environment = environment
         process.currentDirectoryURL = scratch
         guard let stdinHandle = FileHandle(forReadingAtPath: inURL.path),
-              let stdoutHandle = FileHandle(forWritingAtPath: outURL.path),
-              let stderrHandle = FileHandle(forWritingAtPath: errURL.path)
+            let stdoutHandle = FileHandle(forWritingAtPath: outURL.path),
+            let stderrHandle = FileHandle(forWritingAtPath: errURL.path)
         else {
             throw ScenarioRepositoriesError.fileSystem("cannot open the capture files in \(scratch.path)")
         }

@@ -84,8 +84,10 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
                 $0.string("type") == "Succeeded" && $0.string("status") == "True"
             }
             let completed = object.string("status", "completionTime").flatMap(RFC3339.seconds)
-            runs.append(Run(name: name, short: short, full: full, created: created ?? 0,
-                            succeededAt: succeeded ? completed : nil))
+            runs.append(
+                Run(
+                    name: name, short: short, full: full, created: created ?? 0,
+                    succeededAt: succeeded ? completed : nil))
         }
         runs.sort { ($0.created, $0.name) < ($1.created, $1.name) }
         let shorts = Set(runs.map(\.short))
@@ -96,11 +98,13 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
         var tagPrefix = ""
         var managerShort: String?
         deployments: for object in objects where object.string("kind") == "Deployment" {
-            let containers = object.array("spec", "template", "spec", "containers")
+            let containers =
+                object.array("spec", "template", "spec", "containers")
                 + object.array("spec", "template", "spec", "initContainers")
             for container in containers {
                 guard let image = container.string("image"),
-                      let tagged = ScenarioHistory.taggedImage(image, shorts: shorts) else { continue }
+                    let tagged = ScenarioHistory.taggedImage(image, shorts: shorts)
+                else { continue }
                 managerShort = tagged.short
                 tagPrefix = tagged.tagPrefix
                 namespace = object.string("metadata", "namespace") ?? lane
@@ -120,10 +124,13 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
             let time = time ?? Int64.max
             firstSeen[revision] = min(firstSeen[revision] ?? Int64.max, time)
         }
-        for object in objects where object.string("kind") == "Application"
-            && (object.string("apiVersion") ?? "").hasPrefix("argoproj.io/") {
+        for object in objects
+        where object.string("kind") == "Application"
+            && (object.string("apiVersion") ?? "").hasPrefix("argoproj.io/")
+        {
             for entry in object.array("status", "history") {
-                saw(entry.string("revision"),
+                saw(
+                    entry.string("revision"),
                     at: (entry.string("deployStartedAt") ?? entry.string("deployedAt")).flatMap(RFC3339.seconds))
             }
             let started = object.string("status", "operationState", "startedAt").flatMap(RFC3339.seconds)
@@ -146,13 +153,17 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
         let known = runs.map { $0.created - 60 } + order.compactMap { firstSeen[$0] }.filter { $0 != Int64.max }.map { $0 - 30 }
         let base = (known.min() ?? RFC3339.seconds("2025-01-01T01:00:00Z")!) - 3600
 
-        var source = [SourceCommit(pipelineRun: nil, inventedShort: nil, inventedFull: nil,
-                                   date: RFC3339.string(base), message: "Initial commit\n")]
+        var source = [
+            SourceCommit(
+                pipelineRun: nil, inventedShort: nil, inventedFull: nil,
+                date: RFC3339.string(base), message: "Initial commit\n")
+        ]
         for (index, run) in runs.enumerated() {
-            source.append(SourceCommit(
-                pipelineRun: run.name, inventedShort: run.short, inventedFull: run.full,
-                date: RFC3339.string(max(run.created - 60, base + 1)),
-                message: "\(sourceBranch): change \(index + 1)\n"))
+            source.append(
+                SourceCommit(
+                    pipelineRun: run.name, inventedShort: run.short, inventedFull: run.full,
+                    date: RFC3339.string(max(run.created - 60, base + 1)),
+                    message: "\(sourceBranch): change \(index + 1)\n"))
         }
 
         var gitops = [GitopsCommit(inventedFull: nil, date: RFC3339.string(base), promotes: nil)]
@@ -166,7 +177,8 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
                 promotes = managerShort
             } else {
                 // The newest successful run finished by then; else the newest run created by then; else the oldest.
-                promotes = runs.last { ($0.succeededAt ?? Int64.max) <= date }?.short
+                promotes =
+                    runs.last { ($0.succeededAt ?? Int64.max) <= date }?.short
                     ?? runs.last { $0.created <= date }?.short
                     ?? runs.first?.short
             }
@@ -211,7 +223,7 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
         var found: [JSONNode] = []
         for name in documents.keys.sorted() {
             guard let text = documents[name],
-                  let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+                let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
             else { continue }
             let node = JSONNode(value)
             if node.string("kind") == "List" || node.string("kind")?.hasSuffix("List") == true {
@@ -229,13 +241,16 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
     func sourceFiles(upTo index: Int) -> [(path: String, content: String)] {
         if index == 0 {
             return [
-                ("README.md", """
-                # agentrun
+                (
+                    "README.md",
+                    """
+                    # agentrun
 
-                The AgentRun service, branch `\(sourceBranch)`: a stand-in history written by
-                ars-sandbox, one commit per CI run of the scenario.
+                    The AgentRun service, branch `\(sourceBranch)`: a stand-in history written by
+                    ars-sandbox, one commit per CI run of the scenario.
 
-                """),
+                    """
+                ),
                 ("CHANGES.md", "# Changes\n\n"),
             ]
         }
@@ -249,15 +264,15 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
     /// Files of GitOps commit `index` (0 = initial); `realShort` maps an invented short id to the real one.
     func gitopsFiles(upTo index: Int, realShort: [String: String]) -> [(path: String, content: String)] {
         var kustomization = """
-        # Desired state of \(namespace), promoted from branch \(sourceBranch).
-        # Promotion \(index) (\(gitops[index].date)).
-        apiVersion: kustomize.config.k8s.io/v1beta1
-        kind: Kustomization
-        namespace: \(namespace)
-        resources:
-          - ../../base/agentrun
+            # Desired state of \(namespace), promoted from branch \(sourceBranch).
+            # Promotion \(index) (\(gitops[index].date)).
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            namespace: \(namespace)
+            resources:
+              - ../../base/agentrun
 
-        """
+            """
         if let invented = gitops[index].promotes, let real = realShort[invented] {
             kustomization += "images:\n"
             for image in images {
@@ -266,13 +281,17 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
         }
         var files = [(path: gitopsFile, content: kustomization)]
         if index == 0 {
-            files.insert(("README.md", """
-            # agentrun GitOps
+            files.insert(
+                (
+                    "README.md",
+                    """
+                    # agentrun GitOps
 
-            Desired state of the AgentRun lanes; Argo CD syncs `\(gitopsFile)` from branch
-            `\(gitopsBranch)`. Written by ars-sandbox.
+                    Desired state of the AgentRun lanes; Argo CD syncs `\(gitopsFile)` from branch
+                    `\(gitopsBranch)`. Written by ars-sandbox.
 
-            """), at: 0)
+                    """
+                ), at: 0)
         }
         return files
     }
@@ -337,9 +356,13 @@ struct JSONNode: @unchecked Sendable {
     func allStrings() -> [String] {
         var found: [String] = []
         func walk(_ value: Any) {
-            if let text = value as? String { found.append(text) }
-            else if let array = value as? [Any] { array.forEach(walk) }
-            else if let object = value as? [String: Any] { object.keys.sorted().forEach { walk(object[$0]!) } }
+            if let text = value as? String {
+                found.append(text)
+            } else if let array = value as? [Any] {
+                array.forEach(walk)
+            } else if let object = value as? [String: Any] {
+                object.keys.sorted().forEach { walk(object[$0]!) }
+            }
         }
         walk(value)
         return found
@@ -380,7 +403,8 @@ enum CommitIds {
             while end < bytes.count && isHexByte(bytes[end]) { end += 1 }
             let length = end - index
             if length == 7 || length == 40,
-               let real = map[String(decoding: bytes[index..<end], as: UTF8.self)] {
+                let real = map[String(decoding: bytes[index..<end], as: UTF8.self)]
+            {
                 out += Array(real.utf8)
             } else {
                 out += bytes[index..<end]
@@ -397,9 +421,9 @@ enum RFC3339 {
     static func seconds(_ text: String) -> Int64? {
         let digits = Array(text.utf8)
         guard digits.count >= 20, digits.last == UInt8(ascii: "Z"),
-              digits[4] == UInt8(ascii: "-"), digits[7] == UInt8(ascii: "-"),
-              digits[10] == UInt8(ascii: "T") || digits[10] == UInt8(ascii: "t"),
-              digits[13] == UInt8(ascii: ":"), digits[16] == UInt8(ascii: ":")
+            digits[4] == UInt8(ascii: "-"), digits[7] == UInt8(ascii: "-"),
+            digits[10] == UInt8(ascii: "T") || digits[10] == UInt8(ascii: "t"),
+            digits[13] == UInt8(ascii: ":"), digits[16] == UInt8(ascii: ":")
         else { return nil }
         func number(_ from: Int, _ count: Int) -> Int64? {
             var value: Int64 = 0
@@ -410,8 +434,8 @@ enum RFC3339 {
             return value
         }
         guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         return daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
     }

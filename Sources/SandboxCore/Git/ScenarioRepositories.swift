@@ -116,9 +116,10 @@ public struct ScenarioRepositories: Sendable {
 
     private func head(of branch: String) -> String? {
         guard let git = try? GitProcess(),
-              let output = try? git.run(["--git-dir=\(originPath)", "rev-parse", "--verify", "--quiet", "refs/heads/\(branch)^{commit}"],
-                                        check: false),
-              output.status == 0
+            let output = try? git.run(
+                ["--git-dir=\(originPath)", "rev-parse", "--verify", "--quiet", "refs/heads/\(branch)^{commit}"],
+                check: false),
+            output.status == 0
         else { return nil }
         let id = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return CommitIds.isHex(id, length: 40) ? id : nil
@@ -153,13 +154,13 @@ public struct ScenarioRepositories: Sendable {
     private static func reopen(layout: Layout, history: ScenarioHistory) -> ScenarioRepositories? {
         let files = FileManager.default
         guard let data = files.contents(atPath: layout.manifest),
-              let manifest = try? JSONDecoder().decode(Manifest.self, from: data),
-              manifest.history == history,
-              manifest.originPath == layout.origin, manifest.worktreePath == layout.worktree,
-              manifest.mirrorPath == layout.mirror, manifest.mirrorRepositoryPath == layout.mirrorRepository,
-              files.fileExists(atPath: layout.origin + "/HEAD"),
-              files.fileExists(atPath: layout.worktree + "/.git/HEAD"),
-              files.fileExists(atPath: layout.mirrorRepository + "/HEAD")
+            let manifest = try? JSONDecoder().decode(Manifest.self, from: data),
+            manifest.history == history,
+            manifest.originPath == layout.origin, manifest.worktreePath == layout.worktree,
+            manifest.mirrorPath == layout.mirror, manifest.mirrorRepositoryPath == layout.mirrorRepository,
+            files.fileExists(atPath: layout.origin + "/HEAD"),
+            files.fileExists(atPath: layout.worktree + "/.git/HEAD"),
+            files.fileExists(atPath: layout.mirrorRepository + "/HEAD")
         else { return nil }
         return ScenarioRepositories(layout: layout, manifest: manifest, freshlyBuilt: false)
     }
@@ -194,8 +195,9 @@ public struct ScenarioRepositories: Sendable {
             commits: history.source.indices.map { index in
                 (history.source[index].date, history.source[index].message, history.sourceFiles(upTo: index))
             })
-        let sourceCommits = try fastImport(git: git, gitDir: gitDir, stream: sourceStream,
-                                           count: history.source.count, origin: layout.origin)
+        let sourceCommits = try fastImport(
+            git: git, gitDir: gitDir, stream: sourceStream,
+            count: history.source.count, origin: layout.origin)
 
         var map: [String: String] = [:]
         var realShort: [String: String] = [:]
@@ -211,12 +213,15 @@ public struct ScenarioRepositories: Sendable {
         let gitopsStream = ScenarioHistory.fastImportStream(
             branch: history.gitopsBranch,
             commits: history.gitops.indices.map { index in
-                (history.gitops[index].date,
-                 history.gitopsMessage(index, realShort: realShort),
-                 history.gitopsFiles(upTo: index, realShort: realShort))
+                (
+                    history.gitops[index].date,
+                    history.gitopsMessage(index, realShort: realShort),
+                    history.gitopsFiles(upTo: index, realShort: realShort)
+                )
             })
-        let gitopsCommits = try fastImport(git: git, gitDir: gitDir, stream: gitopsStream,
-                                           count: history.gitops.count, origin: layout.origin)
+        let gitopsCommits = try fastImport(
+            git: git, gitDir: gitDir, stream: gitopsStream,
+            count: history.gitops.count, origin: layout.origin)
         for (commit, real) in zip(history.gitops, gitopsCommits) {
             if let full = commit.inventedFull {
                 map[full] = real

@@ -24,7 +24,8 @@ actor SandboxInstance {
 
     /// Starts a sandbox on `stateDirectory` (a new temporary folder when nil).
     init(
-        stateDirectory: URL? = nil, speed: Double = SandboxInstance.speed, now: String? = SandboxInstance.start, extraArguments: [String] = []
+        stateDirectory: URL? = nil, speed: Double = SandboxInstance.speed, now: String? = SandboxInstance.start,
+        extraArguments: [String] = []
     ) async throws {
         let directory =
             stateDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("ars-sandbox-test-\(UUID().uuidString)")

@@ -43,12 +43,15 @@ final class TmuxSession: Sendable {
             .map { "\($0.key)=\($0.value)" }
         // The commands run in one command queue, before the program can exit: even a program that
         // exits at once leaves its pane behind.
-        socketPath = try Self.tmux(socketName, [
-            ["new-session", "-d", "-s", Self.target, "-x", "\(width)", "-y", "\(height)", "/usr/bin/env"]
-                + variables + command,
-            ["set-option", "-t", Self.target, "remain-on-exit", "on"],
-            ["display-message", "-p", "-t", Self.target, "#{socket_path}"],
-        ]).trimmingCharacters(in: .newlines)
+        socketPath = try Self.tmux(
+            socketName,
+            [
+                ["new-session", "-d", "-s", Self.target, "-x", "\(width)", "-y", "\(height)", "/usr/bin/env"]
+                    + variables + command,
+                ["set-option", "-t", Self.target, "remain-on-exit", "on"],
+                ["display-message", "-p", "-t", Self.target, "#{socket_path}"],
+            ]
+        ).trimmingCharacters(in: .newlines)
     }
 
     deinit {
@@ -172,7 +175,8 @@ final class TmuxSession: Sendable {
     ///
     /// Arguments ending in `;` are escaped so tmux does not take them for command separators.
     private static func tmux(_ socket: String, _ commands: [[String]]) throws -> String {
-        let arguments = commands
+        let arguments =
+            commands
             .map { command in command.map { $0.hasSuffix(";") ? "\($0.dropLast())\\;" : $0 } }
             .joined(separator: [";"])
         let result = try spawn(["tmux", "-u", "-L", socket, "-f", "/dev/null"] + arguments)
