@@ -34,13 +34,15 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
 
-        // MARK: - A dependency-free leaf shared by ars and the sandbox
+        // MARK: - Dependency-free leaves shared by ars and the sandbox
         .target(name: "Digest"),
+        // `Value`, JSON with positions, value paths, RFC 3339 timestamps
+        .target(name: "Wire"),
 
-        // MARK: - The plugin-facing framework
+        // MARK: - The plugin-facing framework (re-exports Wire)
         .target(
             name: "Commands",
-            dependencies: ["Digest", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Digest", "Wire", .product(name: "Yams", package: "Yams")]
         ),
 
         // MARK: - Plugins (depend on Commands only)
@@ -90,6 +92,7 @@ let package = Package(
             dependencies: [
                 "CSQLite",
                 "Digest",
+                "Wire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -61,7 +61,7 @@ public enum EvidenceReport {
     /// One statement record; a failed check carries the command's whole value.
     private static func statement(_ record: StatementRecord) -> Value {
         var object = Object([
-            ("location", .string(record.location.description)), ("kind", .string(record.kind)), ("line", .string(record.line)),
+            ("location", .string(record.location.description)), ("kind", .string(record.kind.rawValue)), ("line", .string(record.line)),
             ("status", .string(record.status.rawValue)), ("durationMs", .int(Int((record.duration * 1000).rounded()))),
             ("exitCode", .int(Int(record.exitCode))), ("keyFields", record.keyFields),
         ])

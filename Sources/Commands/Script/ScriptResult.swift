@@ -39,9 +39,19 @@ public struct ScriptResult: Sendable {
 /// One executed statement.
 public struct StatementRecord: Sendable {
     public enum Status: String, Sendable { case ok, failed }
+    /// Which statement ran a command; the raw value is what evidence records.
+    public enum Kind: String, Sendable {
+        /// A bare command line (its output is shown).
+        case command
+        /// `let NAME = COMMAND` (its value is bound, not shown).
+        case binding = "let"
+        /// `wait COMMAND until …` (one record for all its attempts).
+        case wait
+        /// `try COMMAND` or `let NAME = try COMMAND`.
+        case attempt = "try"
+    }
     public var location: SourceLocation
-    /// `command`, `let`, `wait`, `try`, `assert`, …
-    public var kind: String
+    public var kind: Kind
     /// The command line as run (after interpolation), or the statement text.
     public var line: String
     public var status: Status

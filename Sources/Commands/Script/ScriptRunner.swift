@@ -86,14 +86,14 @@ public final class ScriptRunner {
         case .param:
             break  // bound before the first statement
         case .command(let command):
-            let output = try await runCommand(command, kind: "command", statement: statement)
+            let output = try await runCommand(command, kind: .command, statement: statement)
             if let exit = output.exitRequest { throw Stop.exit(exit) }
             onCommandOutput?(output, outputFormat(command))
         case .letCommand(let name, let command, let isTry):
             variables[name] =
                 isTry
                 ? try await tryCommand(command, statement: statement)
-                : try await runCommand(command, kind: "let", statement: statement).value
+                : try await runCommand(command, kind: .binding, statement: statement).value
         case .letExpression(let name, let expression):
             variables[name] = try ExpressionEvaluator.evaluate(expression, in: scope)
         case .assert(let expression, let text, let message), .require(let expression, let text, let message):
@@ -160,7 +160,8 @@ public final class ScriptRunner {
     // MARK: - Commands
 
     /// Interpolates, runs and records one command; a failure is recorded and rethrown.
-    private func runCommand(_ command: ScriptCommand, kind: String, statement: Statement, record: Bool = true) async throws -> CommandOutput
+    private func runCommand(_ command: ScriptCommand, kind: StatementRecord.Kind, statement: Statement, record: Bool = true) async throws
+        -> CommandOutput
     {
         let tokens = try interpolated(command)
         let line = Self.logLine(tokens)
@@ -183,7 +184,7 @@ public final class ScriptRunner {
             if output.status != 0 {
                 // A failed check shows its checks (bound or not) before the script stops, and
                 // `try` keeps its value: the evidence says what failed, not only that it did.
-                if kind != "command" { onCommandOutput?(output, invocation.outputFormat) }
+                if kind != .command { onCommandOutput?(output, invocation.outputFormat) }
                 throw CheckFailure(
                     output: output,
                     error: ArsError(
@@ -243,7 +244,7 @@ public final class ScriptRunner {
             ])
         }
         do {
-            let output = try await runCommand(command, kind: "try", statement: statement)
+            let output = try await runCommand(command, kind: .attempt, statement: statement)
             return .object(["ok": true, "value": output.value])
         } catch let check as CheckFailure {
             return failed(check.error, value: check.output.value, exitCode: check.output.status)
@@ -265,7 +266,7 @@ public final class ScriptRunner {
         defer { variables["it"] = saved }
         while true {
             attempts += 1
-            let output = try await runCommand(command, kind: "wait", statement: statement, record: false)
+            let output = try await runCommand(command, kind: .wait, statement: statement, record: false)
             variables["it"] = output.value
             last = try ExpressionEvaluator.check(condition, in: scope)
             let elapsed = session.clock.now().timeIntervalSince(started)
@@ -276,7 +277,7 @@ public final class ScriptRunner {
             if last.holds {
                 result.statements.append(
                     StatementRecord(
-                        location: statement.location, kind: "wait", line: line, status: .ok, duration: elapsed, exitCode: 0,
+                        location: statement.location, kind: .wait, line: line, status: .ok, duration: elapsed, exitCode: 0,
                         keyFields: Self.keyFields(output.value), attempts: attempts))
                 return output.value
             }
@@ -290,7 +291,7 @@ public final class ScriptRunner {
                     hint: "raise --timeout, or check the condition", location: statement.location)
                 result.statements.append(
                     StatementRecord(
-                        location: statement.location, kind: "wait", line: line, status: .failed, duration: elapsed, exitCode: 1,
+                        location: statement.location, kind: .wait, line: line, status: .failed, duration: elapsed, exitCode: 1,
                         keyFields: Self.keyFields(output.value), attempts: attempts, error: failure.message))
                 throw failure
             }

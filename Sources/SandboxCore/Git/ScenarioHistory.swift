@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// The git history a scenario implies, derived from its `kubectl get -o json` documents before any
 /// rewrite: every invented commit id the documents name, when it was made, and what it changed.
@@ -336,7 +337,8 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
 
 // MARK: - Helpers
 
-/// A read-only view of a `JSONSerialization` value.
+/// A read-only view of a `JSONSerialization` value. `@unchecked` because `Any` is not Sendable;
+/// the value is built once from immutable Foundation containers and never mutated.
 struct JSONNode: @unchecked Sendable {
     let value: Any
 
@@ -412,62 +414,5 @@ enum CommitIds {
             index = end
         }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// RFC 3339 UTC timestamps with whole seconds (`2025-11-18T08:54:10Z`), exact integer arithmetic.
-enum RFC3339 {
-    /// Seconds since 1970 of `YYYY-MM-DDTHH:MM:SS[.fff]Z`; nil for anything else.
-    static func seconds(_ text: String) -> Int64? {
-        let digits = Array(text.utf8)
-        guard digits.count >= 20, digits.last == UInt8(ascii: "Z"),
-            digits[4] == UInt8(ascii: "-"), digits[7] == UInt8(ascii: "-"),
-            digits[10] == UInt8(ascii: "T") || digits[10] == UInt8(ascii: "t"),
-            digits[13] == UInt8(ascii: ":"), digits[16] == UInt8(ascii: ":")
-        else { return nil }
-        func number(_ from: Int, _ count: Int) -> Int64? {
-            var value: Int64 = 0
-            for byte in digits[from..<(from + count)] {
-                guard byte >= 0x30 && byte <= 0x39 else { return nil }
-                value = value * 10 + Int64(byte - 0x30)
-            }
-            return value
-        }
-        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        return daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
-    }
-
-    /// `YYYY-MM-DDTHH:MM:SSZ` for `seconds` since 1970.
-    static func string(_ seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
-        let (year, month, day) = civilFromDays(days)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
-    }
-
-    // Howard Hinnant's civil-calendar algorithms.
-    static func daysFromCivil(_ y: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-        let year = m <= 2 ? y - 1 : y
-        let era = (year >= 0 ? year : year - 399) / 400
-        let yoe = year - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// What the sandbox's simulated controllers do to the scenario repositories as sandbox time
 /// passes: CI promotes a built commit into the GitOps branch, Argo CD reads the desired image

@@ -69,6 +69,17 @@ public enum RFC3339 {
         return out + "Z"
     }
 
+    /// Whole seconds since 1970 of an RFC 3339 date-time (a fraction is cut), or nil; for
+    /// callers that count in integers (the sandbox's git history).
+    public static func seconds(_ text: String) -> Int64? {
+        parse(text).map { Int64($0.timeIntervalSince1970.rounded(.down)) }
+    }
+
+    /// `2025-11-18T08:54:10Z` for whole seconds since 1970.
+    public static func string(_ seconds: Int64) -> String {
+        format(Date(timeIntervalSince1970: Double(seconds)))
+    }
+
     /// `10:01:05`: the time of day in UTC.
     public static func clock(_ date: Date) -> String {
         let whole = Int(date.timeIntervalSince1970.rounded(.down))

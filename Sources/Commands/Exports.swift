@@ -1,0 +1,2 @@
+// Plugins depend on `Commands` only: the value model they return and bind comes with it.
+@_exported import Wire
