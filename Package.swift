@@ -45,6 +45,12 @@ let package = Package(
             dependencies: ["Digest", "Wire", .product(name: "Yams", package: "Yams")]
         ),
 
+        // MARK: - The .ars script language (grammar, runner, checker, evidence) and its commands
+        .target(
+            name: "ScriptLanguage",
+            dependencies: ["Commands"]
+        ),
+
         // MARK: - Plugins (depend on Commands only)
         .target(
             name: "LegacyPlugin",
@@ -81,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "Shell",
             dependencies: [
-                "Commands", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "Bridges", "CEditLine",
+                "Commands", "ScriptLanguage", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "Bridges", "CEditLine",
             ]
         ),
 
@@ -107,11 +113,11 @@ let package = Package(
 
         // MARK: - Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands"], exclude: ["Golden"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "ScriptLanguage"], exclude: ["Golden"]),
         .testTarget(name: "LegacyPluginTests", dependencies: ["LegacyPlugin", "Commands"]),
         .testTarget(name: "QueuePluginTests", dependencies: ["QueuePlugin", "Commands"]),
         .testTarget(name: "ControlPlanePluginTests", dependencies: ["ControlPlanePlugin", "Commands"]),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands", "TestSupport"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands", "ScriptLanguage", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "Commands", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Commands"]),
         .testTarget(name: "BridgesTests", dependencies: ["Bridges", "Commands", "TestSupport"]),

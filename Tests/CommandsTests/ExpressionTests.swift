@@ -1,4 +1,5 @@
 import Commands
+import ScriptLanguage
 import Testing
 
 // MARK: - Fixtures

@@ -1,9 +1,10 @@
 import Commands
+import ScriptLanguage
 import Foundation
 
 /// A session over in-memory streams, with the real built-in plugin and a config from text.
 func makeSession(
-    plugins: [any CommandPlugin] = [BuiltinsPlugin()],
+    plugins: [any CommandPlugin] = [BuiltinsPlugin(), ScriptPlugin()],
     config: String? = sampleConfig,
     stdin: String = "",
     mode: Session.Mode = .oneShot,

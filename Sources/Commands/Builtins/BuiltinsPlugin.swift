@@ -8,7 +8,6 @@ public struct BuiltinsPlugin: CommandPlugin {
         [
             UseNodeCommand(), UseLaneCommand(), UseTaskCommand(), ContextCommand(),
             ConfigViewCommand(), ConfigValidateCommand(), ConfigTrustCommand(),
-            RunScriptCommand(), CheckScriptCommand(),
             HelpCommand(), HistoryCommand(), EchoCommand(), ExitCommand(), CompletionCommand(),
         ]
     }

@@ -53,3 +53,10 @@ public struct Heredoc: Sendable, Equatable {
         return nil
     }
 }
+
+extension String {
+    /// The string without trailing spaces and tabs.
+    public func trimmingTrailingWhitespace() -> String {
+        String(reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}

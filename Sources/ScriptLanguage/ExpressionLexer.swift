@@ -1,3 +1,4 @@
+import Commands
 // MARK: - Source text
 
 /// The text of an expression with the location of its first character; turns character offsets

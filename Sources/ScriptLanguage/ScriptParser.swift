@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 
 /// Parses `.ars` text into a `Script`, following `docs/ars-language.md` rule by rule. Every

@@ -1,3 +1,4 @@
+import Commands
 /// The variables visible to an expression.
 public struct ExpressionScope: Sendable {
     public var variables: [String: Value]

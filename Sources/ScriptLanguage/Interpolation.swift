@@ -1,3 +1,4 @@
+import Commands
 /// `${expr}` interpolation in command words, heredocs and strings.
 public enum Interpolation {
     /// Expands `${expr}` in a command word or string; `$${` is a literal `${`. Values render as: strings as is, numbers/bools literally, null as empty, lists/objects as compact JSON.

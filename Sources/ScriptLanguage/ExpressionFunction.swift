@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 
 /// The built-in functions of `.ars` expressions; each takes one argument.

@@ -1,3 +1,4 @@
+import Commands
 /// A statement's text after joining `\` continuations, stripping comments and taking a heredoc,
 /// with the mapping back to physical lines and columns for error locations.
 struct LogicalLine {
@@ -132,12 +133,5 @@ struct LineReader {
             index = text.index(after: index)
         }
         return text
-    }
-}
-
-extension String {
-    /// The string without trailing spaces and tabs.
-    public func trimmingTrailingWhitespace() -> String {
-        String(reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

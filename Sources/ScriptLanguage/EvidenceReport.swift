@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 
 /// Closeout evidence from a script run: `evidence.json` for machines and `evidence.md` to paste

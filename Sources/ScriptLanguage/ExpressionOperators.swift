@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 
 /// What the comparison operators mean: deep numeric equality, ordering of numbers or strings,

@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 
 /// Everything a script run produced. The runner returns it and never prints; the console,

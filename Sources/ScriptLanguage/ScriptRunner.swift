@@ -1,3 +1,4 @@
+import Commands
 import Foundation
 
 /// Runs a parsed script against a session and returns a `ScriptResult`. It never prints:

@@ -1,3 +1,4 @@
+import Commands
 /// `ars check`: validates every statement of a parsed script without running anything —
 /// command names and flags (against the signatures), params, that every variable is set before
 /// it is used, and, given a session, each command's own resolve step for lines whose words are

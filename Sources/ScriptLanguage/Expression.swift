@@ -1,3 +1,4 @@
+import Commands
 /// An expression of the `.ars` language, with a source location on every node.
 ///
 /// Binary operators, field reads, indexes, calls and `exists` sit at their operator (so errors

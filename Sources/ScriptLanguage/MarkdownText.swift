@@ -1,3 +1,4 @@
+import Commands
 /// Places text that came from a server, a script or its user into Markdown (GitHub's dialect:
 /// CommonMark plus tables and autolinks) so that it renders as exactly that text and nothing
 /// more: no element escapes its block, no heading, image, link, HTML or `@mention` appears that

@@ -1,3 +1,4 @@
+import Commands
 /// Parses `.ars` expressions by precedence climbing, lowest first:
 /// `or` < `and` < `not` < comparisons (`==` `!=` `<` `<=` `>` `>=` `contains` `matches` `in`, which
 /// do not chain) < postfix `exists` < unary `-` < paths (`a.b`, `a[0]`) and calls < atoms.

@@ -1,3 +1,4 @@
+import Commands
 /// A parsed `.ars` script: statements with a source location on each, and its parameters.
 public struct Script: Sendable {
     /// The path as given (used in messages) and the absolute path (used for `source` and cycles).
