@@ -39,10 +39,22 @@ let package = Package(
         // `Value`, JSON with positions, value paths, RFC 3339 timestamps
         .target(name: "Wire"),
 
-        // MARK: - The plugin-facing framework (re-exports Wire)
+        // MARK: - The plugin-facing framework, in three layers (arrows one way):
+        // the command model (signatures, invocations, tokens, values out, printers, errors) →
+        // the lane toolkit (catalogue, HTTP and bridge seams, node client, worktree, write gate,
+        // record/replay) → Commands (the Command protocol, registry, parser, session,
+        // dispatcher, completion, built-ins), which re-exports the other two and Wire.
+        .target(
+            name: "CommandModel",
+            dependencies: ["Digest", "Wire", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "LaneToolkit",
+            dependencies: ["CommandModel"]
+        ),
         .target(
             name: "Commands",
-            dependencies: ["Digest", "Wire", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CommandModel", "LaneToolkit", "Wire"]
         ),
 
         // MARK: - The .ars script language (grammar, runner, checker, evidence) and its commands
@@ -87,7 +99,8 @@ let package = Package(
         .executableTarget(
             name: "Shell",
             dependencies: [
-                "Commands", "ScriptLanguage", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "Bridges", "CEditLine",
+                "Commands", "ScriptLanguage", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "Bridges",
+                "CEditLine",
             ]
         ),
 
@@ -120,7 +133,7 @@ let package = Package(
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands", "ScriptLanguage", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "Commands", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Commands"]),
-        .testTarget(name: "BridgesTests", dependencies: ["Bridges", "Commands", "TestSupport"]),
+        .testTarget(name: "BridgesTests", dependencies: ["Bridges", "Commands", "ScriptLanguage", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "SandboxCore", "Digest", "TestSupport"]),
     ]
 )

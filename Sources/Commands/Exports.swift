@@ -1,2 +1,5 @@
-// Plugins depend on `Commands` only: the value model they return and bind comes with it.
+// Plugins depend on `Commands` only: the value model, the command model and the lane toolkit
+// they are written with come with it.
+@_exported import CommandModel
+@_exported import LaneToolkit
 @_exported import Wire

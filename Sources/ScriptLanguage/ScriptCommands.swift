@@ -71,8 +71,11 @@ struct RunScriptCommand: Command {
         }
         let runner = ScriptRunner(session: child)
         if child.isReplaying { runner.sleep = { _ in } }
-        let printer = Dispatcher(session: child)
-        runner.onCommandOutput = { output, format in printer.print(output, format: format) }
+        runner.reporters = [ConsoleReporter(session: child)]
+        if let directory = options.evidence {
+            runner.reporters.append(EvidenceReporter(directory: path(directory, in: session), shown: directory, language: options.language))
+        }
+        if let junit = options.junit { runner.reporters.append(JUnitReporter(path: path(junit, in: session), shown: junit)) }
         let result = await runner.run(script, vars: vars)
         for secret in child.secrets { session.registerSecret(secret) }
         // Evidence says `valuesPrinted=false`: whatever it holds that looks like a secret value
@@ -84,20 +87,13 @@ struct RunScriptCommand: Command {
             try write(recorder.recording(redact: session.redact), to: path(file, in: session))
             written.append(file)
         }
-        if let directory = options.evidence {
-            let path = directory.hasPrefix("/") ? directory : session.currentDirectory + "/" + directory
-            let language = options.language
-            // Both files or neither: a folder never holds half of the evidence.
-            try write([
-                (session.redact(JSON.encode(EvidenceReport.json(result)) + "\n"), path + "/evidence.json"),
-                (session.redact(EvidenceReport.markdown(result, language: language)), path + "/evidence.md"),
-            ])
-            written += [directory + "/evidence.json", directory + "/evidence.md"]
-        }
-        if let junit = options.junit {
-            try write(
-                session.redact(EvidenceReport.junit(result)), to: junit.hasPrefix("/") ? junit : session.currentDirectory + "/" + junit)
-            written.append(junit)
+        // Each reporter's files are written whole or not at all (evidence.json and evidence.md
+        // together), after every secret of the run is known.
+        for reporter in runner.reporters {
+            let files = reporter.files(for: result, redact: session.redact)
+            guard !files.isEmpty else { continue }
+            try write(files.map { ($0.text, $0.path) })
+            written += files.map(\.shown)
         }
         let output = CommandOutput(EvidenceReport.json(result), human: summary(result, written: written), status: result.status)
         if let failure = result.failure, failure.code != .requireFailed {

@@ -1,12 +1,13 @@
 import Commands
 import Foundation
 
-/// Runs a parsed script against a session and returns a `ScriptResult`. It never prints:
-/// `onCommandOutput` hands the output of bare commands to whoever reports them.
+/// Runs a parsed script against a session and returns a `ScriptResult`. It never prints: every
+/// statement, assertion, evidence item and shown output is a `ScriptEvent` that goes into the
+/// result and to the reporters (the console, evidence files, JUnit).
 public final class ScriptRunner {
     public let session: Session
-    /// Called with the output of each bare command (not bound with `let`), for a console reporter.
-    public var onCommandOutput: (@Sendable (CommandOutput, OutputFormat) -> Void)?
+    /// Who hears the run's events, in order.
+    public var reporters: [any ScriptReporter] = []
     /// Sleeps between `wait` attempts (tests make it instant).
     public var sleep: @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }
 
@@ -34,6 +35,17 @@ public final class ScriptRunner {
         }
         result.finishedAt = session.clock.now()
         return result
+    }
+
+    /// Records an event in the result and hands it to every reporter.
+    private func report(_ event: ScriptEvent) {
+        switch event {
+        case .output: break
+        case .statement(let record): result.statements.append(record)
+        case .assertion(let record): result.assertions.append(record)
+        case .evidence(let item): result.evidence.append(item)
+        }
+        for reporter in reporters { reporter.report(event) }
     }
 
     /// Ends the script without an error (`exit`) or after a recorded failure.
@@ -89,7 +101,7 @@ public final class ScriptRunner {
         case .command(let command):
             let output = try await runCommand(command, kind: .command, statement: statement)
             if let exit = output.exitRequest { throw Stop.exit(exit) }
-            onCommandOutput?(output, outputFormat(command))
+            report(.output(output, outputFormat(command)))
         case .letCommand(let name, let command, let isTry):
             variables[name] =
                 isTry
@@ -101,12 +113,13 @@ public final class ScriptRunner {
             let isRequire: Bool
             if case .require = statement.kind { isRequire = true } else { isRequire = false }
             let outcome = try ExpressionEvaluator.check(expression, in: scope)
-            result.assertions.append(
-                AssertionRecord(
-                    location: statement.location, expression: text,
-                    message: try message.map { try Interpolation.expand($0, at: statement.location, in: scope) },
-                    holds: outcome.holds, actual: outcome.actual, expected: outcome.expected, comparison: outcome.operator,
-                    isRequire: isRequire))
+            report(
+                .assertion(
+                    AssertionRecord(
+                        location: statement.location, expression: text,
+                        message: try message.map { try Interpolation.expand($0, at: statement.location, in: scope) },
+                        holds: outcome.holds, actual: outcome.actual, expected: outcome.expected, comparison: outcome.operator,
+                        isRequire: isRequire)))
             if isRequire && !outcome.holds {
                 result.failure = ArsError(.checkFailed, code: .requireFailed, "require failed: \(text)", location: statement.location)
                 throw Stop.recorded
@@ -139,8 +152,10 @@ public final class ScriptRunner {
         case .source(let script):
             try await execute(script.statements)
         case .evidence(let title, let expression):
-            result.evidence.append(
-                EvidenceItem(title: title, value: try ExpressionEvaluator.evaluate(expression, in: scope), location: statement.location))
+            report(
+                .evidence(
+                    EvidenceItem(title: title, value: try ExpressionEvaluator.evaluate(expression, in: scope), location: statement.location)
+                ))
         }
     }
 
@@ -175,17 +190,18 @@ public final class ScriptRunner {
             let (invocation, output) = (evaluation.invocation, evaluation.output)
             if let lane = evaluation.lane { result.recordLane(lane) }
             if record {
-                result.statements.append(
-                    StatementRecord(
-                        location: statement.location, kind: kind, line: line, status: output.status == 0 ? .ok : .failed,
-                        duration: session.clock.now().timeIntervalSince(started), exitCode: output.status,
-                        keyFields: Self.keyFields(output.value),
-                        failedOutput: output.status == 0 ? Value?.none : output.value))
+                report(
+                    .statement(
+                        StatementRecord(
+                            location: statement.location, kind: kind, line: line, status: output.status == 0 ? .ok : .failed,
+                            duration: session.clock.now().timeIntervalSince(started), exitCode: output.status,
+                            keyFields: Self.keyFields(output.value),
+                            failedOutput: output.status == 0 ? Value?.none : output.value)))
             }
             if output.status != 0 {
                 // A failed check shows its checks (bound or not) before the script stops, and
                 // `try` keeps its value: the evidence says what failed, not only that it did.
-                if kind != .command { onCommandOutput?(output, invocation.outputFormat) }
+                if kind != .command { report(.output(output, invocation.outputFormat)) }
                 throw CheckFailure(
                     output: output,
                     error: ArsError(
@@ -200,11 +216,12 @@ public final class ScriptRunner {
         } catch {
             var failure = ErrorReport.normalize(error)
             if record {
-                result.statements.append(
-                    StatementRecord(
-                        location: statement.location, kind: kind, line: line, status: .failed,
-                        duration: session.clock.now().timeIntervalSince(started),
-                        exitCode: failure.exitCode, keyFields: .null, error: failure.message))
+                report(
+                    .statement(
+                        StatementRecord(
+                            location: statement.location, kind: kind, line: line, status: .failed,
+                            duration: session.clock.now().timeIntervalSince(started),
+                            exitCode: failure.exitCode, keyFields: .null, error: failure.message)))
             }
             if failure.location == nil || failure.location?.file == nil { failure.location = command.location }
             throw failure
@@ -276,10 +293,11 @@ public final class ScriptRunner {
                 "wait " + Self.logLine(try interpolated(command)) + " until "
                 + (statement.source.components(separatedBy: " until ").dropFirst().joined(separator: " until "))
             if last.holds {
-                result.statements.append(
-                    StatementRecord(
-                        location: statement.location, kind: .wait, line: line, status: .ok, duration: elapsed, exitCode: 0,
-                        keyFields: Self.keyFields(output.value), attempts: attempts))
+                report(
+                    .statement(
+                        StatementRecord(
+                            location: statement.location, kind: .wait, line: line, status: .ok, duration: elapsed, exitCode: 0,
+                            keyFields: Self.keyFields(output.value), attempts: attempts)))
                 return output.value
             }
             let remaining = timeout - elapsed
@@ -290,10 +308,11 @@ public final class ScriptRunner {
                     "wait gave up at its \(Durations.format(timeout)) timeout; last observed: \(observed)"
                         + (last.expected.map { ", expected \(JSON.encode($0, pretty: false))" } ?? ""),
                     hint: "raise --timeout, or check the condition", location: statement.location)
-                result.statements.append(
-                    StatementRecord(
-                        location: statement.location, kind: .wait, line: line, status: .failed, duration: elapsed, exitCode: 1,
-                        keyFields: Self.keyFields(output.value), attempts: attempts, error: failure.message))
+                report(
+                    .statement(
+                        StatementRecord(
+                            location: statement.location, kind: .wait, line: line, status: .failed, duration: elapsed, exitCode: 1,
+                            keyFields: Self.keyFields(output.value), attempts: attempts, error: failure.message)))
                 throw failure
             }
             try await sleep(min(every, remaining))

@@ -1,5 +1,6 @@
 import Bridges
 import Commands
+import ScriptLanguage
 import Foundation
 import Testing
 
@@ -161,7 +162,7 @@ struct RecordReplayTests {
         func session(_ bridge: @escaping @Sendable (NodeSettings) -> any RemoteBridge) throws -> (Session, BufferSink, BufferSink) {
             let out = BufferSink(), err = BufferSink()
             let session = Session(
-                registry: try CommandRegistry(plugins: [BuiltinsPlugin(), NodeRunPlugin()]), mode: .oneShot,
+                registry: try CommandRegistry(plugins: [BuiltinsPlugin(), ScriptPlugin(), NodeRunPlugin()]), mode: .oneShot,
                 io: IOStreams(stdin: StringSource(""), stdout: out, stderr: err), environment: environment,
                 currentDirectory: folder.path, configOverride: catalogue)
             session.makeHTTPTransport = { FixedTransport() }

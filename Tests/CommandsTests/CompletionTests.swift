@@ -1,10 +1,11 @@
 import Commands
+import ScriptLanguage
 import Foundation
 import Testing
 
 @Suite("Completion")
 struct CompletionTests {
-    func complete(_ line: String, plugins: [any CommandPlugin] = [BuiltinsPlugin(), FixturePlugin()]) throws -> [String] {
+    func complete(_ line: String, plugins: [any CommandPlugin] = [BuiltinsPlugin(), ScriptPlugin(), FixturePlugin()]) throws -> [String] {
         let (session, _, _) = try makeSession(plugins: plugins)
         return CompletionEngine(session: session).complete(line: line).map(\.value)
     }

@@ -77,7 +77,7 @@ struct ScriptReportingTests {
 
     @Test("check runs each literal command's resolve step: a bad value or an empty heredoc is found before any run")
     func checkResolvesCommands() async throws {
-        let (session, out, err) = try makeSession(plugins: [BuiltinsPlugin()])
+        let (session, out, err) = try makeSession(plugins: [BuiltinsPlugin(), ScriptPlugin()])
         let folder = session.currentDirectory
         try """
         use task t-1
@@ -92,5 +92,32 @@ struct ScriptReportingTests {
         let problems = report["problems"]?.arrayValue ?? []
         #expect(problems.map { $0["code"]?.stringValue ?? "" } == ["bad-value", "unknown-variable"], "\(problems)")
         #expect(problems.first?["location"]?.stringValue?.hasSuffix("c.ars:2:1") == true, "\(problems)")
+    }
+
+    @Test("reporters hear the run as it goes: shown output, statements, assertions and evidence, in order")
+    func reportersHearEveryEvent() async throws {
+        final class Collector: ScriptReporter {
+            var events: [String] = []
+            func report(_ event: ScriptEvent) {
+                switch event {
+                case .output(let output, _): events.append("output \(output.value.stringValue ?? "")")
+                case .statement(let record): events.append("\(record.kind.rawValue) \(record.line)")
+                case .assertion(let record): events.append("assert \(record.expression) \(record.holds)")
+                case .evidence(let item): events.append("evidence \(item.title)")
+                }
+            }
+        }
+        let (session, _, _) = try makeSession()
+        let script = try ScriptParser(registry: session.registry).parse(
+            text: "echo one\nlet x = echo two\nassert x == \"two\"\nevidence \"x\" x\n", file: "s.ars")
+        let runner = ScriptRunner(session: session.scriptSession())
+        let collector = Collector()
+        runner.reporters = [collector]
+        let result = await runner.run(script, vars: [:])
+        #expect(result.status == 0)
+        #expect(
+            collector.events == ["command echo one", "output one", "let echo two", "assert x == \"two\" true", "evidence x"],
+            "\(collector.events)")
+        #expect(result.statements.count == 2 && result.assertions.count == 1 && result.evidence.count == 1)
     }
 }

@@ -106,15 +106,3 @@ public struct CompletionCandidate: Sendable, Equatable {
         self.description = description
     }
 }
-
-/// Names of the completion providers the framework itself registers.
-public enum CompletionProviders {
-    public static let node = "node"
-    public static let lane = "lane"
-    public static let task = "task"
-}
-
-/// The version of ars, shown by `ars --version` and written into evidence.
-public enum ArsVersion {
-    public static let current = "0.1.0"
-}

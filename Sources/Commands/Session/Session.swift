@@ -314,3 +314,20 @@ struct UnavailableTransport: HTTPTransport {
         throw ArsError(.internal, code: .noTransport, "this session has no HTTP transport", hint: "this is a bug in ars's wiring")
     }
 }
+
+// MARK: - Node clients
+
+extension NodeClient {
+    /// A client over the session's bridge to a node.
+    public convenience init(session: Session, node: NodeSettings) {
+        self.init(node: node, bridge: session.bridge(for: node))
+    }
+
+    /// The session's node for a lane.
+    public convenience init(session: Session, lane: LaneSettings) throws(ArsError) {
+        guard let node = try session.config().catalog.node(lane.node) else {
+            throw ArsError(.internal, code: .unknownNode, "the catalogue lost node \(lane.node)")
+        }
+        self.init(session: session, node: node)
+    }
+}

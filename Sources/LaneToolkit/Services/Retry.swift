@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 
 /// When `RetryingTransport` tries a request again, and how long it waits first.

@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 
 /// Where on a node a remote command runs.
@@ -90,9 +91,10 @@ extension RemoteBridge {
 }
 
 /// The bridge of a session that was given none: every command fails clearly.
-struct UnavailableBridge: RemoteBridge {
-    let name = "none"
-    func run(_ command: RemoteCommand) async throws -> RemoteResult {
+public struct UnavailableBridge: RemoteBridge {
+    public init() {}
+    public let name = "none"
+    public func run(_ command: RemoteCommand) async throws -> RemoteResult {
         throw ArsError(.internal, code: .noBridge, "this session has no node bridge", hint: "this is a bug in ars's wiring")
     }
 }

@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 
 /// Checks a decoded catalogue against `ConfigSchema` and the cross-references between its parts,

@@ -1,3 +1,4 @@
+import CommandModel
 /// The shape of the lane catalogue (`config/agentrun.yaml`), as data: the validator walks it and
 /// `docs/config.md`'s key reference is generated from it.
 public indirect enum SchemaType: Sendable {
@@ -18,7 +19,7 @@ public indirect enum SchemaType: Sendable {
         }
     }
 
-    var label: String {
+    public var label: String {
         switch self {
         case .string: "string"
         case .int: "integer"

@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 
 /// The rules a catalogue must keep whoever wrote it (checked by `ConfigValidator`).

@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 
 /// The safety gate every write to a cluster or worktree passes: `--dry-run` shows the plan and its id,

@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 
 /// The grammar of ids and names that become a URL path segment, a kubectl argument, a git ref

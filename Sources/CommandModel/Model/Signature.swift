@@ -220,3 +220,15 @@ public struct Example: Sendable {
         self.summary = summary
     }
 }
+
+/// Names of the completion providers the framework itself registers.
+public enum CompletionProviders {
+    public static let node = "node"
+    public static let lane = "lane"
+    public static let task = "task"
+}
+
+/// The version of ars, shown by `ars --version` and written into evidence.
+public enum ArsVersion {
+    public static let current = "0.1.0"
+}

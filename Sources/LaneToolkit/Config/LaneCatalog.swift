@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 
 /// The operators' lane catalogue: which nodes exist, how to reach them, and each lane's facts.
@@ -94,7 +95,7 @@ public struct LaneSettings: Sendable {
 
 extension LaneCatalog {
     /// Builds the typed catalogue from a document that `ConfigValidator` accepted.
-    init(validated value: Value) {
+    public init(validated value: Value) {
         defaultNode = value.lookup("defaults.node")?.stringValue ?? ""
         defaultLane = value.lookup("defaults.lane")?.stringValue ?? ""
         auth = AuthSettings(

@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 
 /// The lane's fixed source worktree on its node (`G14:/root/agentrun-v01` on `v0.1`, origin

@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 
 /// An HTTP request as plugins describe it; the transport adapter (libcurl) carries it out.

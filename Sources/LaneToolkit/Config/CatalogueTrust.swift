@@ -1,3 +1,4 @@
+import CommandModel
 import Digest
 import Foundation
 

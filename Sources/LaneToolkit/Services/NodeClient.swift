@@ -1,3 +1,4 @@
+import CommandModel
 import Foundation
 import Synchronization
 
@@ -25,17 +26,10 @@ public final class NodeClient: Sendable {
     public let bridge: any RemoteBridge
     private let log = Mutex<[NodeExchange]>([])
 
-    public init(session: Session, node: NodeSettings) {
+    /// A client over a node's bridge (commands get one from the session: `NodeClient(session:lane:)`).
+    public init(node: NodeSettings, bridge: any RemoteBridge) {
         self.node = node
-        self.bridge = session.bridge(for: node)
-    }
-
-    /// The session's node for a lane.
-    public convenience init(session: Session, lane: LaneSettings) throws(ArsError) {
-        guard let node = try session.config().catalog.node(lane.node) else {
-            throw ArsError(.internal, code: .unknownNode, "the catalogue lost node \(lane.node)")
-        }
-        self.init(session: session, node: node)
+        self.bridge = bridge
     }
 
     /// Every exchange so far, in the order they finished.

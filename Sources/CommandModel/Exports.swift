@@ -1,0 +1,2 @@
+// The command model speaks in Wire values.
+@_exported import Wire
