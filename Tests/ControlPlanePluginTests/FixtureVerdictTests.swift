@@ -35,12 +35,12 @@ import Testing
         #expect(Self.names(decision.candidates) == ["c07be19", "5b2e6f0", "a1d9c44", "e6f1b38"])
         #expect(Kube.format(decision.cutoff) == "2025-11-18T08:30:00Z")
         let protected = Dictionary(uniqueKeysWithValues: decision.protected.map { ($0.run.name, $0) })
-        #expect(protected["agentrun-v01-ci-3f9c2ab"]?.reasons == ["running", "active-mount"])
+        #expect(protected["agentrun-v01-ci-3f9c2ab"]?.reasons == [.running, .activeMount])
         #expect(
             protected["agentrun-v01-ci-3f9c2ab"]?.mountedBy == [
                 "affinity-assistant-fcb176bc64-0", "agentrun-v01-ci-3f9c2ab-swift-test-pod",
             ])
-        #expect(protected["agentrun-v01-ci-8d41e07"]?.reasons == ["latest-completed", "too-young"])
+        #expect(protected["agentrun-v01-ci-8d41e07"]?.reasons == [.latestCompleted, .tooYoung])
         #expect(protected.count == 2)
     }
 
@@ -51,7 +51,7 @@ import Testing
     @Test func theLatestCompletedRunIsKeptEvenWhenOldEnough() throws {
         let decision = try Self.decide(minAge: 10)
         #expect(Self.names(decision.candidates) == ["c07be19", "5b2e6f0", "a1d9c44", "e6f1b38"])
-        #expect(decision.protected.first { $0.run.name == "agentrun-v01-ci-8d41e07" }?.reasons == ["latest-completed"])
+        #expect(decision.protected.first { $0.run.name == "agentrun-v01-ci-8d41e07" }?.reasons == [.latestCompleted])
     }
 
     @Test func aSucceededPodIsNotAnActiveMount() throws {

@@ -92,7 +92,7 @@ import Testing
 
     @Test func targetVerdicts() throws {
         let report = try Self.report()
-        func verdict(_ target: StatusReport.Target) -> String? { report.verdict(target)["verdict"]?.stringValue }
+        func verdict(_ target: StatusReport.Target) -> String? { report.verdict(target).value(now: report.now)["verdict"]?.stringValue }
         #expect(verdict(.pipelineRun("agentrun-v01-ci-3f9c2ab")) == "running")
         #expect(verdict(.pipelineRun("agentrun-v01-ci-8d41e07")) == "historically-succeeded")
         #expect(verdict(.pipelineRun("agentrun-v01-ci-c07be19")) == "failed")
@@ -101,7 +101,10 @@ import Testing
         #expect(verdict(.sourceCommit(Self.source)) == "running")
         // a1d9c44 and e6f1b38 are only named: their pinned commits are not in the fixture's params.
         let a1 = report.verdict(.pipelineRun("agentrun-v01-ci-a1d9c44"))
-        #expect(a1.lookup("targetValidation.exists") == true)
+        #expect(a1.value(now: report.now).lookup("targetValidation.exists") == true)
+        // The human fields say what the value says.
+        #expect(a1.fields.first { $0.0 == "verdict" }?.1 == a1.value(now: report.now)["verdict"]?.stringValue)
+        #expect(a1.fields.first { $0.0 == "run" }?.1 == "agentrun-v01-ci-a1d9c44")
     }
 
     @Test func aRunPinnedToAnotherCommitThanItsNameIsASourceMismatch() throws {
@@ -118,8 +121,9 @@ import Testing
                 runs: runs.map(PipelineRun.init), application: base.runtime.application, deployment: base.runtime.deployment,
                 pods: base.runtime.pods),
             mirror: nil, now: base.now)
-        #expect(report.verdict(.pipelineRun("agentrun-v01-ci-8d41e07"))["verdict"] == "source-mismatch")
-        #expect(report.verdict(.pipelineRun("agentrun-v01-ci-8d41e07")).lookup("targetValidation.nameMatchesPinnedCommit") == false)
+        let mismatch = report.verdict(.pipelineRun("agentrun-v01-ci-8d41e07")).value(now: report.now)
+        #expect(mismatch["verdict"] == "source-mismatch")
+        #expect(mismatch.lookup("targetValidation.nameMatchesPinnedCommit") == false)
     }
 
     @Test func preflightReadsTheRunbooksOwnOutput() throws {

@@ -12,10 +12,21 @@ struct RunCleanupDecision: Sendable {
         let claims: [Claim]
     }
 
+    /// Why a run of the lane is kept; the raw value is what plans and values show.
+    enum Protection: String, Sendable {
+        /// Not finished.
+        case running
+        /// The newest finished run (the runbook keeps it for diagnosis).
+        case latestCompleted = "latest-completed"
+        /// Finished less than `--min-age-minutes` ago.
+        case tooYoung = "too-young"
+        /// A pod still mounts one of its volumes.
+        case activeMount = "active-mount"
+    }
+
     struct Protected: Sendable {
         let run: PipelineRun
-        /// `running`, `latest-completed`, `too-young`, `active-mount`.
-        let reasons: [String]
+        let reasons: [Protection]
         let mountedBy: [String]
     }
 
@@ -40,11 +51,11 @@ struct RunCleanupDecision: Sendable {
             let owned = claims.filter { $0.object.ownerUIDs.contains(run.object.uid) }
             let mounters = pods.filter { pod in pod.mountsActively && pod.claimNames.contains { name in owned.contains { $0.name == name } }
             }.map(\.name)
-            var reasons: [String] = []
-            if !run.isDone { reasons.append("running") }
-            if let latest, run.name == latest.name { reasons.append("latest-completed") }
-            if let completed = run.completionTime, completed > cutoff { reasons.append("too-young") }
-            if !mounters.isEmpty { reasons.append("active-mount") }
+            var reasons: [Protection] = []
+            if !run.isDone { reasons.append(.running) }
+            if let latest, run.name == latest.name { reasons.append(.latestCompleted) }
+            if let completed = run.completionTime, completed > cutoff { reasons.append(.tooYoung) }
+            if !mounters.isEmpty { reasons.append(.activeMount) }
             if reasons.isEmpty {
                 eligible.append(Candidate(run: run, claims: owned))
             } else {
@@ -64,7 +75,9 @@ extension RunCleanupDecision {
     var planID: String {
         WriteGate.planID(
             observed: candidates.flatMap { [$0.run.object.fingerprint] + $0.claims.map(\.object.fingerprint) }
-                + protected.map { "protected \($0.run.name) \($0.reasons.joined(separator: ",")) \($0.mountedBy.joined(separator: ","))" }
+                + protected.map {
+                    "protected \($0.run.name) \($0.reasons.map(\.rawValue).joined(separator: ",")) \($0.mountedBy.joined(separator: ","))"
+                }
                 + deferred.map { "deferred \($0.run.name)" },
             decided: candidates.map(\.run.name))
     }
@@ -219,7 +232,8 @@ struct CleanupRunsCommand: Command {
                         .object([
                             "name": .string(item.run.name), "state": .string(item.run.state.rawValue), "reason": .optional(item.run.reason),
                             "completionTime": .optional(item.run.completionTime.map(Kube.format)),
-                            "protections": .array(item.reasons.map(Value.string)), "mountedBy": .array(item.mountedBy.map(Value.string)),
+                            "protections": .array(item.reasons.map { .string($0.rawValue) }),
+                            "mountedBy": .array(item.mountedBy.map(Value.string)),
                         ])
                     })
             ),
@@ -298,8 +312,10 @@ struct CleanupRunsCommand: Command {
                         rows: decision.protected.map { item in
                             [
                                 item.run.name, item.run.reason ?? item.run.state.rawValue,
-                                item.reasons.map { $0 == "active-mount" ? "active-mount (\(item.mountedBy.joined(separator: ", ")))" : $0 }
-                                    .joined(separator: ", "),
+                                item.reasons.map {
+                                    $0 == .activeMount ? "active-mount (\(item.mountedBy.joined(separator: ", ")))" : $0.rawValue
+                                }
+                                .joined(separator: ", "),
                             ]
                         })))
         }

@@ -79,17 +79,62 @@ struct StatusReport: Sendable {
 
     // MARK: Target verdicts
 
-    func verdict(_ target: Target) -> Value {
-        let run: PipelineRun?
-        let requested: Value
-        switch target {
-        case .pipelineRun(let name):
-            run = runtime.runs.first { $0.name == name }
-            requested = .object(["pipelineRun": .string(name)])
-        case .sourceCommit(let sha):
-            run = self.run(for: sha)
-            requested = .object(["sourceCommit": .string(sha)])
+    /// What `--pipeline-run` or `--source-commit` came to: the value and the human fields are
+    /// both read from this, never from each other.
+    struct TargetVerdict {
+        enum Verdict: String {
+            case succeeded, running, failed, missing
+            case historicallySucceeded = "historically-succeeded"
+            case sourceMismatch = "source-mismatch"
         }
+        let target: Target
+        let verdict: Verdict
+        let run: PipelineRun?
+        let nameMatchesCommit: Bool?
+        let pinnedMatches: Bool?
+        let isCurrent: Bool?
+
+        var requested: String {
+            switch target {
+            case .pipelineRun(let name): name
+            case .sourceCommit(let sha): sha
+            }
+        }
+
+        func value(now: Date) -> Value {
+            let requested: Value =
+                switch target {
+                case .pipelineRun(let name): .object(["pipelineRun": .string(name)])
+                case .sourceCommit(let sha): .object(["sourceCommit": .string(sha)])
+                }
+            return .object([
+                "requested": requested,
+                "verdict": .string(verdict.rawValue),
+                "pipelineRun": run.map { $0.view(now: now) },
+                "targetValidation": .object([
+                    "exists": .bool(run != nil),
+                    "pinnedCommit": .optional(run?.commit),
+                    "nameMatchesPinnedCommit": .optional(nameMatchesCommit),
+                    "pinnedCommitMatchesTarget": .optional(pinnedMatches),
+                    "isCurrentSourceCommit": .optional(isCurrent),
+                    "pipeline": .optional(run?.pipeline),
+                    "state": .optional(run?.state.rawValue),
+                    "reason": .optional(run?.reason),
+                ]),
+            ])
+        }
+
+        var fields: [(String, String)] {
+            [("target", requested), ("verdict", verdict.rawValue), ("run", run?.name ?? "–"), ("pinned commit", run?.commit ?? "–")]
+        }
+    }
+
+    func verdict(_ target: Target) -> TargetVerdict {
+        let run: PipelineRun? =
+            switch target {
+            case .pipelineRun(let name): runtime.runs.first { $0.name == name }
+            case .sourceCommit(let sha): self.run(for: sha)
+            }
         let targetCommit: String? =
             switch target {
             case .pipelineRun: run?.commit
@@ -102,35 +147,23 @@ struct StatusReport: Sendable {
             case .pipelineRun: nameMatchesCommit
             }
         let isCurrent = targetCommit.flatMap { commit in source.commit.map { $0.hasPrefix(commit) || commit.hasPrefix($0) } }
-        let verdict: String
+        let verdict: TargetVerdict.Verdict
         if let run {
             if pinnedMatches == false {
-                verdict = "source-mismatch"
+                verdict = .sourceMismatch
             } else {
                 switch run.state {
-                case .running: verdict = "running"
-                case .failed: verdict = "failed"
-                case .succeeded: verdict = isCurrent == true ? "succeeded" : "historically-succeeded"
+                case .running: verdict = .running
+                case .failed: verdict = .failed
+                case .succeeded: verdict = isCurrent == true ? .succeeded : .historicallySucceeded
                 }
             }
         } else {
-            verdict = "missing"
+            verdict = .missing
         }
-        return .object([
-            "requested": requested,
-            "verdict": .string(verdict),
-            "pipelineRun": run.map { $0.view(now: now) },
-            "targetValidation": .object([
-                "exists": .bool(run != nil),
-                "pinnedCommit": .optional(run?.commit),
-                "nameMatchesPinnedCommit": .optional(nameMatchesCommit),
-                "pinnedCommitMatchesTarget": .optional(pinnedMatches),
-                "isCurrentSourceCommit": .optional(isCurrent),
-                "pipeline": .optional(run?.pipeline),
-                "state": .optional(run?.state.rawValue),
-                "reason": .optional(run?.reason),
-            ]),
-        ])
+        return TargetVerdict(
+            target: target, verdict: verdict, run: run, nameMatchesCommit: nameMatchesCommit, pinnedMatches: pinnedMatches,
+            isCurrent: isCurrent)
     }
 
     // MARK: Rendering
@@ -138,12 +171,10 @@ struct StatusReport: Sendable {
     func output(target: Target?, full exchanges: [NodeExchange]?, raw: Bool) -> CommandOutput {
         var value = self.value
         var next = self.next
-        var targetVerdict: Value?
-        if let target {
-            let verdict = self.verdict(target)
-            targetVerdict = verdict
-            value = value.setting("target", verdict)
-            if let name = verdict.lookup("pipelineRun.name")?.stringValue {
+        let targetVerdict = target.map(verdict)
+        if let targetVerdict {
+            value = value.setting("target", targetVerdict.value(now: now))
+            if let name = targetVerdict.run?.name {
                 next.insert(
                     ShellQuote.join([
                         "kubectl", "--node", facts.lane.node, "-n", facts.ciNamespace, "describe", "pipelineruns.tekton.dev", name,
@@ -167,19 +198,7 @@ struct StatusReport: Sendable {
         value = value.setting("next", .array(next.map(Value.string)))
 
         var blocks: [HumanBlock] = [.summary(summaryLine)]
-        if let targetVerdict {
-            blocks.append(
-                .fields([
-                    (
-                        "target",
-                        targetVerdict.lookup("requested.pipelineRun")?.stringValue ?? targetVerdict.lookup("requested.sourceCommit")?
-                            .stringValue ?? ""
-                    ),
-                    ("verdict", targetVerdict["verdict"]?.stringValue ?? ""),
-                    ("run", targetVerdict.lookup("pipelineRun.name")?.stringValue ?? "–"),
-                    ("pinned commit", targetVerdict.lookup("targetValidation.pinnedCommit")?.stringValue ?? "–"),
-                ]))
-        }
+        if let targetVerdict { blocks.append(.fields(targetVerdict.fields)) }
         blocks.append(.fields([("stages", stageMilliseconds.map { "\($0.0) \($0.1) ms" }.joined(separator: " · "))]))
         blocks.append(.table(Table(columns: [.init("ALIGNMENT"), .init(""), .init("DETAIL")], rows: alignmentRows)))
         if let exchanges {
