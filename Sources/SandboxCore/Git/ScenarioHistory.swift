@@ -224,7 +224,7 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
         var found: [JSONNode] = []
         for name in documents.keys.sorted() {
             guard let text = documents[name],
-                let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+                let value = try? JSON.decode(text)
             else { continue }
             let node = JSONNode(value)
             if node.string("kind") == "List" || node.string("kind")?.hasSuffix("List") == true {
@@ -337,33 +337,32 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
 
 // MARK: - Helpers
 
-/// A read-only view of a `JSONSerialization` value. `@unchecked` because `Any` is not Sendable;
-/// the value is built once from immutable Foundation containers and never mutated.
-struct JSONNode: @unchecked Sendable {
-    let value: Any
+/// A read-only view of a decoded JSON document (Wire's `Value`, as ars reads it).
+struct JSONNode: Sendable {
+    let value: Value
 
-    init(_ value: Any) { self.value = value }
+    init(_ value: Value) { self.value = value }
 
-    func node(_ path: [String]) -> Any? {
-        var current: Any? = value
-        for key in path { current = (current as? [String: Any])?[key] }
+    func node(_ path: [String]) -> Value? {
+        var current: Value? = value
+        for key in path { current = current?[key] }
         return current
     }
 
-    func string(_ path: String...) -> String? { node(path) as? String }
+    func string(_ path: String...) -> String? { node(path)?.stringValue }
 
-    func array(_ path: String...) -> [JSONNode] { ((node(path) as? [Any]) ?? []).map(JSONNode.init) }
+    func array(_ path: String...) -> [JSONNode] { (node(path)?.arrayValue ?? []).map(JSONNode.init) }
 
-    /// Every string value anywhere below this node.
+    /// Every string value anywhere below this node (object members in key order).
     func allStrings() -> [String] {
         var found: [String] = []
-        func walk(_ value: Any) {
-            if let text = value as? String {
-                found.append(text)
-            } else if let array = value as? [Any] {
-                array.forEach(walk)
-            } else if let object = value as? [String: Any] {
-                object.keys.sorted().forEach { walk(object[$0]!) }
+        func walk(_ value: Value) {
+            switch value {
+            case .string(let text): found.append(text)
+            case .array(let items): items.forEach(walk)
+            case .object(let object):
+                for key in object.keys.sorted() { if let member = object[key] { walk(member) } }
+            default: break
             }
         }
         walk(value)
