@@ -80,6 +80,11 @@ let package = Package(
             path: "Sources/Plugins/ControlPlane"
         ),
         .target(
+            name: "GitMirrorPlugin",
+            dependencies: ["Commands"],
+            path: "Sources/Plugins/GitMirror"
+        ),
+        .target(
             name: "WorktreePlugin",
             dependencies: ["Commands"],
             path: "Sources/Plugins/Worktree"
@@ -99,7 +104,8 @@ let package = Package(
         .executableTarget(
             name: "Shell",
             dependencies: [
-                "Commands", "ScriptLanguage", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin", "Transport", "Bridges",
+                "Commands", "ScriptLanguage", "GitMirrorPlugin", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin",
+                "Transport", "Bridges",
                 "CEditLine",
             ]
         ),
@@ -129,6 +135,7 @@ let package = Package(
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "ScriptLanguage"], exclude: ["Golden"]),
         .testTarget(name: "LegacyPluginTests", dependencies: ["LegacyPlugin", "Commands"]),
         .testTarget(name: "QueuePluginTests", dependencies: ["QueuePlugin", "Commands"]),
+        .testTarget(name: "GitMirrorPluginTests", dependencies: ["GitMirrorPlugin", "Commands"]),
         .testTarget(name: "ControlPlanePluginTests", dependencies: ["ControlPlanePlugin", "Commands"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands", "ScriptLanguage", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shell", "Sandbox", "Commands", "TestSupport"]),

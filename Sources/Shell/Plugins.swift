@@ -1,5 +1,6 @@
 import Commands
 import ControlPlanePlugin
+import GitMirrorPlugin
 import LegacyPlugin
 import QueuePlugin
 import ScriptLanguage
@@ -13,6 +14,7 @@ enum Plugins {
         QueuePlugin(),
         ControlPlanePlugin(),
         WorktreePlugin(),
+        GitMirrorPlugin(),
         LegacyPlugin(),
     ]
 }

@@ -128,7 +128,14 @@ final class SandboxLane {
             lane = lane.setting("gitops", ["branch": "v0.1-gitops"])
         }
         if let mirror = announcement.lookup("git.mirror") {
-            lane = lane.setting("gitMirror", ["cacheDir": mirror, "repository": "github.com/pikasTech/agentrun.git"])
+            // The sandbox runner fetches GitHub bundles through this read URL (as G14's does).
+            lane = lane.setting(
+                "gitMirror",
+                [
+                    "cacheDir": mirror, "repository": "github.com/pikasTech/agentrun.git",
+                    "baseUrl": "http://git-mirror.devops-infra.svc.cluster.local:8080",
+                    "bundles": ["Artificer": ["https://github.com/pikasTech/unidesk"]],
+                ])
         }
         let catalogue: Value = [
             "apiVersion": "ars/v1", "kind": "LaneCatalog",

@@ -112,7 +112,7 @@ import Testing
         #expect(Kube.bytes("") == nil)
         #expect(Durations.age(17 * 60 + 23) == "17m23s")
         #expect(Durations.age(16 * 3600 + 28 * 60 + 48) == "16h28m48s")
-        #expect(Kube.humanBytes(1_073_741_824) == "1.0 GiB")
+        #expect(ByteSize.format(1_073_741_824) == "1.0 GiB")
     }
 
     @Test func pipelineRunStatesFollowTheSucceededCondition() throws {

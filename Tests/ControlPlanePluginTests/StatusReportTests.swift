@@ -149,19 +149,19 @@ import Testing
     }
 
     @Test func mirrorRepositoriesAreFoundFromTheRemote() {
-        let mirror = StatusProbes.Mirror(
+        let mirror = MirrorCache(
             cacheDir: "/srv/git-mirror",
             repositories: [
                 .init(path: "github.com/other/thing.git"), .init(path: "github.com/pikasTech/agentrun.git", heads: ["v0.1": "abc"]),
             ],
             raw: "", exitStatus: 0, stderr: "")
         #expect(
-            StatusProbes.mirrorRepository(for: "git@github.com:pikasTech/agentrun.git", in: mirror)?.path
+            mirror.repository(for: "git@github.com:pikasTech/agentrun.git")?.path
                 == "github.com/pikasTech/agentrun.git")
         #expect(
-            StatusProbes.mirrorRepository(for: "https://github.com/pikasTech/agentrun", in: mirror)?.path
+            mirror.repository(for: "https://github.com/pikasTech/agentrun")?.path
                 == "github.com/pikasTech/agentrun.git")
-        #expect(StatusProbes.mirrorRepository(for: "/tmp/sandbox/origin.git", in: mirror) == nil)
+        #expect(mirror.repository(for: "/tmp/sandbox/origin.git") == nil)
     }
 
     @Test func planIDsFollowWhatWasObserved() {

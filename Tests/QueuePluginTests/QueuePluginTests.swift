@@ -127,4 +127,36 @@ struct QueuePluginTests {
         #expect(wrapped.objectValue?.keys == ["apiVersion", "kind", "id", "status"])
         #expect(Views.list(.runnerjob, items: [["id": "rj-1"]], nextCursor: nil).lookup("kind") == "RunnerJobList")
     }
+
+    @Test(
+        "a task never declares the git mirror: a mirror field, a mirror URL as a bundle's repoUrl or a direct/mirror switch is refused with the rule"
+    )
+    func mirrorDeclarationsAreRefused() {
+        let declared: [Value] = [
+            ["aipod": "Artificer", "prompt": "p", "runner": ["gitMirror": ["baseUrl": "http://git-mirror.x:8080"]]],
+            [
+                "aipod": "Artificer", "prompt": "p",
+                "runner": [
+                    "bundles": [["repoUrl": "http://git-mirror.devops-infra.svc.cluster.local:8080/github.com/pikasTech/unidesk.git"]]
+                ],
+            ],
+            [
+                "aipod": "Artificer", "prompt": "p",
+                "runner": ["bundles": [["repoUrl": "https://github.com/pikasTech/unidesk", "use_mirror": false]]],
+            ],
+            [
+                "aipod": "Artificer", "prompt": "p",
+                "runner": ["bundles": [["repoUrl": "https://cache.internal/github.com/pikasTech/unidesk.git"]]],
+            ],
+        ]
+        for body in declared {
+            let problems = TaskRules.problems(body.objectValue ?? Object())
+            #expect(problems.count == 1 && problems[0].message.contains("never declares the git mirror"), "\(body): \(problems)")
+        }
+        let plain: Value = [
+            "aipod": "Artificer", "prompt": "p",
+            "runner": ["bundles": [["repoUrl": "https://github.com/pikasTech/unidesk", "ref": "main"]]],
+        ]
+        #expect(TaskRules.problems(plain.objectValue ?? Object()).isEmpty)
+    }
 }

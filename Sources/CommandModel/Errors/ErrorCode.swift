@@ -14,6 +14,10 @@ public struct ErrorCode: Hashable, Sendable, CustomStringConvertible {
 
     /// Every code ars itself raises, for the docs and for tests.
     public static let all: [ErrorCode] = [
+        .mirrorDeclared,
+        .mirrorNotGithub,
+        .mirrorCredentials,
+        .mirrorUnreadable,
         .apiKeyFile,
         .badBranch,
         .badChoice,
@@ -232,4 +236,8 @@ public struct ErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let worktreeNotReady = ErrorCode("worktree-not-ready")
     public static let wrongKind = ErrorCode("wrong-kind")
     public static let yamlSyntax = ErrorCode("yaml-syntax")
+    public static let mirrorUnreadable = ErrorCode("mirror-unreadable")
+    public static let mirrorCredentials = ErrorCode("mirror-credentials")
+    public static let mirrorNotGithub = ErrorCode("mirror-not-github")
+    public static let mirrorDeclared = ErrorCode("mirror-declared")
 }

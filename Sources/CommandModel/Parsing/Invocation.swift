@@ -87,3 +87,18 @@ public enum Durations {
         return m == 0 ? "\(s / 3600)h" : "\(s / 3600)h\(m)m"
     }
 }
+
+/// Sizes on disk as tables show them.
+public enum ByteSize {
+    /// `1.0 GiB`, `512.0 MiB`, `0 B`.
+    public static func format(_ bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -74,6 +74,8 @@ public enum ReferenceDocs {
                 }
             case .map(let keyName, let value):
                 walk(value, path: "\(path).<\(keyName)>")
+            case .list(let item):
+                walk(item, path: "\(path)[]")
             default:
                 break
             }

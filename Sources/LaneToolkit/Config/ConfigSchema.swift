@@ -10,6 +10,8 @@ public indirect enum SchemaType: Sendable {
     case object([SchemaField])
     /// A mapping from user-chosen names (node names, lane names) to values of one type.
     case map(keyName: String, value: SchemaType)
+    /// A sequence of values of one type.
+    case list(SchemaType)
 
     var labelWithArticle: String {
         switch self {
@@ -28,6 +30,7 @@ public indirect enum SchemaType: Sendable {
         case .choice(let choices): choices.joined(separator: " | ")
         case .object: "mapping"
         case .map(let keyName, _): "mapping of \(keyName) → …"
+        case .list(let item): "list of \(item.label)"
         }
     }
 }
@@ -91,11 +94,17 @@ public enum ConfigSchema {
         SchemaField(
             "gitMirror",
             .object([
-                SchemaField("baseUrl", .url, "Read URL of the git mirror"),
+                SchemaField(
+                    "baseUrl", .url,
+                    "Read URL of the git mirror: runners fetch `https://github.com/OWNER/NAME` from `<baseUrl>/github.com/OWNER/NAME.git`"),
                 SchemaField("cacheDir", .string, "Mirror cache folder on the node"),
                 SchemaField(
                     "repository", .string,
                     "The lane's repository inside the cache (default: from source.remote, `github.com/pikasTech/agentrun.git`)"),
+                SchemaField("staleAfterHours", .int, "A cached repository last fetched longer ago than this is stale (default 24)"),
+                SchemaField(
+                    "bundles", .map(keyName: "aipod", value: .list(.url)),
+                    "The GitHub repositories each aipod's gitbundles come from; `git-mirror coverage` checks the cache holds them"),
             ]), "The node's git mirror"),
         SchemaField(
             "yamlOnly", .bool, "True for lanes whose deployment truth lives only in this catalogue (plan/apply/secret-sync/restart/expose)"),

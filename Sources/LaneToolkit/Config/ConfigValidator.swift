@@ -106,6 +106,11 @@ public struct ConfigValidator {
             for (key, child) in object {
                 check(child, against: valueType, path: path.isEmpty ? key : "\(path).\(key)", document: document, into: &problems)
             }
+        case .list(let itemType):
+            guard let items = value.arrayValue else { return wrongType() }
+            for (index, item) in items.enumerated() {
+                check(item, against: itemType, path: "\(path)[\(index)]", document: document, into: &problems)
+            }
         }
     }
 

@@ -280,7 +280,7 @@ struct CleanupRunsCommand: Command {
         let verb = plan.isDryRun ? "would delete" : "deleted"
         var blocks: [HumanBlock] = [
             .summary(
-                "\(plan.facts.lane.qualifiedName): \(verb) \(decision.candidates.count) PipelineRun(s) in \(plan.facts.ciNamespace) completed before \(Kube.format(decision.cutoff)) — about \(Kube.humanBytes(totalBytes)) of local-path; \(decision.protected.count) protected"
+                "\(plan.facts.lane.qualifiedName): \(verb) \(decision.candidates.count) PipelineRun(s) in \(plan.facts.ciNamespace) completed before \(Kube.format(decision.cutoff)) — about \(ByteSize.format(totalBytes)) of local-path; \(decision.protected.count) protected"
             )
         ]
         if !decision.candidates.isEmpty {
@@ -300,7 +300,7 @@ struct CleanupRunsCommand: Command {
                                 candidate.run.completionTime.map { Durations.age(now.timeIntervalSince($0)) } ?? "–",
                                 candidate.claims.map(\.name).joined(separator: ",").isEmpty
                                     ? "–" : candidate.claims.map(\.name).joined(separator: ","),
-                                estimate.map { ($0.bytes.map(Kube.humanBytes) ?? "?") + ($0.source == "du" ? "" : " (capacity)") } ?? "–",
+                                estimate.map { ($0.bytes.map(ByteSize.format) ?? "?") + ($0.source == "du" ? "" : " (capacity)") } ?? "–",
                             ]
                         })))
         }
@@ -403,7 +403,7 @@ struct CleanupReleasedVolumesCommand: Command {
         let verb = plan.isDryRun ? "would delete" : "deleted"
         var blocks: [HumanBlock] = [
             .summary(
-                "\(facts.lane.qualifiedName): \(verb) \(decision.candidates.count) Released local-path PV(s) of \(facts.ciNamespace) — about \(Kube.humanBytes(totalBytes)); \(volumes.count - decision.candidates.count - decision.deferred.count) other PV(s) left alone"
+                "\(facts.lane.qualifiedName): \(verb) \(decision.candidates.count) Released local-path PV(s) of \(facts.ciNamespace) — about \(ByteSize.format(totalBytes)); \(volumes.count - decision.candidates.count - decision.deferred.count) other PV(s) left alone"
             )
         ]
         if !decision.candidates.isEmpty {
@@ -416,7 +416,7 @@ struct CleanupReleasedVolumesCommand: Command {
                                 volume.name, "\(volume.claimNamespace ?? "")/\(volume.claimName ?? "")",
                                 volume.phaseSince.map(Kube.format) ?? "–",
                                 estimates[volume.name].map {
-                                    ($0.bytes.map(Kube.humanBytes) ?? "?") + ($0.source == "du" ? "" : " (capacity)")
+                                    ($0.bytes.map(ByteSize.format) ?? "?") + ($0.source == "du" ? "" : " (capacity)")
                                 } ?? "–",
                             ]
                         })))

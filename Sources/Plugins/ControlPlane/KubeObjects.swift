@@ -39,18 +39,6 @@ enum Kube {
         return Int64(quantity)
     }
 
-    /// `1.0 GiB`, `512 MiB`, `0 B`.
-    static func humanBytes(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
-
     /// The first 7 characters of a commit id.
     static func short(_ commit: String?) -> String { String((commit ?? "").prefix(7)) }
 }

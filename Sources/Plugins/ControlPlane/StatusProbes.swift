@@ -71,57 +71,10 @@ struct StatusProbes: Sendable {
 
     // MARK: git-mirror
 
-    struct Mirror: Sendable {
-        struct Repository: Sendable {
-            var path: String
-            var heads: [String: String] = [:]
-            var fetched: String?
-        }
-        let cacheDir: String
-        let repositories: [Repository]
-        let raw: String
-        let exitStatus: Int32
-        let stderr: String
-    }
-
-    /// Lists the bare repositories of the mirror cache with their branch heads and last fetch.
-    static let mirrorScript = """
-        find . -maxdepth 5 -type d -name '*.git' -prune | LC_ALL=C sort | while read -r repo; do
-          printf 'repo %s\\n' "${repo#./}"
-          git --git-dir="$repo" for-each-ref --format='head %(refname:short) %(objectname)' refs/heads
-          if [ -f "$repo/FETCH_HEAD" ]; then printf 'fetched %s\\n' "$(date -u -r "$repo/FETCH_HEAD" +%Y-%m-%dT%H:%M:%SZ)"; fi
-        done
-        """
-
-    func mirror() async throws -> Mirror? {
+    /// The lane's mirror cache, when the catalogue names one (what the node has, read-only).
+    func mirror() async throws -> MirrorCache? {
         guard let cacheDir = facts.mirrorCacheDir else { return nil }
-        let result = try await node.script(Self.mirrorScript, in: cacheDir)
-        var repositories: [Mirror.Repository] = []
-        for line in result.stdoutText.split(separator: "\n") {
-            let words = line.split(separator: " ", maxSplits: 2).map(String.init)
-            switch words.first {
-            case "repo" where words.count >= 2: repositories.append(Mirror.Repository(path: words.dropFirst().joined(separator: " ")))
-            case "head" where words.count == 3 && !repositories.isEmpty: repositories[repositories.count - 1].heads[words[1]] = words[2]
-            case "fetched" where words.count == 2 && !repositories.isEmpty: repositories[repositories.count - 1].fetched = words[1]
-            default: break
-            }
-        }
-        return Mirror(
-            cacheDir: cacheDir, repositories: repositories, raw: result.stdoutText, exitStatus: result.exitStatus, stderr: result.stderrText
-        )
-    }
-
-    /// The mirror repository of the lane's source remote: `git@github.com:pikasTech/agentrun.git`
-    /// → `…/github.com/pikasTech/agentrun.git`, else the one with the same base name.
-    static func mirrorRepository(for remote: String, in mirror: Mirror) -> Mirror.Repository? {
-        var path = remote
-        if let scheme = path.range(of: "://") { path = String(path[scheme.upperBound...]) }
-        if let at = path.firstIndex(of: "@"), !path[..<at].contains("/") { path = String(path[path.index(after: at)...]) }
-        path = path.replacingOccurrences(of: ":", with: "/")
-        if !path.hasSuffix(".git") { path += ".git" }
-        let base = (path as NSString).lastPathComponent
-        return mirror.repositories.first { $0.path == path || $0.path.hasSuffix("/" + path) }
-            ?? mirror.repositories.first { ($0.path as NSString).lastPathComponent == base }
+        return try await MirrorCache.list(cacheDir, on: node)
     }
 
     /// Resolves a short commit (from an image tag) to the full id in the worktree's history.

@@ -7,7 +7,7 @@ struct StatusReport: Sendable {
     let facts: LaneFacts
     let source: StatusProbes.Source
     let runtime: StatusProbes.Runtime
-    let mirror: StatusProbes.Mirror?
+    let mirror: MirrorCache?
     let now: Date
     var managerCommit: String?
     var stageMilliseconds: [(String, Int)] = []
@@ -16,7 +16,7 @@ struct StatusReport: Sendable {
 
     func failed(_ stage: String) -> ArsError? { failures.first { $0.0 == stage }?.1 }
 
-    init(facts: LaneFacts, source: StatusProbes.Source, runtime: StatusProbes.Runtime, mirror: StatusProbes.Mirror?, now: Date) {
+    init(facts: LaneFacts, source: StatusProbes.Source, runtime: StatusProbes.Runtime, mirror: MirrorCache?, now: Date) {
         self.facts = facts
         self.source = source
         self.runtime = runtime
@@ -73,8 +73,8 @@ struct StatusReport: Sendable {
         runtime.pods.filter { $0.name.hasPrefix(facts.managerDeployment + "-") && $0.object.label("job-name") == nil }
     }
 
-    var mirrorRepository: StatusProbes.Mirror.Repository? {
-        mirror.flatMap { StatusProbes.mirrorRepository(for: facts.mirrorRepository ?? facts.worktree.remote, in: $0) }
+    var mirrorRepository: MirrorCache.Repository? {
+        mirror.flatMap { $0.repository(for: facts.mirrorRepository ?? facts.worktree.remote) }
     }
 
     // MARK: Target verdicts

@@ -72,6 +72,9 @@ struct ApplyCommand: QueueCommand {
                         throw fail("a manifest must be a mapping, not a \(manifest.typeName)", at: "")
                     }
                     for key in object.keys where !fields.contains(key) {
+                        if let mirror = TaskRules.mirrorProblems(.object(Object([(key, object[key] ?? .null)])), at: "").first {
+                            throw fail(mirror.message, at: key)
+                        }
                         throw fail(
                             "unknown field '\(key)' in a Task manifest", at: key,
                             hint: Suggestions.hint(for: key, in: Array(fields)) ?? "fields: name, aipod, prompt, labels")

@@ -29,7 +29,50 @@ enum TaskRules {
             }
         }
         if let runner = body["runner"] { found += urlProblems(runner, at: "runner") }
+        found += mirrorProblems(.object(body), at: "")
         return found
+    }
+
+    /// The seed's rule for gitbundles: a task names the repository URL and the workspace ref;
+    /// the git mirror is G14/AgentRun infrastructure the runner applies at materialization. So a
+    /// task or runner request never declares a mirror: no mirror field, no mirror URL as a
+    /// bundle's repository, no direct/mirror switch.
+    static let mirrorRule =
+        "a task never declares the git mirror: name the GitHub repoUrl and ref; the runner rewrites it to the controlled mirror at materialization (a missing cache is an infrastructure gap, not a task setting)"
+
+    /// Keys that declare a mirror or switch it (compared without case, `-` or `_`).
+    static let mirrorKeys: Set<String> = [
+        "gitmirror", "mirror", "mirrorurl", "mirrorbaseurl", "fetchrepourl", "mirrorused", "usemirror", "direct", "directfetch",
+        "fetchmode", "nomirror",
+    ]
+
+    static func mirrorProblems(_ value: Value, at path: String) -> [(field: String, message: String)] {
+        switch value {
+        case .object(let object):
+            return object.flatMap { key, child -> [(field: String, message: String)] in
+                let field = path.isEmpty ? key : "\(path).\(key)"
+                let normalized = key.lowercased().filter { $0 != "-" && $0 != "_" }
+                if mirrorKeys.contains(normalized) { return [(field, "'\(key)' declares the git mirror: \(mirrorRule)")] }
+                if key == "repoUrl", let url = child.stringValue, looksLikeMirror(url) {
+                    return [(field, "repoUrl is a mirror URL (\(redactedCredentials(url) ?? url)): \(mirrorRule)")]
+                }
+                return mirrorProblems(child, at: field)
+            }
+        case .array(let items):
+            return items.enumerated().flatMap { mirrorProblems($0.element, at: "\(path)[\($0.offset)]") }
+        default:
+            return []
+        }
+    }
+
+    /// A mirror read URL: a `git-mirror` host, or a non-GitHub host serving `/github.com/OWNER/NAME`.
+    static func looksLikeMirror(_ url: String) -> Bool {
+        guard let scheme = url.range(of: "://") else { return false }
+        let rest = url[scheme.upperBound...]
+        let host = rest.prefix { $0 != "/" && $0 != "?" }.lowercased()
+        let path = rest.dropFirst(host.count).lowercased()
+        if host.contains("git-mirror") || host.contains("gitmirror") { return true }
+        return !host.hasSuffix("github.com") && path.hasPrefix("/github.com/")
     }
 
     /// Throws a usage error listing every problem of a task body (nothing is sent).

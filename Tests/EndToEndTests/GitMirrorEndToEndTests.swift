@@ -1,0 +1,98 @@
+import Commands
+import Foundation
+import Testing
+
+/// `git-mirror` against the sandbox's real mirror cache (bare git repositories on the local
+/// node), through `ars --sandbox` and the local bridge.
+@Suite(.serialized) struct GitMirrorEndToEndTests {
+    static let agentrun = "github.com/pikasTech/agentrun.git"
+
+    /// Dates the mirror's last fetch, as `git fetch` would by writing `FETCH_HEAD`.
+    static func fetched(_ repository: String, at time: String) throws {
+        let path = repository + "/FETCH_HEAD"
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        try FileManager.default.setAttributes([.modificationDate: try #require(RFC3339.parse(time))], ofItemAtPath: path)
+    }
+
+    @Test("git-mirror status lists the real cache: upstream, default branch, the real head, last fetch, refs, size; stale after 24 h")
+    func status() throws {
+        let lane = try ClusterLane()
+        try lane.prepare()
+        let repository = lane.serverState + "/git/git-mirror/" + Self.agentrun
+        try Self.fetched(repository, at: "2025-11-18T08:30:00Z")
+        let (value, result) = try lane.json(["git-mirror", "status"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let entry = try #require(value["repositories"]?.arrayValue?.first { $0["path"] == .string(Self.agentrun) }, "\(value)")
+        let head = try lane.git(["--git-dir", repository, "rev-parse", "refs/heads/v0.1"], in: lane.home).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(entry["defaultBranch"] == "v0.1")
+        #expect(entry["head"] == .string(head))
+        #expect(entry["upstream"] == .string(lane.origin))
+        #expect(entry["lastFetch"] == "2025-11-18T08:30:00Z")
+        #expect(entry["stale"] == false)
+        #expect((entry["refs"]?.intValue ?? 0) >= 2 && (entry["sizeBytes"]?.intValue ?? 0) > 0)
+
+        try Self.fetched(repository, at: "2025-10-18T08:30:00Z")
+        let stale = try lane.ars(["git-mirror", "status"])
+        #expect(stale.status == 0)
+        #expect(stale.stdout.contains("(stale)") && stale.stdout.contains("1 stale"), "\(stale.stdout)")
+
+        let one = try lane.json(["git-mirror", "status", "--repo", "https://github.com/pikasTech/agentrun"])
+        #expect(one.result.status == 0 && one.value["repositories"]?.arrayValue?.count == 1)
+        let gap = try lane.json(["git-mirror", "status", "--repo", "https://github.com/pikasTech/not-cached"])
+        #expect(gap.result.status == 1)
+        #expect(gap.value["missing"] == "github.com/pikasTech/not-cached.git")
+        #expect(gap.value["owner"] == "infrastructure")
+        #expect(gap.value["attribution"]?.stringValue?.contains("G14/devops-infra") == true)
+    }
+
+    @Test("git-mirror coverage: covered, missing (a cache gap owned by infrastructure, exit 1) and not mirrored, per aipod")
+    func coverage() throws {
+        let lane = try ClusterLane()
+        try lane.prepare()
+        try Self.fetched(lane.serverState + "/git/git-mirror/" + Self.agentrun, at: "2025-11-18T08:30:00Z")
+        let catalogue = lane.home + "/mirror.yaml"
+        try """
+        defaults: {node: G14, lane: v01}
+        nodes:
+          G14:
+            bridge: {kind: trans}
+            lanes:
+              v01:
+                restBaseUrl: https://agentrun-v01.g14.unidesk.invalid
+                namespace: agentrun-v01
+                gitMirror:
+                  cacheDir: /srv/git-mirror
+                  baseUrl: http://git-mirror.devops-infra.svc.cluster.local:8080
+                  bundles:
+                    Artificer: [https://github.com/pikasTech/agentrun]
+                    Other: [https://github.com/pikasTech/not-cached, https://gitlab.example.com/team/tool]
+
+        """.write(toFile: catalogue, atomically: true, encoding: .utf8)
+        let all = try lane.json(["--config", catalogue, "git-mirror", "coverage"])
+        #expect(all.result.status == 1, "\(all.result.stderr)")
+        let states = (all.value["items"]?.arrayValue ?? []).map { "\($0["aipod"]?.stringValue ?? "") \($0["state"]?.stringValue ?? "")" }
+        #expect(states == ["Artificer covered", "Other missing", "Other not-mirrored"], "\(all.value)")
+        let missing = all.value["items"]?.arrayValue?[1]
+        #expect(missing?["owner"] == "infrastructure")
+        #expect(missing?["attribution"]?.stringValue?.contains("never work around it") == true)
+        let one = try lane.ars(["--config", catalogue, "git-mirror", "coverage", "--aipod", "Artificer"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.contains("covers all 1 bundle repositories"), "\(one.stdout)")
+        let unknown = try lane.ars(["--config", catalogue, "git-mirror", "coverage", "--aipod", "Artificr"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("did you mean 'Artificer'"), "\(unknown.stderr)")
+    }
+
+    @Test("git-mirror rewrite applies the lane's rule; a URL with a token is refused and never echoed")
+    func rewrite() throws {
+        let lane = try ClusterLane()
+        let plain = try lane.json(["git-mirror", "rewrite", "git@github.com:pikasTech/unidesk.git"])
+        #expect(plain.result.status == 0)
+        #expect(plain.value["mirrorUrl"] == "http://git-mirror.devops-infra.svc.cluster.local:8080/github.com/pikasTech/unidesk.git")
+        let token = "ghp_sEcReT0123456789abcdef"
+        let refused = try lane.ars(["git-mirror", "rewrite", "https://\(token)@github.com/pikasTech/unidesk"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("error[mirror-credentials]"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains(token) && !refused.stdout.contains(token))
+    }
+}
