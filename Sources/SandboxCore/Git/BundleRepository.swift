@@ -17,6 +17,7 @@ extension ScenarioRepositories {
 
     /// The bundle repository's commits, oldest first: date (seconds since 1970, UTC), message,
     /// files (path, mode, content).
+    /// Changing them changes the ids: bump `ScenarioHistory.currentFormat` so stored caches rebuild.
     static let bundleHistory: [(seconds: Int64, message: String, files: [(path: String, mode: String, content: String)])] = [
         (
             1_762_419_600,  // 2025-11-06T09:00:00Z
