@@ -25,6 +25,7 @@ public enum SandboxServer {
             directory: state.appendingPathComponent("git").path, documents: try KubeScenario.documents(in: scenarioDirectory),
             pipelineRunPrefix: options.runPrefix, sourceBranch: options.sourceBranch, gitopsBranch: options.gitopsBranch)
         let gitLogger = logger
+        let mirror = GitMirrorCache(repositories: repositories)
         let hooks = KubeHooks(
             rewrite: { hooks.rewrite(repositories.rewrite($0)) },
             gitopsHead: { hooks.gitopsHead() ?? repositories.gitopsHead() },
@@ -47,7 +48,7 @@ public enum SandboxServer {
             fetchMirror: { date in
                 hooks.fetchMirror(date)
                 do {
-                    try repositories.fetchMirror(at: date)
+                    try mirror.fetch(at: date)
                 } catch {
                     gitLogger.error("the git-mirror cannot fetch from origin: \(error)")
                 }
@@ -62,7 +63,9 @@ public enum SandboxServer {
         let origin = max(requested, try kubeStore.lastClock ?? requested)
 
         let notifier = ChangeNotifier()
-        let lane = try SandboxLane(stateDirectory: state, origin: origin, speed: options.speed, notifier: notifier)
+        let lane = try SandboxLane(stateDirectory: state, origin: origin, speed: options.speed, notifier: notifier, mirror: mirror)
+        // The git-mirror cache was fetched at the sandbox's start.
+        try mirror.started(at: await lane.now())
         // Published traces become finished runs before the first request (a bad file stops the start).
         var importedIDs: [String] = []
         for path in options.importRuns {
@@ -73,7 +76,7 @@ public enum SandboxServer {
         try await cluster.startControllers()
         let kube = KubeAPI(cluster: cluster, token: Kubeconfig.randomToken(), notifier: notifier)
         let kubeconfig = state.appendingPathComponent("kubeconfig").path
-        let api = SandboxAPI(lane: lane, faults: FaultInjector(), notifier: notifier, apiKey: options.apiKey, kube: kube)
+        let api = SandboxAPI(lane: lane, faults: FaultInjector(), notifier: notifier, apiKey: options.apiKey, kube: kube, mirror: mirror)
 
         let errorLogger = logger
         let app = Application(

@@ -363,3 +363,44 @@ func git(_ arguments: [String], in directory: String? = nil, gitDir: String? = n
 struct GitFailure: Error, CustomStringConvertible {
     let description: String
 }
+
+@Suite("ScenarioRepositories: the bundle repository's mirror")
+struct BundleMirrorTests {
+    /// Pinned: a change here means every machine's ids changed (bump ScenarioHistory.currentFormat).
+    static let pinnedBundleHead = "fca557e3c55178620a40ba67534cfac131059a3e"
+
+    @Test("the git-mirror cache holds a fetched bare mirror of unidesk with stable commits; a removed one is rebuilt on reopen")
+    func bundleMirror() throws {
+        let directory = try Scratch()
+        let repos = try ScenarioRepositories.prepare(directory: directory.path, documents: [:])
+        #expect(repos.bundleRepositoryPath == repos.mirrorPath + "/github.com/pikasTech/unidesk.git")
+        #expect(repos.bundleCommits.count == 2)
+        #expect(repos.bundleCommits.last == Self.pinnedBundleHead)
+        let path = repos.bundleRepositoryPath
+        #expect(try git(["rev-parse", "--is-bare-repository"], gitDir: path) == "true")
+        #expect(try git(["for-each-ref", "--format=%(refname) %(objectname)"], gitDir: path) == "refs/heads/main \(Self.pinnedBundleHead)")
+        #expect(try git(["symbolic-ref", "HEAD"], gitDir: path) == "refs/heads/main")
+        #expect(try git(["config", "remote.origin.url"], gitDir: path) == "https://github.com/pikasTech/unidesk.git")
+        #expect(try git(["show", "main:prompts/aipods/artificer.md"], gitDir: path).hasPrefix("# Artificer"))
+        let fetchHead = try String(contentsOfFile: path + "/FETCH_HEAD", encoding: .utf8)
+        #expect(fetchHead.hasPrefix(Self.pinnedBundleHead + "\t\tbranch 'main' of https://github.com/pikasTech/unidesk"))
+
+        // Reopened as is; a removed bundle mirror comes back with the same commits, the rest untouched.
+        let source = repos.sourceHead()
+        try FileManager.default.removeItem(atPath: path)
+        let reopened = try ScenarioRepositories.prepare(directory: directory.path, documents: [:])
+        #expect(!reopened.freshlyBuilt)
+        #expect(reopened.bundleCommits == repos.bundleCommits)
+        #expect(try git(["rev-parse", "refs/heads/main"], gitDir: path) == Self.pinnedBundleHead)
+        #expect(reopened.sourceHead() == source)
+
+        // A manifest from before the bundle mirror (no bundle fields) rebuilds everything.
+        let data = try Data(contentsOf: URL(fileURLWithPath: repos.manifestPath))
+        var manifest = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(manifest.removeValue(forKey: "bundleCommits") != nil && manifest.removeValue(forKey: "bundleRepositoryPath") != nil)
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: repos.manifestPath))
+        let rebuilt = try ScenarioRepositories.prepare(directory: directory.path, documents: [:])
+        #expect(rebuilt.freshlyBuilt)
+        #expect(rebuilt.bundleCommits == repos.bundleCommits)
+    }
+}

@@ -17,8 +17,9 @@ import Wire
 /// Plain data, `Codable` and `Equatable`: it is stored in `scenario-commits.json` and compared on
 /// reopen, so a changed scenario (or a changed layout, see `format`) rebuilds the repositories.
 struct ScenarioHistory: Codable, Equatable, Sendable {
-    /// Bump whenever the way commits are written changes: stored repositories are then rebuilt.
-    static let currentFormat = 1
+    /// Bump whenever the way commits are written, or the layout, changes: stored repositories are
+    /// then rebuilt. 2: the git-mirror cache holds the bundle repository too.
+    static let currentFormat = 2
 
     struct SourceCommit: Codable, Equatable, Sendable {
         /// The PipelineRun that built this commit; nil for the initial commit.

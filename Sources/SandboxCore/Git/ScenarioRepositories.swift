@@ -19,6 +19,8 @@ import Foundation
 /// - `<lane>` (`agentrun-v01` for prefix `agentrun-v01-ci-`) — the fixed source worktree: a clone of origin on `v0.1` tracking `origin/v0.1`, clean;
 /// - `git-mirror/github.com/pikasTech/agentrun.git` — a `git clone --mirror` of origin in a
 ///   git-mirror cache folder (`git-mirror`);
+/// - `git-mirror/github.com/pikasTech/unidesk.git` — the resource-bundle repository's mirror
+///   (`BundleRepository.swift`): what runs materialize their default bundle from;
 /// - `scenario-commits.json` — the id map, the paths and the history, for tests and humans.
 public struct ScenarioRepositories: Sendable {
     /// The bare origin repository: branches `sourceBranch` and `gitopsBranch`.
@@ -29,6 +31,10 @@ public struct ScenarioRepositories: Sendable {
     public let mirrorPath: String
     /// The `git clone --mirror` of origin inside `mirrorPath` (`…/github.com/pikasTech/agentrun.git`).
     public let mirrorRepositoryPath: String
+    /// The bundle repository's mirror inside `mirrorPath` (`…/github.com/pikasTech/unidesk.git`).
+    public let bundleRepositoryPath: String
+    /// Real ids of the bundle repository's `main`, oldest first; the last is the branch head.
+    public let bundleCommits: [String]
     /// `<directory>/scenario-commits.json`.
     public let manifestPath: String
     public let sourceBranch: String
@@ -71,6 +77,7 @@ public struct ScenarioRepositories: Sendable {
             worktree: root.appendingPathComponent(lane).path,
             mirror: root.appendingPathComponent("git-mirror").path,
             mirrorRepository: root.appendingPathComponent("git-mirror").appendingPathComponent(mirrorRepository).path,
+            bundleRepository: root.appendingPathComponent("git-mirror").appendingPathComponent(bundleMirrorRepository).path,
             manifest: root.appendingPathComponent(manifestName).path)
         let history = ScenarioHistory(
             documents: documents, pipelineRunPrefix: pipelineRunPrefix,
@@ -85,7 +92,13 @@ public struct ScenarioRepositories: Sendable {
         let lock = try FolderLock(path: root.appendingPathComponent(".scenario-repositories.lock").path)
         defer { lock.release() }
 
-        if let reopened = reopen(layout: layout, history: history) { return reopened }
+        if let reopened = reopen(layout: layout, history: history) {
+            // A bundle mirror removed meanwhile (the mirror-missing fault) comes back as it was.
+            if !FileManager.default.fileExists(atPath: layout.bundleRepository + "/HEAD") {
+                try buildBundleMirror(at: layout.bundleRepository)
+            }
+            return reopened
+        }
 
         for path in [layout.manifest, layout.origin, layout.worktree, layout.mirror] {
             guard FileManager.default.fileExists(atPath: path) else { continue }
@@ -132,6 +145,7 @@ public struct ScenarioRepositories: Sendable {
         var worktree: String
         var mirror: String
         var mirrorRepository: String
+        var bundleRepository: String
         var manifest: String
     }
 
@@ -141,6 +155,7 @@ public struct ScenarioRepositories: Sendable {
         var worktreePath: String
         var mirrorPath: String
         var mirrorRepositoryPath: String
+        var bundleRepositoryPath: String
         var sourceBranch: String
         var gitopsBranch: String
         var gitopsFile: String
@@ -148,6 +163,7 @@ public struct ScenarioRepositories: Sendable {
         var commits: [String: String]
         var sourceCommits: [String]
         var gitopsCommits: [String]
+        var bundleCommits: [String]
         var history: ScenarioHistory
     }
 
@@ -158,6 +174,7 @@ public struct ScenarioRepositories: Sendable {
             manifest.history == history,
             manifest.originPath == layout.origin, manifest.worktreePath == layout.worktree,
             manifest.mirrorPath == layout.mirror, manifest.mirrorRepositoryPath == layout.mirrorRepository,
+            manifest.bundleRepositoryPath == layout.bundleRepository, !manifest.bundleCommits.isEmpty,
             files.fileExists(atPath: layout.origin + "/HEAD"),
             files.fileExists(atPath: layout.worktree + "/.git/HEAD"),
             files.fileExists(atPath: layout.mirrorRepository + "/HEAD")
@@ -170,6 +187,8 @@ public struct ScenarioRepositories: Sendable {
         worktreePath = layout.worktree
         mirrorPath = layout.mirror
         mirrorRepositoryPath = layout.mirrorRepository
+        bundleRepositoryPath = layout.bundleRepository
+        bundleCommits = manifest.bundleCommits
         manifestPath = layout.manifest
         sourceBranch = manifest.sourceBranch
         gitopsBranch = manifest.gitopsBranch
@@ -234,12 +253,14 @@ public struct ScenarioRepositories: Sendable {
         try FileManager.default.createDirectory(
             atPath: (layout.mirrorRepository as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try git.run(["clone", "--quiet", "--mirror", "--no-hardlinks", layout.origin, layout.mirrorRepository])
+        let bundleCommits = try buildBundleMirror(at: layout.bundleRepository)
 
         let manifest = Manifest(
             originPath: layout.origin, worktreePath: layout.worktree,
-            mirrorPath: layout.mirror, mirrorRepositoryPath: layout.mirrorRepository,
+            mirrorPath: layout.mirror, mirrorRepositoryPath: layout.mirrorRepository, bundleRepositoryPath: layout.bundleRepository,
             sourceBranch: history.sourceBranch, gitopsBranch: history.gitopsBranch, gitopsFile: history.gitopsFile,
-            commits: map, sourceCommits: sourceCommits, gitopsCommits: gitopsCommits, history: history)
+            commits: map, sourceCommits: sourceCommits, gitopsCommits: gitopsCommits, bundleCommits: bundleCommits,
+            history: history)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {

@@ -1,6 +1,13 @@
 import Hummingbird
 
-/// Sandbox-only administration: arm and clear HTTP-level faults, move the sandbox clock.
+/// Sandbox-only administration: arm and clear HTTP-level faults and git-mirror faults, move the
+/// sandbox clock.
+///
+/// - `POST /admin/faults` `{"kind": "http-500"|"slow"|"drop-follow", "count"?, "delayMs"?}` arms
+///   an HTTP fault; `DELETE /admin/faults` clears them, and the git-mirror faults too.
+/// - `POST /admin/mirror-faults` `{"fault": "mirror-missing"|"mirror-stale"|"mirror-unused"|"fetch-url-mismatch"}`
+///   or `{"fault": "rollout-commit", "commit": "<40 hex>"}` arms a git-mirror fault (`GitMirrorCache`
+///   says what each does); `GET` shows them, `DELETE` clears them. Each answers what is armed.
 extension SandboxAPI {
     func addAdminRoutes(_ api: RouterGroup<SandboxRequestContext>) {
         api.post("admin/faults") { request, context in
@@ -8,7 +15,18 @@ extension SandboxAPI {
             return try reply(try await faults.arm(body), context)
         }
         api.delete("admin/faults") { _, context in
-            try reply(await faults.clear(), context)
+            if let mirror { _ = try mirror.clear(now: await lane.now()) }
+            return try reply(await faults.clear(), context)
+        }
+        api.post("admin/mirror-faults") { request, context in
+            let body = try await RequestReading.body(MirrorFaultRequest.self, from: request)
+            return try reply(try mirrorCache().arm(body, now: await lane.now()), context)
+        }
+        api.get("admin/mirror-faults") { _, context in
+            try reply(try mirrorCache().current, context)
+        }
+        api.delete("admin/mirror-faults") { _, context in
+            try reply(try mirrorCache().clear(now: await lane.now()), context)
         }
         api.post("admin/clock") { request, context in
             let body = try await RequestReading.body(ClockRequest.self, from: request)
@@ -20,5 +38,11 @@ extension SandboxAPI {
             try await kube?.cluster.catchUp()
             return try reply(ClockReading(now: now), context)
         }
+    }
+
+    /// The git-mirror cache, or a 404 when this sandbox has none.
+    private func mirrorCache() throws -> GitMirrorCache {
+        guard let mirror else { throw APIError.notFound(kind: "git-mirror cache", id: "sandbox") }
+        return mirror
     }
 }

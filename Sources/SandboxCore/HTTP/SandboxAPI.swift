@@ -12,6 +12,8 @@ struct SandboxAPI: Sendable {
     let apiKey: String
     /// The Kubernetes API under `/k8s` (its own auth and error shapes), when the sandbox serves one.
     var kube: KubeAPI? = nil
+    /// The git-mirror cache whose faults `/admin/mirror-faults` arms, when the sandbox has one.
+    var mirror: GitMirrorCache? = nil
 
     /// The router: `/k8s` requests go to the Kubernetes API first; for the rest, envelope and
     /// request ids outermost, then auth, then injected faults.

@@ -57,6 +57,13 @@ struct FaultRequest: Codable, Sendable {
     var delayMs: Int?
 }
 
+/// The body of `POST /admin/mirror-faults` (see `GitMirrorCache`): `fault` is `mirror-missing`,
+/// `mirror-stale`, `rollout-commit` (with `commit`, 40 hex), `mirror-unused` or `fetch-url-mismatch`.
+struct MirrorFaultRequest: Codable, Sendable {
+    var fault: String
+    var commit: String?
+}
+
 /// The body of `POST /admin/clock`.
 struct ClockRequest: Codable, Sendable {
     var advanceMs: Int64

@@ -73,6 +73,23 @@ enum RunnerFacts {
         return "\(mirrorBaseUrl)/github.com/\(normalizedRepo(repoUrl)).git"
     }
 
+    /// The path of a GitHub repository's mirror inside the git-mirror cache folder
+    /// (`github.com/<owner>/<name>.git`); nil for any other host, or an owner or name that is not
+    /// one plain path component.
+    static func mirrorRepository(for repoUrl: String) -> String? {
+        guard mirrorURL(for: repoUrl) != nil else { return nil }
+        let parts = normalizedRepo(repoUrl).split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2,
+            parts.allSatisfy({ part in
+                !part.isEmpty && part.first != "."
+                    && part.unicodeScalars.allSatisfy {
+                        $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0))
+                    }
+            })
+        else { return nil }
+        return "github.com/\(parts[0])/\(parts[1]).git"
+    }
+
     /// `owner/name` of a repository URL, without a trailing `.git` or slash.
     static func normalizedRepo(_ repoUrl: String) -> String {
         var path = repoUrl

@@ -3,6 +3,8 @@
 /// replaying from stored progress after a restart gives the same stream.
 struct Simulation {
     let db: SandboxDatabase
+    /// The git-mirror cache bundles materialize through; nil: every bundle gets an invented commit.
+    var mirror: GitMirrorCache? = nil
 
     /// Applies every step due at or before `now`; returns whether anything changed.
     /// Runs inside the caller's transaction.
@@ -103,7 +105,7 @@ struct Simulation {
 
         case .materializeBundles:
             guard var job = try state.runnerJob() else { return }
-            job.bundles = RunnerFacts.requestedBundles(for: state.task).map(RunnerFacts.materialize)
+            job.bundles = RunnerFacts.requestedBundles(for: state.task).map { mirror?.materialize($0) ?? RunnerFacts.materialize($0) }
             try db.update(job)
             try state.emit("resource-bundle-materialized", at: at, data: ["bundles": try JSONValue(encoding: job.bundles)])
             for bundle in job.bundles {

@@ -14,14 +14,16 @@ actor SandboxLane {
     let db: SandboxDatabase
     private(set) var clock: SandboxClock
     let notifier: ChangeNotifier
-    private var simulation: Simulation { Simulation(db: db) }
+    /// The git-mirror cache the runner materializes bundles through (nil: invented commits only).
+    let mirror: GitMirrorCache?
+    private var simulation: Simulation { Simulation(db: db, mirror: mirror) }
 
     /// Opens (or creates) `DIR/sandbox.sqlite`. The clock starts at `origin` (default: now) but
     /// never before where the stored clock has got to by now: the last stored instant plus the
     /// real time passed since it was stored (at this speed). So a lane used by one-shot calls
     /// behaves as if it had kept running between them — the first tick replays every runner step
     /// that fell due meanwhile, at the instants it fell due.
-    init(stateDirectory: URL, origin: Timestamp?, speed: Double, notifier: ChangeNotifier) throws {
+    init(stateDirectory: URL, origin: Timestamp?, speed: Double, notifier: ChangeNotifier, mirror: GitMirrorCache? = nil) throws {
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         let db = try SandboxDatabase(path: stateDirectory.appendingPathComponent("sandbox.sqlite").path)
         let stored = try db.meta(Self.clockKey).flatMap(Int64.init).map(Timestamp.init(milliseconds:))
@@ -35,6 +37,7 @@ actor SandboxLane {
         self.db = db
         self.clock = SandboxClock(origin: max(requested, resumed), speed: speed)
         self.notifier = notifier
+        self.mirror = mirror
     }
 
     private static func realMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
