@@ -2,6 +2,10 @@ import Commands
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// `git-mirror` against the sandbox's real mirror cache (bare git repositories on the local
 /// node), through `ars --sandbox` and the local bridge.
 @Suite(.serialized) struct GitMirrorEndToEndTests {
@@ -94,5 +98,83 @@ import Testing
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("error[mirror-credentials]"), "\(refused.stderr)")
         #expect(!refused.stderr.contains(token) && !refused.stdout.contains(token))
+    }
+
+    @Test(
+        "git-mirror verify passes a run that came through the mirror, and names the owner of each failure: rollout commit without a pin, a missing skill, mirror unused, a rewrite off the rule, a cache gap"
+    )
+    func verify() async throws {
+        // A sandbox of its own: its mirror faults touch no other test's runs.
+        let sandbox = try SandboxServer()
+        defer { sandbox.stop() }
+        let catalogue = sandbox.directory + "/mirror.yaml"
+        try """
+        defaults: {node: local, lane: sandbox}
+        auth: {apiKeyEnv: \(SandboxServer.keyVariable)}
+        nodes:
+          local:
+            bridge: {kind: local}
+            lanes:
+              sandbox:
+                restBaseUrl: '\(sandbox.baseURL)'
+                namespace: agentrun-v01
+                gitMirror:
+                  cacheDir: \(sandbox.directory)/state/git/git-mirror
+                  baseUrl: http://git-mirror.devops-infra.svc.cluster.local:8080
+
+        """.write(toFile: catalogue, atomically: true, encoding: .utf8)
+        func ars(_ words: [String]) throws -> (value: Value, result: ProcessResult) {
+            let result = try sandbox.ars(words + ["-o", "json"], config: catalogue)
+            return ((try? JSON.decode(result.stdout)) ?? .null, result)
+        }
+        /// A dispatched task's run, once it has materialized its bundles.
+        func newRun(_ prompt: String) throws -> String {
+            let created = try ars(["create", "task", "--aipod", "Artificer", "--prompt", prompt, "--dispatch"]).value
+            let id = try #require(created["id"]?.stringValue)
+            _ = try sandbox.waitForTerminal(id)
+            return try #require(try ars(["get", "task/\(id)"]).value["runId"]?.stringValue)
+        }
+        func fault(_ body: String?) async throws {
+            var request = URLRequest(url: URL(string: sandbox.baseURL + "/api/v1/admin/mirror-faults")!)
+            request.httpMethod = body == nil ? "DELETE" : "POST"
+            request.setValue("Bearer \(sandbox.key)", forHTTPHeaderField: "Authorization")
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = body.map { Data($0.utf8) }
+            let (_, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        }
+        func failedChecks(_ value: Value) -> [String] {
+            (value["failures"]?.arrayValue ?? []).map { "\($0["check"]?.stringValue ?? "") \($0["owner"]?.stringValue ?? "-")" }
+        }
+
+        let good = try newRun("through the mirror")
+        let passed = try ars(["git-mirror", "verify", "run/\(good)", "--skill", "agentrun-closeout"])
+        #expect(passed.result.status == 0, "\(passed.result.stdout)\(passed.result.stderr)")
+        #expect(passed.value["verified"] == true && passed.value.lookup("summary.bundles") == 1)
+        let commit = try #require(passed.value["bundles"]?.arrayValue?.first?["commitId"]?.stringValue)
+        let listed = try runProcess(
+            [
+                "/usr/bin/git", "--git-dir", sandbox.directory + "/state/git/git-mirror/github.com/pikasTech/unidesk.git", "cat-file", "-e",
+                commit + "^{commit}",
+            ],
+            environment: ["PATH": "/usr/bin:/bin"], directory: sandbox.directory)
+        #expect(listed.status == 0, "the reported commit is in the real mirror")
+
+        let rollout = try ars(["git-mirror", "verify", "run/\(good)", "--rollout-commit", commit, "--skill", "no-such-skill"])
+        #expect(rollout.result.status == 1)
+        #expect(failedChecks(rollout.value) == ["rollout AgentRun", "skill AgentRun"], "\(rollout.value)")
+
+        for (body, expected) in [
+            (#"{"fault":"mirror-unused"}"#, ["mirror-used AgentRun", "fetch-url AgentRun"]),
+            (#"{"fault":"fetch-url-mismatch"}"#, ["fetch-url AgentRun"]),
+            (#"{"fault":"mirror-missing"}"#, ["in-mirror infrastructure"]),
+        ] {
+            try await fault(body)
+            let run = try newRun("fault \(body)")
+            let verdict = try ars(["git-mirror", "verify", "run/\(run)"])
+            #expect(verdict.result.status == 1, "\(body)")
+            #expect(failedChecks(verdict.value) == expected, "\(body): \(verdict.value)")
+            try await fault(nil)
+        }
     }
 }

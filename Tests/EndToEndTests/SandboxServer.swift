@@ -62,7 +62,10 @@ final class SandboxServer: @unchecked Sendable {
           local:
             bridge: {kind: local}
             lanes:
-              sandbox: {restBaseUrl: '\(baseURL)', namespace: agentrun-v01}
+              sandbox:
+                restBaseUrl: '\(baseURL)'
+                namespace: agentrun-v01
+                gitMirror: {cacheDir: '\(directory)/state/git/git-mirror', baseUrl: 'http://git-mirror.devops-infra.svc.cluster.local:8080'}
         """
     }
 

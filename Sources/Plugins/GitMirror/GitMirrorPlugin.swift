@@ -9,18 +9,21 @@ public struct GitMirrorPlugin: CommandPlugin {
 
     public let name = "git-mirror"
 
-    public var commands: [any Command] { [MirrorStatusCommand(), MirrorCoverageCommand(), MirrorRewriteCommand()] }
+    public var commands: [any Command] { [MirrorStatusCommand(), MirrorCoverageCommand(), MirrorRewriteCommand(), MirrorVerifyCommand()] }
 
     public var completionProviders: [String: CompletionProvider] {
         [
+            // Runs the session has seen (listed, described, created): `run/ID`.
+            Self.runProvider: { request in (request.session.recentIDs["run"] ?? []).map { CompletionCandidate("run/" + $0) } },
             Self.aipodProvider: { request in
                 guard let lane = try? request.session.lane(node: request.option("node"), lane: request.option("lane")) else { return [] }
                 return MirrorFacts(lane).bundles.map { CompletionCandidate($0.aipod, "\($0.repositories.count) bundle repositories") }
-            }
+            },
         ]
     }
 
     static let aipodProvider = "git-mirror-aipod"
+    static let runProvider = "git-mirror-run"
 }
 
 // MARK: - Reading the cache

@@ -24,7 +24,7 @@ struct ApplyCommand: QueueCommand {
         return try Self.manifests(text, name: name)
     }
 
-    func run(_ manifests: [Value], client: QueueClient, in session: Session) async throws -> CommandOutput {
+    func run(_ manifests: [Value], client: AgentRunClient, in session: Session) async throws -> CommandOutput {
         let result = try await client.post("/tasks/apply", body: .object(["items": .array(manifests)])).data
         let items = result["items"]?.arrayValue ?? []
         session.remember(items.compactMap { $0.lookup("task.id")?.stringValue }, kind: "task")

@@ -54,7 +54,7 @@ struct CreateCommand: QueueCommand {
         return Request(body: try taskBody(invocation, in: session), dispatch: invocation.flag("dispatch"))
     }
 
-    func run(_ request: Request, client: QueueClient, in session: Session) async throws -> CommandOutput {
+    func run(_ request: Request, client: AgentRunClient, in session: Session) async throws -> CommandOutput {
         let body = request.body
         let key = UUID().uuidString.lowercased()
         let exchange: Exchange

@@ -23,7 +23,8 @@ struct DescribeCommand: QueueCommand {
         }
     }
 
-    func run(_ request: (reference: ResourceReference, id: String), client: QueueClient, in session: Session) async throws -> CommandOutput
+    func run(_ request: (reference: ResourceReference, id: String), client: AgentRunClient, in session: Session) async throws
+        -> CommandOutput
     {
         let (reference, id) = request
         let views = Views(now: session.clock.now())
@@ -42,7 +43,7 @@ struct DescribeCommand: QueueCommand {
 
     // MARK: - Task
 
-    private func describeTask(_ task: Value, client: QueueClient, views: Views) async throws -> CommandOutput {
+    private func describeTask(_ task: Value, client: AgentRunClient, views: Views) async throws -> CommandOutput {
         let id = task["id"]?.stringValue ?? "?"
         async let run = related(client, "runs", task["runId"])
         async let session = related(client, "sessions", task["sessionId"])
@@ -78,7 +79,7 @@ struct DescribeCommand: QueueCommand {
         return CommandOutput(.object(value), human: human)
     }
 
-    private func related(_ client: QueueClient, _ collection: String, _ id: Value?) async throws -> Value? {
+    private func related(_ client: AgentRunClient, _ collection: String, _ id: Value?) async throws -> Value? {
         guard let id = id?.stringValue else { return nil }
         return try await client.get("/\(collection)/\(id)").data
     }

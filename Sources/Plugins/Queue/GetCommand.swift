@@ -52,7 +52,7 @@ struct GetCommand: QueueCommand {
             all: invocation.flag("all"), words: invocation.words)
     }
 
-    func run(_ request: Request, client: QueueClient, in session: Session) async throws -> CommandOutput {
+    func run(_ request: Request, client: AgentRunClient, in session: Session) async throws -> CommandOutput {
         let reference = request.reference
         let views = Views(now: session.clock.now())
         if let id = reference.id {

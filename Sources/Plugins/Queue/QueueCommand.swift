@@ -15,7 +15,7 @@ protocol QueueCommand: Command where Options == QueueOptions<Request> {
     /// The command's own part of the resolve step.
     func request(_ invocation: Invocation, in session: Session) throws -> Request
     /// The command's work, given a client for the resolved lane.
-    func run(_ request: Request, client: QueueClient, in session: Session) async throws -> CommandOutput
+    func run(_ request: Request, client: AgentRunClient, in session: Session) async throws -> CommandOutput
 }
 
 extension QueueCommand {
@@ -25,13 +25,13 @@ extension QueueCommand {
     }
 
     func run(_ options: QueueOptions<Request>, in session: Session) async throws -> CommandOutput {
-        let client = try QueueClient(session: session, lane: options.lane)
+        let client = try AgentRunClient(session: session, lane: options.lane)
         let output = try await run(options.request, client: client, in: session)
         return options.raw ? Self.raw(client) : output
     }
 
     /// `--raw`: the REST envelopes plus how they were obtained — never the key.
-    static func raw(_ client: QueueClient) -> CommandOutput {
+    static func raw(_ client: AgentRunClient) -> CommandOutput {
         let value = Value.object([
             "transport": "direct-http",
             "clientRole": "render-only",

@@ -30,7 +30,7 @@ struct ResultCommand: QueueCommand {
         return Request(reference: reference, id: id, verify: invocation.flag("verify"))
     }
 
-    func run(_ request: Request, client: QueueClient, in session: Session) async throws -> CommandOutput {
+    func run(_ request: Request, client: AgentRunClient, in session: Session) async throws -> CommandOutput {
         let (reference, id) = (request.reference, request.id)
         let result = try await client.get("/\(reference.kind.collection)/\(id)/result").data
         var value = Views.schema("Result", result).objectValue ?? Object()
@@ -93,7 +93,7 @@ struct ResultCommand: QueueCommand {
 
     /// Reads every event of the command's run and compares the last assistant output of that
     /// command with `finalResponse`.
-    private func verify(result: Value, commandId: String, client: QueueClient) async throws -> Value {
+    private func verify(result: Value, commandId: String, client: AgentRunClient) async throws -> Value {
         let command = try await client.get("/commands/\(commandId)").data
         guard let runId = command["runId"]?.stringValue else {
             return .object(["stale": .null, "reason": "the command has no run yet"])

@@ -54,7 +54,7 @@ struct StreamCommand: QueueCommand {
             follow: invocation.flag("follow"))
     }
 
-    func run(_ request: Request, client: QueueClient, in session: Session) async throws -> CommandOutput {
+    func run(_ request: Request, client: AgentRunClient, in session: Session) async throws -> CommandOutput {
         let (reference, id, types) = (request.reference, request.id, request.types)
         let reader = EventReader(client: client, collection: kind.collection, id: id, afterSeq: request.afterSeq)
         let views = Views(now: session.clock.now())

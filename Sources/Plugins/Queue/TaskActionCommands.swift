@@ -40,7 +40,7 @@ struct TaskActionCommand: QueueCommand {
         return (id, .object(body))
     }
 
-    func run(_ request: (id: String, body: Value), client: QueueClient, in session: Session) async throws -> CommandOutput {
+    func run(_ request: (id: String, body: Value), client: AgentRunClient, in session: Session) async throws -> CommandOutput {
         let (id, body) = request
         let task = try await client.post("/tasks/\(id)/\(action.rawValue)", body: body).data
         session.remember([task], kind: .task)
@@ -106,7 +106,7 @@ struct MessageCommand: QueueCommand {
         return (kind == .steer ? "/tasks/\(id)/steer" : "/sessions/\(id)/send", message)
     }
 
-    func run(_ request: (path: String, message: String), client: QueueClient, in session: Session) async throws -> CommandOutput {
+    func run(_ request: (path: String, message: String), client: AgentRunClient, in session: Session) async throws -> CommandOutput {
         let (path, message) = request
         let command = try await client.post(path, body: .object(["message": .string(message)])).data
         let id = command["id"]?.stringValue ?? "?"

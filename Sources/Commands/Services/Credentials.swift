@@ -1,20 +1,19 @@
-import Commands
 import Foundation
 
 /// The API key and where it came from. The key itself is never printed: only `source` and
 /// `redactedPrefix` may appear in output.
-struct Credentials: Sendable {
+public struct Credentials: Sendable {
     let key: String
     /// `$HWLAB_API_KEY` or `key file ~/.config/hwlab/api-key`.
-    let source: String
+    public let source: String
 
     /// The first four characters and the length, e.g. `sk-a… (40 chars)`.
-    var redactedPrefix: String { "\(key.prefix(4))… (\(key.count) chars)" }
+    public var redactedPrefix: String { "\(key.prefix(4))… (\(key.count) chars)" }
 
     /// Finds the key as the seed prescribes: the environment variable named in the catalogue
     /// (default `HWLAB_API_KEY`), then the catalogue's key file. Registers it with the session so
     /// no output can carry it.
-    static func discover(in session: Session, auth: AuthSettings) throws(ArsError) -> Credentials {
+    public static func discover(in session: Session, auth: AuthSettings) throws(ArsError) -> Credentials {
         if let value = session.environment[auth.apiKeyEnv]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
             session.registerSecret(value)
             return Credentials(key: value, source: "$\(auth.apiKeyEnv)")

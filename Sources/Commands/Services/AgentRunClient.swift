@@ -1,34 +1,33 @@
-import Commands
 import Foundation
 import Synchronization
 
 /// One request/response with the AgentRun REST API, kept for `--raw` and evidence.
-struct Exchange: Sendable {
-    var method: String
-    var url: String
-    var status: Int
-    var envelope: Value
-    var timings: HTTPTimings
+public struct Exchange: Sendable {
+    public var method: String
+    public var url: String
+    public var status: Int
+    public var envelope: Value
+    public var timings: HTTPTimings
 
     /// The envelope's `data`.
-    var data: Value { envelope["data"] ?? .null }
+    public var data: Value { envelope["data"] ?? .null }
 }
 
 /// Talks to one lane's AgentRun REST API directly over HTTP: builds requests with the bearer key,
 /// decodes the JSON envelope, and turns failures into errors that say what to do. Render-only:
 /// it returns the server's facts and adds none.
-final class QueueClient: Sendable {
-    let session: Session
-    let lane: LaneSettings
-    let credentials: Credentials
-    let configPath: String
+public final class AgentRunClient: Sendable {
+    public let session: Session
+    public let lane: LaneSettings
+    public let credentials: Credentials
+    public let configPath: String
     private let log = ExchangeLog()
 
     /// Every exchange so far, oldest first (for `--raw`).
-    var exchanges: [Exchange] { log.all }
+    public var exchanges: [Exchange] { log.all }
 
     /// The client for a resolved lane.
-    init(session: Session, lane: LaneSettings) throws(ArsError) {
+    public init(session: Session, lane: LaneSettings) throws(ArsError) {
         self.session = session
         let config = try session.config()
         self.lane = lane
@@ -36,17 +35,17 @@ final class QueueClient: Sendable {
         self.configPath = config.path
     }
 
-    var baseURL: String {
+    public var baseURL: String {
         (lane.restBaseURL.hasSuffix("/") ? String(lane.restBaseURL.dropLast()) : lane.restBaseURL) + "/api/v1"
     }
 
     // MARK: - Requests
 
-    func get(_ path: String, query: [(String, String?)] = [], timeout: Double? = nil) async throws -> Exchange {
+    public func get(_ path: String, query: [(String, String?)] = [], timeout: Double? = nil) async throws -> Exchange {
         try await send(HTTPRequest(method: "GET", url: try url(path, query), timeout: timeout))
     }
 
-    func post(_ path: String, body: Value = .object(Object()), idempotencyKey: String? = nil) async throws -> Exchange {
+    public func post(_ path: String, body: Value = .object(Object()), idempotencyKey: String? = nil) async throws -> Exchange {
         var request = HTTPRequest(method: "POST", url: try url(path, []), body: Data(JSON.encode(body, pretty: false).utf8))
         request.headers.append(HTTPHeader("Content-Type", "application/json"))
         if let idempotencyKey { request.headers.append(HTTPHeader("Idempotency-Key", idempotencyKey)) }

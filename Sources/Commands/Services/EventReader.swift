@@ -1,20 +1,19 @@
-import Commands
 import Foundation
 
 /// Reads a run's events or a session's logs by sequence number, optionally following with
 /// long-polls; after a dropped connection it resumes from the last seen `seq`, so nothing is
 /// missed or repeated.
-struct EventReader {
-    let client: QueueClient
+public struct EventReader: Sendable {
+    public let client: AgentRunClient
     /// `runs` (events) or `sessions` (logs).
-    let collection: String
-    let id: String
-    var afterSeq = 0
-    var pageSize = 200
+    public let collection: String
+    public let id: String
+    public var afterSeq = 0
+    public var pageSize = 200
 
     private var path: String { "/\(collection)/\(id)/\(collection == "runs" ? "events" : "logs")" }
 
-    init(client: QueueClient, collection: String, id: String, afterSeq: Int = 0) {
+    public init(client: AgentRunClient, collection: String, id: String, afterSeq: Int = 0) {
         self.client = client
         self.collection = collection
         self.id = id
@@ -22,7 +21,7 @@ struct EventReader {
     }
 
     /// Every item after `afterSeq` that exists now.
-    func readAll() async throws -> [Value] {
+    public func readAll() async throws -> [Value] {
         var items: [Value] = []
         var cursor = afterSeq
         while true {
@@ -38,7 +37,7 @@ struct EventReader {
     /// Follows until the server says the run is terminal, handing each item to `deliver` once,
     /// in order. Connection drops and server errors are retried from the last delivered `seq`
     /// (up to `maxFailures` in a row).
-    func follow(waitMs: Int = 20_000, maxFailures: Int = 5, deliver: (Value) -> Void) async throws -> Int {
+    public func follow(waitMs: Int = 20_000, maxFailures: Int = 5, deliver: (Value) -> Void) async throws -> Int {
         var cursor = afterSeq
         var failures = 0
         while true {
