@@ -80,6 +80,11 @@ let package = Package(
             path: "Sources/Plugins/ControlPlane"
         ),
         .target(
+            name: "EgressPlugin",
+            dependencies: ["Commands"],
+            path: "Sources/Plugins/Egress"
+        ),
+        .target(
             name: "GitMirrorPlugin",
             dependencies: ["Commands"],
             path: "Sources/Plugins/GitMirror"
@@ -104,7 +109,8 @@ let package = Package(
         .executableTarget(
             name: "Shell",
             dependencies: [
-                "Commands", "ScriptLanguage", "GitMirrorPlugin", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin", "WorktreePlugin",
+                "Commands", "ScriptLanguage", "EgressPlugin", "GitMirrorPlugin", "LegacyPlugin", "QueuePlugin", "ControlPlanePlugin",
+                "WorktreePlugin",
                 "Transport", "Bridges",
                 "CEditLine",
             ]
@@ -135,6 +141,7 @@ let package = Package(
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "ScriptLanguage"], exclude: ["Golden"]),
         .testTarget(name: "LegacyPluginTests", dependencies: ["LegacyPlugin", "Commands"]),
         .testTarget(name: "QueuePluginTests", dependencies: ["QueuePlugin", "Commands"]),
+        .testTarget(name: "EgressPluginTests", dependencies: ["EgressPlugin", "Commands"]),
         .testTarget(name: "GitMirrorPluginTests", dependencies: ["GitMirrorPlugin", "Commands"]),
         .testTarget(name: "ControlPlanePluginTests", dependencies: ["ControlPlanePlugin", "Commands"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Commands", "ScriptLanguage", "TestSupport"]),

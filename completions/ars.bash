@@ -3,7 +3,7 @@
 _ars() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     if [[ $COMP_CWORD -eq 1 ]]; then
-        COMPREPLY=($(compgen -W "ack apply cancel check codex completion config context control-plane create describe dispatch echo events exit get git-mirror help history kubectl logs result run send steer use worktree" -- "$cur"))
+        COMPREPLY=($(compgen -W "ack apply cancel check codex completion config context control-plane create describe dispatch echo egress events exit get git-mirror help history kubectl logs result run send steer use worktree" -- "$cur"))
         return
     fi
     local IFS=$'\n'

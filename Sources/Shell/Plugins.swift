@@ -1,5 +1,6 @@
 import Commands
 import ControlPlanePlugin
+import EgressPlugin
 import GitMirrorPlugin
 import LegacyPlugin
 import QueuePlugin
@@ -15,6 +16,7 @@ enum Plugins {
         ControlPlanePlugin(),
         WorktreePlugin(),
         GitMirrorPlugin(),
+        EgressPlugin(),
         LegacyPlugin(),
     ]
 }

@@ -123,6 +123,15 @@ final class SandboxLane {
                 "namespace": "unidesk", "service": "g14-provider-egress-proxy", "probeHost": "codeload.github.com",
             ],
         ]
+        // The sandbox's real proxy (tinyproxy) and HTTPS target stand for the Service's ClusterIP
+        // and the probe host on this machine.
+        if let egress = announcement["egress"]?.objectValue, let proxy = egress["proxy"], let probeHost = egress["probeHost"] {
+            var settings = lane["egressProxy"]?.objectValue ?? Object()
+            settings["probeProxy"] = proxy
+            settings["probeHost"] = probeHost
+            if let ca = egress["caFile"] { settings["probeCAFile"] = ca }
+            lane = lane.setting("egressProxy", .object(settings))
+        }
         if let worktree = announcement.lookup("git.worktree"), let origin = announcement.lookup("git.origin") {
             lane = lane.setting("source", ["worktree": worktree, "branch": "v0.1", "remote": origin])
             lane = lane.setting("gitops", ["branch": "v0.1-gitops"])

@@ -20,6 +20,10 @@ final class SandboxServer: @unchecked Sendable {
     let directory: String
     let baseURL: String
     let configPath: String
+    /// The sandbox cluster's kubeconfig, for the local bridge's kubectl.
+    let kubeconfig: String?
+    /// The sandbox's real egress proxy and probe target (announced), when it runs them.
+    let egress: [String: Any]?
     private let process: Process
 
     init() throws {
@@ -46,6 +50,9 @@ final class SandboxServer: @unchecked Sendable {
             ).first
         else { throw CocoaError(.fileReadCorruptFile) }
         baseURL = url
+        let announcement = (try? JSONSerialization.jsonObject(with: line.prefix { $0 != UInt8(ascii: "\n") })) as? [String: Any]
+        kubeconfig = announcement?["kubeconfig"] as? String
+        egress = announcement?["egress"] as? [String: Any]
         configPath = directory + "/agentrun.yaml"
         try catalogue(baseURL: url).write(toFile: configPath, atomically: true, encoding: .utf8)
     }
@@ -60,7 +67,7 @@ final class SandboxServer: @unchecked Sendable {
         auth: {apiKeyEnv: \(Self.keyVariable)}
         nodes:
           local:
-            bridge: {kind: local}
+            bridge: {kind: local\(kubeconfig.map { ", kubeconfig: '\($0)'" } ?? "")}
             lanes:
               sandbox:
                 restBaseUrl: '\(baseURL)'

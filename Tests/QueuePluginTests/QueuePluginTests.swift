@@ -118,7 +118,9 @@ struct QueuePluginTests {
             "status": "failed", "createdAt": "2025-11-18T10:01:00Z", "finishedAt": "2025-11-18T10:05:00Z",
             "failureKind": "provider-invalid-tool-call", "ack": ["by": "ops"],
         ]
-        #expect(views.lifecycle(task: done) == "created 10:01:00 → failed 10:05:00 (failureKind provider-invalid-tool-call); acked by ops")
+        #expect(
+            views.lifecycle(task: done)
+                == "created 10:01:00 → failed 10:05:00 (failureKind provider-invalid-tool-call, owner provider); acked by ops")
     }
 
     @Test("the client schema wraps server objects with apiVersion and kind, keeping field order")

@@ -90,6 +90,10 @@ public enum ConfigSchema {
                 SchemaField("namespace", .string, "Namespace of the proxy Service and Deployment"),
                 SchemaField("service", .string, "Name of the proxy Service and Deployment"),
                 SchemaField("probeHost", .string, "Host an egress check fetches through the proxy (`codeload.github.com`)"),
+                SchemaField(
+                    "probeProxy", .string,
+                    "`HOST:PORT` where the node reaches the proxy for `egress check` (default: the Service's ClusterIP:port)"),
+                SchemaField("probeCAFile", .string, "CA bundle on the node for the probe's TLS (default: the node's system CAs)"),
             ]), "The runtime egress proxy runner jobs use"),
         SchemaField(
             "gitMirror",

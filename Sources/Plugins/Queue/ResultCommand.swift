@@ -37,20 +37,24 @@ struct ResultCommand: QueueCommand {
         let views = Views(now: session.clock.now())
         let commandId = result["commandId"]?.stringValue
 
+        let facts: [(String, String)] = [
+            ("status", result["status"].map(views.text) ?? "-"),
+            (
+                "liveness.phase",
+                (result.lookup("liveness.phase").map(views.text) ?? "-")
+                    + (result.lookup("liveness.since").map { "  for " + views.age($0) } ?? "")
+            ),
+            ("failureKind", result["failureKind"].map(views.text).flatMap { $0.isEmpty ? nil : $0 } ?? "-"),
+            ("failureMessage", result["failureMessage"].map(views.text).flatMap { $0.isEmpty ? nil : $0 } ?? "-"),
+        ]
+        // Who owns a failure, from its kind (the same table describe and egress use).
+        let owner = result["failureKind"]?.stringValue.flatMap(FailureOwners.attribution(for:))
+        if let owner { value["owner"] = owner.value }
         var human: [HumanBlock] = [
             .summary(
                 "command/\(commandId ?? "?") (\(result["kind"]?.stringValue ?? "?")) of \(reference.display): \(result["status"]?.stringValue ?? "?")"
             ),
-            .fields([
-                ("status", result["status"].map(views.text) ?? "-"),
-                (
-                    "liveness.phase",
-                    (result.lookup("liveness.phase").map(views.text) ?? "-")
-                        + (result.lookup("liveness.since").map { "  for " + views.age($0) } ?? "")
-                ),
-                ("failureKind", result["failureKind"].map(views.text).flatMap { $0.isEmpty ? nil : $0 } ?? "-"),
-                ("failureMessage", result["failureMessage"].map(views.text).flatMap { $0.isEmpty ? nil : $0 } ?? "-"),
-            ]),
+            .fields(facts + (owner.map { [("owner", "\($0.owner.rawValue) — \($0.reason)")] } ?? [])),
             .section("finalResponse", [.text(result["finalResponse"]?.stringValue ?? "(none yet)")]),
         ]
         if let delivery = result["steerDelivery"], !delivery.isNull {
@@ -70,6 +74,10 @@ struct ResultCommand: QueueCommand {
             switch verification["stale"] {
             case .bool(true):
                 status = 1
+                if let stale = FailureOwners.attribution(for: "stale-result") {
+                    value["owner"] = stale.value
+                    human.append(.fields([("owner", "\(stale.owner.rawValue) — \(stale.reason)")]))
+                }
                 human.append(
                     .summary(
                         "STALE: finalResponse is not the last assistant output of \(commandId ?? "?") (event seq \(verification["eventSeq"].map(views.text) ?? "?"))"

@@ -104,7 +104,9 @@ struct Views {
         if let phase = liveness?["phase"]?.stringValue, !["succeeded", "failed", "cancelled"].contains(status) {
             line += ", \(phase)" + (liveness?["since"].map { " for " + age($0) } ?? "")
         }
-        if let kind = task["failureKind"]?.stringValue { line += " (failureKind \(kind))" }
+        if let kind = task["failureKind"]?.stringValue {
+            line += " (failureKind \(kind)" + (FailureOwners.attribution(for: kind).map { ", owner \($0.owner.rawValue)" } ?? "") + ")"
+        }
         if let ack = task["ack"], !ack.isNull {
             line += "; acked" + (ack["by"]?.stringValue.map { " by \($0)" } ?? "")
         }
