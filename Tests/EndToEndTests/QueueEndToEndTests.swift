@@ -196,6 +196,15 @@ struct QueueEndToEndTests {
         #expect(try sandbox.waitForTerminal(id) == "failed")
         let result = try sandbox.ars(["result", "task/\(id)", "-o", "json"]).stdout
         #expect(result.contains(#""failureKind": "thread-resume-failed""#))
+        // Who owns it, in the value and the human view alike.
+        let owner = try JSON.decode(result)["owner"]
+        #expect(owner?["owner"] == "AgentRun" && owner?["reasonZh"]?.stringValue?.contains("thread/resume") == true, "\(result)")
+        let human = try sandbox.ars(["result", "task/\(id)"]).stdout
+        #expect(human.contains("owner:") && human.contains("AgentRun — Codex thread/resume failed"), "\(human)")
+        let provider = try createTask("@sandbox fail=provider-invalid-tool-call\ncall a tool")
+        #expect(try sandbox.waitForTerminal(provider) == "failed")
+        let described = try sandbox.ars(["describe", "task/\(provider)"]).stdout
+        #expect(described.contains("(failureKind provider-invalid-tool-call, owner provider)"), "\(described)")
     }
 
     @Test("events --follow streams NDJSON to the terminal event with strictly increasing seq")
