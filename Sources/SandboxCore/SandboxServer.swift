@@ -130,7 +130,8 @@ public enum SandboxServer {
             .map { #""\#($0.0)":\#(KubeJSON.string($0.1).text)"# }.joined(separator: ",")
         let egressObject =
             egress.map { egress in
-                "{" + [("proxy", egress.proxy), ("probeHost", egress.probeHost), ("caFile", egress.caFile)]
+                "{"
+                    + [("proxy", egress.proxy), ("probeHost", egress.probeHost), ("caFile", egress.caFile)]
                     .map { #""\#($0.0)":\#(KubeJSON.string($0.1).text)"# }.joined(separator: ",") + "}"
             } ?? "null"
         let line =

@@ -37,7 +37,8 @@ struct EgressPKI: Sendable {
                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
             ], log: log)
         try run(
-            openssl, ["req", "-new"] + curve + ["-keyout", path("leaf.key"), "-out", path("leaf.csr"), "-subj", "/CN=codeload.github.com"],
+            openssl,
+            ["req", "-new"] + curve + ["-keyout", path("leaf.key"), "-out", path("leaf.csr"), "-subj", "/CN=codeload.github.com"],
             log: log)
         let extensions = """
             subjectAltName=\(subjectAltName)
@@ -50,7 +51,8 @@ struct EgressPKI: Sendable {
             """
         try Data(extensions.utf8).write(to: URL(fileURLWithPath: path("leaf.ext")))
         // A random positive 128-bit serial.
-        let serial = "0x" + (0..<16).map { String(format: "%02x", $0 == 0 ? UInt8.random(in: 1...0x7f) : UInt8.random(in: 0...0xff)) }.joined()
+        let serial =
+            "0x" + (0..<16).map { String(format: "%02x", $0 == 0 ? UInt8.random(in: 1...0x7f) : UInt8.random(in: 0...0xff)) }.joined()
         try run(
             openssl,
             [

@@ -95,7 +95,8 @@ actor SandboxEgress {
         let directory = stateDirectory.appendingPathComponent("egress", isDirectory: true)
         let pki: EgressPKI
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             pki = try EgressPKI.ensure(in: directory, openssl: openssl)
         } catch {
             logger.warning("no egress proxy or probe target: cannot make the certificates: \(error)")
