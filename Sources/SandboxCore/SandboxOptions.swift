@@ -35,7 +35,10 @@ public struct SandboxOptions: Sendable {
                            agentrun-v01-ci-, v0.1, v0.1-gitops: G14's historic lane)
 
         The API key is read from ARS_SANDBOX_API_KEY. Once listening, stdout gets one line:
-        {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID,"kubeconfig":"DIR/kubeconfig","now":"RFC3339"}
+        {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID,"kubeconfig":"DIR/kubeconfig","now":"RFC3339",
+         "git":{…},"egress":{"proxy":"127.0.0.1:P","probeHost":"127.0.0.1:T","caFile":"DIR/egress/ca.pem"},"imported":[…]}
+        "egress" is a real tinyproxy and an HTTPS target (openssl s_server, a private CA in DIR/egress),
+        child processes that end with the server; null when tinyproxy or openssl is not installed.
         SIGTERM or SIGINT stops the server cleanly.
         """
 

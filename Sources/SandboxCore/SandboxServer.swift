@@ -54,6 +54,7 @@ public enum SandboxServer {
                 }
             })
         let scenario = try KubeScenario.load(directory: scenarioDirectory, rewrite: hooks.rewrite)
+        let egressSettings = try SandboxEgress.settings(in: scenarioDirectory)
         // The clock starts at --now, else the scenario's NOW, else the real time — but never before
         // anything already stored.
         let requested =
@@ -76,7 +77,10 @@ public enum SandboxServer {
         try await cluster.startControllers()
         let kube = KubeAPI(cluster: cluster, token: Kubeconfig.randomToken(), notifier: notifier)
         let kubeconfig = state.appendingPathComponent("kubeconfig").path
-        let api = SandboxAPI(lane: lane, faults: FaultInjector(), notifier: notifier, apiKey: options.apiKey, kube: kube, mirror: mirror)
+        // The egress proxy and HTTPS probe target (child processes; nil when the tools are missing).
+        let egress = await SandboxEgress.start(stateDirectory: state, settings: egressSettings, logger: logger)
+        let api = SandboxAPI(
+            lane: lane, faults: FaultInjector(), notifier: notifier, apiKey: options.apiKey, kube: kube, mirror: mirror, egress: egress)
 
         let errorLogger = logger
         let app = Application(
@@ -92,7 +96,9 @@ public enum SandboxServer {
                 } catch {
                     errorLogger.error("cannot write the kubeconfig: \(error)")
                 }
-                announce(port: port, kubeconfig: kubeconfig, now: await lane.now(), repositories: repositories, imported: imported)
+                announce(
+                    port: port, kubeconfig: kubeconfig, now: await lane.now(), repositories: repositories, egress: egress?.announcement,
+                    imported: imported)
             },
             logger: logger)
         let runner = RunnerService(lane: lane, notifier: notifier, logger: logger)
@@ -103,22 +109,35 @@ public enum SandboxServer {
         do {
             try await group.run()
         } catch {
+            await egress?.shutdown()
             await lane.close()
             await cluster.close()
             throw error
         }
+        await egress?.shutdown()
         await lane.close()
         await cluster.close()
     }
 
     /// The one machine-readable line on stdout once the server listens: the queue API's URL, the
-    /// kubeconfig for the cluster, the sandbox time, and where the git repositories are.
-    private static func announce(port: Int, kubeconfig: String, now: Timestamp, repositories: ScenarioRepositories, imported: [String]) {
+    /// kubeconfig for the cluster, the sandbox time, where the git repositories are, and the egress
+    /// proxy, probe target and CA (`null` without them).
+    private static func announce(
+        port: Int, kubeconfig: String, now: Timestamp, repositories: ScenarioRepositories, egress: SandboxEgress.Announcement?,
+        imported: [String]
+    ) {
         let git = [("origin", repositories.originPath), ("worktree", repositories.worktreePath), ("mirror", repositories.mirrorPath)]
             .map { #""\#($0.0)":\#(KubeJSON.string($0.1).text)"# }.joined(separator: ",")
+        let egressObject =
+            egress.map { egress in
+                "{"
+                    + [("proxy", egress.proxy), ("probeHost", egress.probeHost), ("caFile", egress.caFile)]
+                    .map { #""\#($0.0)":\#(KubeJSON.string($0.1).text)"# }.joined(separator: ",") + "}"
+            } ?? "null"
         let line =
             #"{"event":"listening","url":"http://127.0.0.1:\#(port)","pid":\#(ProcessInfo.processInfo.processIdentifier)"#
             + #","kubeconfig":\#(KubeJSON.string(kubeconfig).text),"now":"\#(now)","git":{\#(git)}"#
+            + #","egress":\#(egressObject)"#
             + #","imported":[\#(imported.map { KubeJSON.string($0).text }.joined(separator: ","))]}"# + "\n"
         FileHandle.standardOutput.write(Data(line.utf8))
     }

@@ -14,6 +14,8 @@ struct SandboxAPI: Sendable {
     var kube: KubeAPI? = nil
     /// The git-mirror cache whose faults `/admin/mirror-faults` arms, when the sandbox has one.
     var mirror: GitMirrorCache? = nil
+    /// The egress proxy and probe target whose faults `/admin/egress-faults` sets, when running.
+    var egress: SandboxEgress? = nil
 
     /// The router: `/k8s` requests go to the Kubernetes API first; for the rest, envelope and
     /// request ids outermost, then auth, then injected faults.

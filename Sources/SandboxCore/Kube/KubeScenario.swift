@@ -4,7 +4,8 @@ import Foundation
 /// becomes the sandbox cluster's initial objects, plus the reference time its `README.md` states
 /// as ``NOW = `2025-11-18T09:00:00Z` ``.
 ///
-/// Files ending in `.json` must parse (an error names `file:line:col`); other files are ignored.
+/// Files ending in `.json` must parse (an error names `file:line:col`); other files are ignored,
+/// and so is `sandbox-egress.json` (the egress endpoints' settings, read by `SandboxEgress`).
 /// Every document's text goes through `rewrite` before it is parsed.
 public struct KubeScenario: Sendable {
     /// What the seeded state remembers to tell whether it came from this scenario.
@@ -53,7 +54,7 @@ public struct KubeScenario: Sendable {
         }
         return names.filter { name in
             var isDirectory: ObjCBool = false
-            return name.lowercased().hasSuffix(".json")
+            return name.lowercased().hasSuffix(".json") && name != SandboxEgress.scenarioFileName
                 && FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
                 && !isDirectory.boolValue
         }.sorted()

@@ -64,6 +64,11 @@ struct MirrorFaultRequest: Codable, Sendable {
     var commit: String?
 }
 
+/// The body of `POST /admin/egress-faults`.
+struct EgressFaultRequest: Codable, Sendable {
+    var fault: String
+}
+
 /// The body of `POST /admin/clock`.
 struct ClockRequest: Codable, Sendable {
     var advanceMs: Int64
