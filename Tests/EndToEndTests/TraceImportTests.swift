@@ -22,6 +22,9 @@ import Testing
         #expect(human.status == 0, "\(human.stderr)")
         let rows = human.stdout.split(separator: "\n").filter { $0.range(of: #"^\s*\d+\s{3}"#, options: .regularExpression) != nil }
         #expect(rows.count == 10_000)
+        // A read longer than a page prints page by page: one header, and where to go on from.
+        #expect(human.stdout.components(separatedBy: "   seq   time").count == 2, "one header")
+        #expect(human.stdout.contains("--after-seq 10000"), "\(human.stdout.suffix(300))")
         #expect(human.stdout.contains("检查代理环境变量"), "Chinese prose renders")
 
         let json = try lane.ars(["events", "run/\(run)", "-o", "json"])

@@ -27,7 +27,11 @@ public final class AgentRunClient: Sendable {
     public var exchanges: [Exchange] { log.all }
 
     /// The client for a resolved lane.
-    public init(session: Session, lane: LaneSettings) throws(ArsError) {
+    /// Whether exchanges are kept (for `--raw`); a long read keeps none, so its memory stays flat.
+    let keepsExchanges: Bool
+
+    public init(session: Session, lane: LaneSettings, keepsExchanges: Bool = false) throws(ArsError) {
+        self.keepsExchanges = keepsExchanges
         self.session = session
         let config = try session.config()
         self.lane = lane
@@ -84,7 +88,7 @@ public final class AgentRunClient: Sendable {
         }
         let exchange = Exchange(
             method: request.method, url: request.url, status: response.status, envelope: envelope, timings: response.timings)
-        log.append(exchange)
+        if keepsExchanges { log.append(exchange) }
         guard (200..<300).contains(response.status), envelope["ok"] == .bool(true) else {
             throw failure(exchange)
         }

@@ -20,18 +20,28 @@ public struct EventReader: Sendable {
         self.afterSeq = afterSeq
     }
 
-    /// Every item after `afterSeq` that exists now.
-    public func readAll() async throws -> [Value] {
-        var items: [Value] = []
+    /// Every item after `afterSeq` that exists now, handed over a page at a time (nothing is
+    /// kept here, so a long read stays flat in memory); returns the last `seq` read.
+    @discardableResult
+    public func read(deliver: ([Value]) -> Void) async throws -> Int {
         var cursor = afterSeq
+        var last = afterSeq
         while true {
             let page = try await client.get(path, query: [("afterSeq", String(cursor)), ("limit", String(pageSize))]).data
             let batch = page["items"]?.arrayValue ?? []
-            items += batch
+            if !batch.isEmpty { deliver(batch) }
+            last = batch.last?["seq"]?.intValue ?? last
             let next = page["nextAfterSeq"]?.intValue ?? cursor
-            if batch.isEmpty || next <= cursor { return items }
+            if batch.isEmpty || next <= cursor { return last }
             cursor = next
         }
+    }
+
+    /// Every item after `afterSeq` that exists now.
+    public func readAll() async throws -> [Value] {
+        var items: [Value] = []
+        try await read { items += $0 }
+        return items
     }
 
     /// Follows until the server says the run is terminal, handing each item to `deliver` once,

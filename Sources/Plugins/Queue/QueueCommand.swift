@@ -25,7 +25,7 @@ extension QueueCommand {
     }
 
     func run(_ options: QueueOptions<Request>, in session: Session) async throws -> CommandOutput {
-        let client = try AgentRunClient(session: session, lane: options.lane)
+        let client = try AgentRunClient(session: session, lane: options.lane, keepsExchanges: options.raw)
         let output = try await run(options.request, client: client, in: session)
         return options.raw ? Self.raw(client) : output
     }

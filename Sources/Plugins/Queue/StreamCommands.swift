@@ -43,6 +43,8 @@ struct StreamCommand: QueueCommand {
         /// Event types to keep; empty keeps every item.
         let types: Set<String>
         let follow: Bool
+        /// Printed for a person (not `-o json|yaml`, not `--raw`): a long read can stream.
+        let human: Bool
     }
 
     func request(_ invocation: Invocation, in session: Session) throws -> Request {
@@ -51,7 +53,7 @@ struct StreamCommand: QueueCommand {
         }
         return Request(
             reference: reference, id: id, afterSeq: invocation.intOption("after-seq") ?? 0, types: Set(invocation.optionList("type")),
-            follow: invocation.flag("follow"))
+            follow: invocation.flag("follow"), human: invocation.outputFormat == .human && !invocation.flag(QueueFlags.raw.name))
     }
 
     func run(_ request: Request, client: AgentRunClient, in session: Session) async throws -> CommandOutput {
@@ -77,7 +79,35 @@ struct StreamCommand: QueueCommand {
             if emit != nil { return CommandOutput(.null, human: [.next(["\(signature.name) \(reference.display) --after-seq \(last)"])]) }
             nextAfterSeq = last
         }
-        let items = request.follow ? followed : try await reader.readAll().filter(wanted)
+        var items = followed
+        if !request.follow {
+            // A read longer than one page prints page by page, as follow does, in follow's line
+            // format (one table would hold every row in memory first); a read that fits in one
+            // page keeps the table. Scripts and -o json|yaml get the whole value.
+            var held: [Value]?
+            var streamed = 0
+            let emit = request.human ? session.emit : nil
+            let last = try await reader.read { page in
+                let kept = page.filter(wanted)
+                guard let emit else {
+                    items += kept
+                    return
+                }
+                if streamed == 0 && held == nil {
+                    held = kept
+                    return
+                }
+                var text = streamed == 0 ? pagedHeader + "\n" : ""
+                for item in (held ?? []) + kept { text += pagedRow(item, views: views, reference: reference) + "\n" }
+                emit(CommandOutput(.null, human: [.text(String(text.dropLast()))]))
+                streamed += (held?.count ?? 0) + kept.count
+                held = []
+            }
+            if streamed > 0 {
+                return CommandOutput(.null, human: [.next(["\(signature.name) \(reference.display) --after-seq \(last)"])])
+            }
+            if let held { items = held }
+        }
         let value = Value.object([
             "apiVersion": "ars/v1", "kind": .string(stream == .events ? "EventList" : "LogList"),
             "\(kind.rawValue)Id": .string(id), "items": .array(items),
@@ -119,6 +149,26 @@ struct StreamCommand: QueueCommand {
             return "\(seq)  \(time(item))  \(views.text(item["type"] ?? .null))  \(summary(item, reference: reference, width: 120))"
         case .logs:
             return "\(seq)  \(time(item))  \(views.text(item["stream"] ?? .null))  \(views.text(item["line"] ?? .null))"
+        }
+    }
+
+    /// A long read's rows, printed a page at a time: the table's columns at fixed widths, so
+    /// pages line up without holding every row.
+    private var pagedHeader: String {
+        stream == .events
+            ? "   seq   time       type                           summary" : "   seq   time       stream   line"
+    }
+
+    private func pagedRow(_ item: Value, views: Views, reference: ResourceReference) -> String {
+        let seq = views.text(item["seq"] ?? .null)
+        let paddedSeq = String(repeating: " ", count: max(0, 6 - seq.count)) + seq
+        switch stream {
+        case .events:
+            return
+                "\(paddedSeq)   \(time(item))   \(TextWidth.pad(views.text(item["type"] ?? .null), to: 28))   \(summary(item, reference: reference, width: 100))"
+        case .logs:
+            return
+                "\(paddedSeq)   \(time(item))   \(TextWidth.pad(views.text(item["stream"] ?? .null), to: 6))   \(views.text(item["line"] ?? .null))"
         }
     }
 
