@@ -175,34 +175,37 @@ public enum JSON {
 
         mutating func parseString() throws(SyntaxError) -> String {
             index += 1
-            var scalars = String.UnicodeScalarView()
+            // Runs between escapes are decoded straight from the bytes (a run never ends inside
+            // a multi-byte character: it ends at `"` or `\`); a string without escapes is one run.
+            var result = ""
+            var escaped = false
             var runStart = index
-            func flush(_ end: Int) {
-                scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars)
-            }
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    flush(index)
+                    let run = String(decoding: bytes[runStart..<index], as: UTF8.self)
                     index += 1
-                    return String(scalars)
+                    if !escaped { return run }
+                    result += run
+                    return result
                 }
                 if byte < 0x20 { throw error("control character in a string") }
                 if byte == UInt8(ascii: "\\") {
-                    flush(index)
+                    result += String(decoding: bytes[runStart..<index], as: UTF8.self)
+                    escaped = true
                     index += 1
                     guard index < bytes.count else { break }
                     let escape = bytes[index]
                     index += 1
                     switch escape {
-                    case UInt8(ascii: "\""): scalars.append("\"")
-                    case UInt8(ascii: "\\"): scalars.append("\\")
-                    case UInt8(ascii: "/"): scalars.append("/")
-                    case UInt8(ascii: "b"): scalars.append("\u{08}")
-                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                    case UInt8(ascii: "n"): scalars.append("\n")
-                    case UInt8(ascii: "r"): scalars.append("\r")
-                    case UInt8(ascii: "t"): scalars.append("\t")
+                    case UInt8(ascii: "\""): result.append("\"")
+                    case UInt8(ascii: "\\"): result.append("\\")
+                    case UInt8(ascii: "/"): result.append("/")
+                    case UInt8(ascii: "b"): result.unicodeScalars.append("\u{08}")
+                    case UInt8(ascii: "f"): result.unicodeScalars.append("\u{0C}")
+                    case UInt8(ascii: "n"): result.unicodeScalars.append("\n")
+                    case UInt8(ascii: "r"): result.unicodeScalars.append("\r")
+                    case UInt8(ascii: "t"): result.unicodeScalars.append("\t")
                     case UInt8(ascii: "u"):
                         var code = try parseHex4()
                         if (0xD800..<0xDC00).contains(code) {
@@ -215,7 +218,7 @@ public enum JSON {
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         }
                         guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
-                        scalars.append(scalar)
+                        result.unicodeScalars.append(scalar)
                     default: throw error("invalid escape sequence")
                     }
                     runStart = index

@@ -2,7 +2,19 @@
 /// combining marks and zero-width characters none.
 public enum TextWidth {
     /// The display width of a string.
-    public static func of(_ text: String) -> Int { text.reduce(0) { $0 + of($1) } }
+    public static func of(_ text: String) -> Int {
+        // ASCII (most of what is printed) is one column a printable byte, no Unicode tables.
+        var ascii = true
+        var printable = 0
+        for byte in text.utf8 {
+            if byte >= 0x80 {
+                ascii = false
+                break
+            }
+            if byte >= 0x20 && byte != 0x7F { printable += 1 }
+        }
+        return ascii ? printable : text.reduce(0) { $0 + of($1) }
+    }
 
     /// The display width of one grapheme cluster.
     public static func of(_ character: Character) -> Int {
@@ -14,6 +26,7 @@ public enum TextWidth {
 
     static func width(of scalar: Unicode.Scalar) -> Int {
         let v = scalar.value
+        if v < 0x7F { return v < 0x20 ? 0 : 1 }
         if v == 0 || (v < 0x20) || (0x7F..<0xA0).contains(v) { return 0 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0

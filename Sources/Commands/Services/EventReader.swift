@@ -26,15 +26,23 @@ public struct EventReader: Sendable {
     public func read(deliver: ([Value]) -> Void) async throws -> Int {
         var cursor = afterSeq
         var last = afterSeq
+        guard var page = try await self.page(after: cursor) else { return last }
         while true {
-            let page = try await client.get(path, query: [("afterSeq", String(cursor)), ("limit", String(pageSize))]).data
             let batch = page["items"]?.arrayValue ?? []
-            if !batch.isEmpty { deliver(batch) }
             last = batch.last?["seq"]?.intValue ?? last
             let next = page["nextAfterSeq"]?.intValue ?? cursor
-            if batch.isEmpty || next <= cursor { return last }
+            let more = !batch.isEmpty && next > cursor
+            // The next page is fetched while this one is handed over (and printed).
+            async let following = more ? self.page(after: next) : Value?.none
+            if !batch.isEmpty { deliver(batch) }
+            guard let fetched = try await following else { return last }
+            page = fetched
             cursor = next
         }
+    }
+
+    private func page(after cursor: Int) async throws -> Value? {
+        try await client.get(path, query: [("afterSeq", String(cursor)), ("limit", String(pageSize))]).data
     }
 
     /// Every item after `afterSeq` that exists now.

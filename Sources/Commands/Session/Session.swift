@@ -289,7 +289,29 @@ extension Session {
     public func redact(_ text: String) -> String {
         let secrets = state.withLock { $0.secretsLongestFirst }
         guard !secrets.isEmpty else { return text }
-        return secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: Session.redactionMarker) }
+        // Searched byte-wise first: most text holds no secret, and Foundation's search is costly
+        // on every printed line.
+        return secrets.reduce(text) { Self.contains($0, $1) ? $0.replacingOccurrences(of: $1, with: Session.redactionMarker) : $0 }
+    }
+
+    /// Whether `text` holds `part`, compared as UTF-8 bytes (exact, as redaction needs).
+    static func contains(_ text: String, _ part: String) -> Bool {
+        var text = text
+        var part = part
+        return text.withUTF8 { haystack in
+            part.withUTF8 { needle in
+                guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
+                var index = 0
+                let last = haystack.count - needle.count
+                while index <= last {
+                    if haystack[index] == first && memcmp(haystack.baseAddress! + index, needle.baseAddress!, needle.count) == 0 {
+                        return true
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
     }
 }
 

@@ -204,9 +204,20 @@ struct StreamCommand: QueueCommand {
                 text = data.isNull ? "" : data.plainText
             }
         }
-        let flat = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(
-            of: "\r", with: " ")
-        guard TextWidth.of(flat) > width, let seq = event["seq"]?.intValue else { return flat }
+        // One line, and no more of it than fits: a tool's several-KB output is not walked whole.
+        var flat = ""
+        var columns = 0
+        var cut = false
+        for character in text {
+            let shown: Character = character == "\n" || character == "\r\n" || character == "\r" ? " " : character
+            columns += TextWidth.of(shown)
+            if columns > width {
+                cut = true
+                break
+            }
+            flat.append(shown)
+        }
+        guard cut, let seq = event["seq"]?.intValue else { return flat }
         let pointer = " (\(byteSize(text.utf8.count)); events \(reference.display) --after-seq \(seq - 1) -o json)"
         return TextWidth.truncate(flat, to: max(12, width - TextWidth.of(pointer))) + pointer
     }
