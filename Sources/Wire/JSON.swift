@@ -53,21 +53,35 @@ public enum JSON {
     }
 
     private static func writeString(_ s: String, into out: inout String) {
+        // Runs that need no escape are copied whole; every byte that does is ASCII, so a run
+        // never ends inside a multi-byte character.
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
+        let utf8 = s.utf8
+        var runStart = utf8.startIndex
+        var index = runStart
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            guard byte == 0x22 || byte == 0x5C || byte < 0x20 || byte == 0x7F else {
+                index = utf8.index(after: index)
+                continue
             }
+            out += Substring(utf8[runStart..<index])
+            switch byte {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            default: out += "\\u00" + String(hexDigits[Int(byte >> 4)]) + String(hexDigits[Int(byte & 0x0F)])
+            }
+            index = utf8.index(after: index)
+            runStart = index
         }
+        out += Substring(utf8[runStart..<index])
         out += "\""
     }
+
+    private static let hexDigits = Array("0123456789abcdef")
 
     // MARK: - Decoding
 

@@ -144,4 +144,13 @@ struct FuzzRegressionTests {
         #expect(try YAML.decode("8:8:822222222222:8:8:8:8:8:88") == .string("8:8:822222222222:8:8:8:8:8:88"))
         #expect(try YAML.decode("t: 1:30") == ["t": "1:30"])
     }
+
+    @Test("strings encode exactly, escapes next to combining marks and line breaks included, and decode back")
+    func stringRoundTrips() throws {
+        for text in ["\"\u{301}x", "\\\u{301}", "a\r\nb", "\t\u{301}", "\u{7F}\u{301}é", "日本\"語\n", "", "plain"] {
+            let encoded = JSON.encode(.string(text), pretty: false)
+            #expect(try JSON.decode(encoded) == .string(text), "\(encoded)")
+        }
+        #expect(JSON.encode(.string("\"\u{301}"), pretty: false) == "\"\\\"\u{301}\"")
+    }
 }

@@ -56,30 +56,47 @@ public struct EventReader: Sendable {
     /// in order. Connection drops and server errors are retried from the last delivered `seq`
     /// (up to `maxFailures` in a row).
     public func follow(waitMs: Int = 20_000, maxFailures: Int = 5, deliver: (Value) -> Void) async throws -> Int {
+        func fetch(_ cursor: Int) async -> Result<Value, any Error> {
+            do {
+                return .success(
+                    try await client.get(
+                        path,
+                        query: [("afterSeq", String(cursor)), ("limit", String(pageSize)), ("follow", "true"), ("waitMs", String(waitMs))],
+                        timeout: Double(waitMs) / 1000 + 15
+                    ).data)
+            } catch {
+                return .failure(error)
+            }
+        }
         var cursor = afterSeq
         var failures = 0
+        var result = await fetch(cursor)
         while true {
             try Task.checkCancellation()
             let page: Value
-            do {
-                page = try await client.get(
-                    path,
-                    query: [("afterSeq", String(cursor)), ("limit", String(pageSize)), ("follow", "true"), ("waitMs", String(waitMs))],
-                    timeout: Double(waitMs) / 1000 + 15
-                ).data
+            switch result {
+            case .success(let value):
+                page = value
                 failures = 0
-            } catch let error as ArsError where error.kind == .remote && failures < maxFailures {
+            case .failure(let error):
+                guard let error = error as? ArsError, error.kind == .remote, failures < maxFailures else { throw error }
                 failures += 1
                 client.session.progress("follow: \(error.message); resuming after seq \(cursor) (attempt \(failures)/\(maxFailures))")
                 try await Task.sleep(for: .milliseconds(200 * failures))
+                result = await fetch(cursor)
                 continue
             }
-            for item in page["items"]?.arrayValue ?? [] {
-                guard let seq = item["seq"]?.intValue, seq > cursor else { continue }
-                deliver(item)
-                cursor = seq
+            let items = (page["items"]?.arrayValue ?? []).filter { ($0["seq"]?.intValue ?? Int.min) > cursor }
+            let next = items.last?["seq"]?.intValue ?? cursor
+            if page["terminal"] == .bool(true) {
+                for item in items { deliver(item) }
+                return next
             }
-            if page["terminal"] == .bool(true) { return cursor }
+            // The next long-poll is on its way while this page is handed over (and printed).
+            async let following = fetch(next)
+            for item in items { deliver(item) }
+            cursor = next
+            result = await following
         }
     }
 }

@@ -71,7 +71,8 @@ struct StreamCommand: QueueCommand {
             let last = try await reader.follow { item in
                 guard wanted(item) else { return }
                 if let emit {
-                    emit(CommandOutput(item, human: [.text(line(item, views: views, reference: reference))]))
+                    // The human line is made only when a person reads it (-o json prints the item).
+                    emit(CommandOutput(item, human: request.human ? [.text(line(item, views: views, reference: reference))] : []))
                 } else {
                     followed.append(item)
                 }
