@@ -306,11 +306,7 @@ struct MirrorRewriteCommand: Command {
     }
 
     static func registerCredentials(in url: String, session: Session) {
-        if let scheme = url.range(of: "://") {
-            let rest = url[scheme.upperBound...]
-            let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-            if let at = authority.lastIndex(of: "@") { session.registerSecret(String(authority[..<at])) }
-        }
-        if let query = url.firstIndex(where: { $0 == "?" || $0 == "#" }) { session.registerSecret(String(url[url.index(after: query)...])) }
+        let (user, query) = MirrorRule.sensitiveParts(url)
+        for part in [user, query].compactMap({ $0 }) { session.registerSecret(String(url[part])) }
     }
 }

@@ -90,20 +90,28 @@ struct MirrorRule: Sendable {
             && part.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0) }
     }
 
+    /// Where a URL may carry a credential: its user information (`user:pw@`, a token as user,
+    /// scp's `user@`) and its query or fragment.
+    static func sensitiveParts(_ url: String) -> (user: Range<String.Index>?, query: Range<String.Index>?) {
+        var user: Range<String.Index>?
+        if let scheme = url.range(of: "://") {
+            let afterScheme = url[scheme.upperBound...]
+            let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
+            if let at = afterScheme[..<authorityEnd].lastIndex(of: "@") { user = scheme.upperBound..<at }
+        } else if let at = url.firstIndex(of: "@"), let colon = url.firstIndex(of: ":"), at < colon {
+            user = url.startIndex..<at
+        }
+        let query = url.firstIndex { $0 == "?" || $0 == "#" }.map { url.index(after: $0)..<url.endIndex }
+        return (user, query)
+    }
+
     /// The URL with its user information, query and fragment replaced: safe to print.
     static func redacted(_ url: String) -> String {
-        var text = url
-        if let scheme = text.range(of: "://") {
-            let afterScheme = text[scheme.upperBound...]
-            let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
-            if let at = afterScheme[..<authorityEnd].lastIndex(of: "@") {
-                text = String(text[..<scheme.upperBound]) + Session.redactionMarker + String(text[at...])
-            }
-        } else if let at = text.firstIndex(of: "@"), let colon = text.firstIndex(of: ":"), at < colon {
-            // scp-like `user@host:path`.
-            text = Session.redactionMarker + String(text[at...])
-        }
-        if let query = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = String(text[..<query]) + "?" + Session.redactionMarker }
+        let (user, query) = sensitiveParts(url)
+        let end = query.map { url.index(before: $0.lowerBound) } ?? url.endIndex
+        var text =
+            user.map { String(url[..<$0.lowerBound]) + Session.redactionMarker + String(url[$0.upperBound..<end]) } ?? String(url[..<end])
+        if query != nil { text += "?" + Session.redactionMarker }
         return text
     }
 
