@@ -20,7 +20,7 @@ struct EgressVerdictTests {
         report.desiredReplicas = 1
         report.readyReplicas = 1
         report.pods = [
-            ProxyPod(["metadata": ["name": "p"], "status": ["phase": "Running", "conditions": [["type": "Ready", "status": "True"]]]])
+            PodStatus(["metadata": ["name": "p"], "status": ["phase": "Running", "conditions": [["type": "Ready", "status": "True"]]]])
         ]
         report.probe = ProbeResult(exit: 0, connectStatus: 200, httpStatus: 200)
         return report
@@ -44,7 +44,7 @@ struct EgressVerdictTests {
             report.sliceNotReady = 1
         case "ImagePullBackOff", "ContainerStatusUnknown":
             report.pods = [
-                ProxyPod([
+                PodStatus([
                     "metadata": ["name": "p"],
                     "status": [
                         "phase": "Pending",
@@ -67,9 +67,14 @@ struct EgressVerdictTests {
 
     @Test("the probe's output is read field by field")
     func probeOutput() {
-        let probe = ProbeResult(output: "connect=200 code=404 tcp=0.001 tls=0.010 total=0.020 exit=0\n")
+        let probe = ProbeResult(output: "\nconnect=200 code=404 tcp=0.001 tls=0.010 total=0.020 exit=0\n")
         #expect(probe.connectStatus == 200 && probe.httpStatus == 404 && probe.exit == 0 && probe.totalSeconds == 0.02)
-        let refused = ProbeResult(output: "connect=000 code=000 tcp=0.000 tls=0.000 total=0.001 exit=7\ncurl: (7) Failed to connect\n")
-        #expect(refused.proxyUnreachable && refused.error.contains("Failed to connect"))
+        #expect(probe.error.isEmpty)
+        let refused = ProbeResult(
+            output: "curl: (7) Failed to connect to 127.0.0.1 port 1\n\nconnect=000 code=000 tcp=0.000 tls=0.000 total=0.001 exit=7\n")
+        #expect(refused.proxyUnreachable && refused.error == "curl: (7) Failed to connect to 127.0.0.1 port 1")
+        #expect(
+            !ProbeResult.script(proxy: "10.43.201.9:3128", host: "codeload.github.com", caFile: nil).contains("/tmp"),
+            "writes nothing on the node")
     }
 }

@@ -103,27 +103,18 @@ struct PipelineRun: Sendable {
 struct Pod: Sendable {
     let object: KubeObject
     var name: String { object.name }
-    let phase: String
+    let status: PodStatus
     let claimNames: [String]
-    let ready: Bool
-    /// `ImagePullBackOff`, `CrashLoopBackOff`, … from containers that wait.
-    let waitingReasons: [String]
-    /// `ContainerStatusUnknown`, `Error`, … from containers that terminated abnormally.
-    let terminatedReasons: [String]
+    var phase: String { status.phase }
+    var ready: Bool { status.ready }
+    var waitingReasons: [String] { status.waitingReasons }
+    var terminatedReasons: [String] { status.terminatedReasons }
 
     init(_ value: Value) {
         object = KubeObject(value: value)
-        phase = value.lookup("status.phase")?.stringValue ?? "Unknown"
+        status = PodStatus(value)
         claimNames = (value.lookup("spec.volumes")?.arrayValue ?? []).compactMap {
             $0.lookup("persistentVolumeClaim.claimName")?.stringValue
-        }
-        ready = (value.lookup("status.conditions")?.arrayValue ?? []).contains { $0["type"] == "Ready" && $0["status"] == "True" }
-        let statuses =
-            (value.lookup("status.initContainerStatuses")?.arrayValue ?? []) + (value.lookup("status.containerStatuses")?.arrayValue ?? [])
-        waitingReasons = statuses.compactMap { $0.lookup("state.waiting.reason")?.stringValue }
-        terminatedReasons = statuses.compactMap { status in
-            guard let reason = status.lookup("state.terminated.reason")?.stringValue, reason != "Completed" else { return nil }
-            return reason
         }
     }
 

@@ -38,7 +38,7 @@ struct EgressReport: Sendable {
     var deploymentFound = false
     var desiredReplicas = 0
     var readyReplicas = 0
-    var pods: [ProxyPod] = []
+    var pods: [PodStatus] = []
     var probe: ProbeResult?
     /// Where the probe reached the proxy (`10.43.201.9:3128`).
     var probeProxy: String?
@@ -149,7 +149,7 @@ struct EgressCheckCommand: Command {
             object.compactMap { key, value in value.stringValue.map { "\(key)=\($0)" } }.joined(separator: ",")
         }
         report.pods = try await node.kubectlList(["-n", ns, "get", "pods", "-l", labels ?? "app.kubernetes.io/name=\(facts.service)"]).map(
-            ProxyPod.init)
+            PodStatus.init)
         report.probe = try await probe
         report.probeProxy = proxy
         return Self.output(report, facts: facts)

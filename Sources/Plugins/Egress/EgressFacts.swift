@@ -34,29 +34,7 @@ struct EgressFacts: Sendable, LaneScoped {
     }
 }
 
-/// A proxy Pod as the check reads it.
-struct ProxyPod: Sendable {
-    let name: String
-    let phase: String
-    let ready: Bool
-    let restarts: Int
-    /// Waiting and abnormal terminated reasons of its containers (`ImagePullBackOff`, `ContainerStatusUnknown`).
-    let reasons: [String]
-
-    init(_ value: Value) {
-        name = value.lookup("metadata.name")?.stringValue ?? "?"
-        phase = value.lookup("status.phase")?.stringValue ?? "Unknown"
-        ready = (value.lookup("status.conditions")?.arrayValue ?? []).contains { $0["type"] == "Ready" && $0["status"] == "True" }
-        let statuses = value.lookup("status.containerStatuses")?.arrayValue ?? []
-        restarts = statuses.compactMap { $0["restartCount"]?.intValue }.reduce(0, +)
-        reasons =
-            statuses.compactMap { $0.lookup("state.waiting.reason")?.stringValue }
-            + statuses.compactMap { status in
-                guard let reason = status.lookup("state.terminated.reason")?.stringValue, reason != "Completed" else { return nil }
-                return reason
-            }
-    }
-
+extension PodStatus {
     var value: Value {
         .object([
             "name": .string(name), "phase": .string(phase), "ready": .bool(ready), "restarts": .int(restarts),
@@ -79,17 +57,17 @@ struct ProbeResult: Sendable {
     /// curl's own error line.
     let error: String
 
-    /// The probe command, for the node: curl through the proxy to the probe host, timings and
-    /// statuses on one line, never the body.
+    /// The probe command, for the node: curl through the proxy to the probe host, its error
+    /// (if any) and then timings and statuses on the last line, never the body. It writes
+    /// nothing on the node (`--stderr -` keeps curl's error on stdout).
     static func script(proxy: String, host: String, caFile: String?) -> String {
         var words = [
-            "curl", "-sS", "-o", "/dev/null", "--max-time", "15", "--proxy", "http://" + proxy,
-            "-w", "connect=%{http_connect} code=%{http_code} tcp=%{time_connect} tls=%{time_appconnect} total=%{time_total}",
+            "curl", "-sS", "-o", "/dev/null", "--stderr", "-", "--max-time", "15", "--proxy", "http://" + proxy,
+            "-w", "\\nconnect=%{http_connect} code=%{http_code} tcp=%{time_connect} tls=%{time_appconnect} total=%{time_total}",
             "https://\(host)/",
         ]
         if let caFile { words += ["--cacert", caFile] }
-        return ShellQuote.join(words) + " 2>/tmp/.ars-egress-probe.$$; status=$?; printf ' exit=%s\\n' \"$status\"; "
-            + "head -c 300 /tmp/.ars-egress-probe.$$ | tr '\\n' ' '; rm -f /tmp/.ars-egress-probe.$$; true"
+        return ShellQuote.join(words) + "; printf ' exit=%s\\n' \"$?\""
     }
 
     init(
@@ -105,11 +83,13 @@ struct ProbeResult: Sendable {
         self.error = error
     }
 
-    /// Reads the probe's output.
+    /// Reads the probe's output: the line of fields, and curl's error lines before it.
     init(output: String) {
         var fields: [String: String] = [:]
-        let lines = output.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
-        for word in (lines.first ?? "").split(separator: " ") {
+        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let fieldLine = lines.last { $0.hasPrefix("connect=") } ?? ""
+        let error = lines.filter { !$0.isEmpty && $0 != fieldLine }.joined(separator: " ")
+        for word in fieldLine.split(separator: " ") {
             let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { fields[parts[0]] = parts[1] }
         }
@@ -118,7 +98,7 @@ struct ProbeResult: Sendable {
             httpStatus: Int(fields["code"] ?? "") ?? 0,
             connectSeconds: Double(fields["tcp"] ?? "") ?? 0, tlsSeconds: Double(fields["tls"] ?? "") ?? 0,
             totalSeconds: Double(fields["total"] ?? "") ?? 0,
-            error: lines.count > 1 ? String(lines[1]).trimmingCharacters(in: .whitespacesAndNewlines) : "")
+            error: String(error.prefix(300)))
     }
 
     /// The proxy did not take the connection (refused, unreachable, name unknown).
