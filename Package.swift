@@ -54,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "Commands",
-            dependencies: ["CommandModel", "LaneToolkit", "Wire"]
+            dependencies: ["CommandModel", "Digest", "LaneToolkit", "Wire"]
         ),
 
         // MARK: - The .ars script language (grammar, runner, checker, evidence) and its commands

@@ -14,7 +14,7 @@ complete -c ars -n __fish_use_subcommand -a 'codex' -d '7 commands: enqueue, mov
 complete -c ars -n __fish_use_subcommand -a 'completion' -d 'Print the bash, zsh or fish completion script'
 complete -c ars -n __fish_use_subcommand -a 'config' -d '3 commands: trust, validate, view'
 complete -c ars -n __fish_use_subcommand -a 'context' -d 'Show the current node, lane and task'
-complete -c ars -n __fish_use_subcommand -a 'control-plane' -d '5 commands: cleanup-released-pvs, cleanup-runs, refresh, status, trigger-current'
+complete -c ars -n __fish_use_subcommand -a 'control-plane' -d '10 commands: apply, cleanup-released-pvs, cleanup-runs, expose, plan, refresh, restart, secret-sync, status, trigger-current'
 complete -c ars -n __fish_use_subcommand -a 'create' -d 'Create a task'
 complete -c ars -n __fish_use_subcommand -a 'describe' -d 'Show every fact of one resource, with its lifecycle and next steps'
 complete -c ars -n __fish_use_subcommand -a 'dispatch' -d 'Dispatch a created task to a runner'

@@ -25,7 +25,12 @@ extension CurlConnection {
         try set(CURLOPT_TIMEOUT_MS, milliseconds(request.timeout ?? configuration.timeout))
         try set(CURLOPT_PROXY, proxies.proxy(for: request.url))
         try set(CURLOPT_NOPROXY, proxies.noProxy)
+        try set(CURLOPT_CAINFO, request.caFile ?? Self.systemCAFile)
     }
+
+    /// The CA bundle libcurl was built to use (`/etc/ssl/certs/ca-certificates.crt` on Debian),
+    /// which a request without a `caFile` goes back to.
+    static let systemCAFile: String? = curl_version_info(CURLVERSION_TENTH)?.pointee.cainfo.map { String(cString: $0) }
 
     /// Detaches the header list from the handle, then frees it.
     func release(_ headers: CurlHeaderList) {

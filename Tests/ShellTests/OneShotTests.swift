@@ -160,7 +160,7 @@ struct CompletionScriptTests {
         let result = try runProcess(
             ["/usr/bin/fish", "--no-config", "-c", script], environment: sandbox.environment, directory: sandbox.directory)
         let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").first.map(String.init) ?? "" }
-        #expect(lines == ["lane", "node", "task", "D601", "G14", "config", "context", "control-plane"], "stderr: \(result.stderr)")
+        #expect(lines == ["lane", "node", "task", "D601", "EDGE", "G14", "config", "context", "control-plane"], "stderr: \(result.stderr)")
     }
 }
 

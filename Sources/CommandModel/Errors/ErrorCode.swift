@@ -14,6 +14,13 @@ public struct ErrorCode: Hashable, Sendable, CustomStringConvertible {
 
     /// Every code ars itself raises, for the docs and for tests.
     public static let all: [ErrorCode] = [
+        .notYamlOnly,
+        .secretSource,
+        .caddyInvalid,
+        .forbiddenExposure,
+        .rolloutTimeout,
+        .branchMissing,
+        .pushFailed,
         .mirrorDeclared,
         .mirrorNotGithub,
         .mirrorCredentials,
@@ -240,4 +247,11 @@ public struct ErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let mirrorCredentials = ErrorCode("mirror-credentials")
     public static let mirrorNotGithub = ErrorCode("mirror-not-github")
     public static let mirrorDeclared = ErrorCode("mirror-declared")
+    public static let notYamlOnly = ErrorCode("not-yaml-only")
+    public static let secretSource = ErrorCode("secret-source")
+    public static let caddyInvalid = ErrorCode("caddy-invalid")
+    public static let forbiddenExposure = ErrorCode("forbidden-exposure")
+    public static let rolloutTimeout = ErrorCode("rollout-timeout")
+    public static let branchMissing = ErrorCode("branch-missing")
+    public static let pushFailed = ErrorCode("push-failed")
 }

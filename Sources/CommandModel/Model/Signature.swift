@@ -15,6 +15,15 @@ public struct CommandSignature: Sendable {
     /// Every word after the command path goes, unparsed, to the last (variadic) positional; only
     /// `--help` is still recognised. For guards and bridges that take another tool's arguments.
     public var isPassthrough: Bool
+    /// The lanes the command acts on: any, or YAML-only lanes alone (completion offers it only
+    /// while the current lane is one).
+    public var lanes: LaneRequirement
+
+    /// Which lanes a command applies to.
+    public enum LaneRequirement: Sendable, Equatable {
+        case any
+        case yamlOnly
+    }
 
     public init(
         _ path: String,
@@ -24,7 +33,8 @@ public struct CommandSignature: Sendable {
         options: [Option] = [],
         examples: [Example] = [],
         isHidden: Bool = false,
-        isPassthrough: Bool = false
+        isPassthrough: Bool = false,
+        lanes: LaneRequirement = .any
     ) {
         self.path = path.split(separator: " ").map(String.init)
         self.summary = summary
@@ -34,6 +44,7 @@ public struct CommandSignature: Sendable {
         self.examples = examples
         self.isHidden = isHidden
         self.isPassthrough = isPassthrough
+        self.lanes = lanes
     }
 
     /// The command's name as typed: `control-plane status`.

@@ -30,7 +30,7 @@ public struct CompletionEngine: Sendable {
         }
         guard let command = registry.command(path) else {
             return registry.children(of: path)
-                .filter { $0.hasPrefix(current) }
+                .filter { $0.hasPrefix(current) && applies(path + [$0]) }
                 .map { CompletionCandidate($0, summary(of: path + [$0])) }
         }
         let signature = command.signature
@@ -70,6 +70,15 @@ public struct CompletionEngine: Sendable {
             return candidates(positional.completion, partial: current, given: given)
         }
         return []
+    }
+
+    /// Whether a command applies to the current lane: one for YAML-only lanes is offered only
+    /// while the context's (or the catalogue's default) lane is one. Without a readable
+    /// catalogue, everything is offered.
+    private func applies(_ path: [String]) -> Bool {
+        guard let command = session.registry.command(path), command.signature.lanes == .yamlOnly else { return true }
+        guard let lane = try? session.lane() else { return true }
+        return lane.yamlOnly
     }
 
     // MARK: - Sources

@@ -25,6 +25,7 @@ public enum ReferenceDocs {
                 let signature = command.signature
                 out += "\n### `\(signature.name)`\n\n\(signature.summary).\n\n```\nars \(Usage.line(signature))\n```\n"
                 if let discussion = signature.discussion { out += "\n\(discussion)\n" }
+                if signature.lanes == .yamlOnly { out += "\nActs on YAML-only lanes (yamlOnly: true in the catalogue).\n" }
                 if !signature.positionals.isEmpty {
                     out += "\n| argument | meaning |\n| --- | --- |\n"
                     for positional in signature.positionals {

@@ -23,6 +23,7 @@ public enum HelpText {
     public static func command(_ signature: CommandSignature) -> String {
         var out = "\(signature.summary)\n\nUsage: \(Usage.line(signature))\n"
         if let discussion = signature.discussion { out += "\n\(discussion)\n" }
+        if signature.lanes == .yamlOnly { out += "\nActs on YAML-only lanes (yamlOnly: true in the catalogue).\n" }
         if !signature.positionals.isEmpty {
             out += "\nArguments:\n"
             let width = signature.positionals.map { $0.name.count }.max() ?? 0

@@ -68,6 +68,7 @@ public final class AgentRunClient: Sendable {
         var request = request
         request.headers.insert(HTTPHeader("Authorization", "Bearer \(credentials.key)"), at: 0)
         request.headers.append(HTTPHeader("Accept", "application/json"))
+        request.caFile = lane.raw["restCAFile"]?.stringValue.map(session.expandingTilde)
         let response: HTTPResponse
         do {
             response = try await session.http.send(request)

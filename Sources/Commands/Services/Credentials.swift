@@ -26,7 +26,7 @@ public struct Credentials: Sendable {
             throw ArsError.invalidInput(
                 .noApiKey, "no API key: $\(auth.apiKeyEnv) is not set and the catalogue names no key file", hint: howTo)
         }
-        let path = expandTilde(file, home: session.environment["HOME"])
+        let path = session.expandingTilde(file)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ArsError.invalidInput(.noApiKey, "no API key: $\(auth.apiKeyEnv) is not set and \(file) cannot be read", hint: howTo)
         }
@@ -48,9 +48,12 @@ public struct Credentials: Sendable {
         }
         return Credentials(key: key, source: "key file \(file)")
     }
+}
 
-    static func expandTilde(_ path: String, home: String?) -> String {
+extension Session {
+    /// A local path from the catalogue with a leading `~/` made the user's home (`$HOME`).
+    public func expandingTilde(_ path: String) -> String {
         guard path.hasPrefix("~/") else { return path }
-        return (home ?? NSHomeDirectory()) + path.dropFirst()
+        return (environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst()
     }
 }

@@ -58,6 +58,10 @@ public enum ConfigSchema {
         SchemaField("worktree", .string, required: true, "Absolute path of the fixed source worktree on the node"),
         SchemaField("branch", .string, required: true, "Branch the worktree must track (`v0.1` → `v0.1...origin/v0.1`)"),
         SchemaField("remote", .string, required: true, "Expected `origin` URL of the worktree"),
+        SchemaField(
+            "from", .string,
+            "YAML-only lanes: the branch the lane's source branch is created from when origin lacks it (`v0.1`); without it a missing branch is refused"
+        ),
     ])
 
     static let lane: SchemaType = .object([
@@ -69,7 +73,14 @@ public enum ConfigSchema {
             "gitops",
             .object([
                 SchemaField("branch", .string, required: true, "GitOps branch whose latest commit Argo CD should run"),
-                SchemaField("path", .string, "Path of the lane's desired state inside the GitOps branch"),
+                SchemaField(
+                    "path", .string,
+                    "Path of the lane's desired state (its Kubernetes manifests) inside the GitOps branch; YAML-only lanes need it (`deploy/agentrun-v02`)"
+                ),
+                SchemaField(
+                    "artifactsPath", .string,
+                    "YAML-only lanes: file of the rendered artifact catalog inside the GitOps branch (default `artifacts/<namespace>.yaml`)"
+                ),
             ]), "The lane's GitOps desired state"),
         SchemaField("argoApp", .string, "Argo CD Application as `namespace/name` (`argocd/agentrun-g14-v01`)"),
         SchemaField(
@@ -80,8 +91,72 @@ public enum ConfigSchema {
         SchemaField(
             "manager",
             .object([
-                SchemaField("deployment", .string, required: true, "Name of the manager Deployment")
+                SchemaField("deployment", .string, required: true, "Name of the manager Deployment"),
+                SchemaField("replicas", .int, "YAML-only lanes: replicas of the rendered Deployment (default 1)"),
+                SchemaField("port", .int, "YAML-only lanes: the manager's HTTP port, in its container and its Service (default 8080)"),
+                SchemaField(
+                    "env", .map(keyName: "variable", value: .string),
+                    "YAML-only lanes: plain environment of the manager container (never a secret: those are `secrets`)"),
             ]), "The lane's manager workload"),
+        SchemaField(
+            "image",
+            .object([
+                SchemaField(
+                    "registry", .string, required: true, "Registry the lane's pipeline pushes to (`registry.d601.unidesk.invalid`)"),
+                SchemaField(
+                    "repository", .string, required: true, "Image repository in it (`agentrun/manager`); the tag is the source commit"),
+                SchemaField("context", .string, "Build context inside the source tree (default `.`)"),
+                SchemaField("dockerfile", .string, "Dockerfile inside the context (default `Dockerfile`)"),
+            ]), "YAML-only lanes: the manager image, built from the lane's source commit"),
+        SchemaField(
+            "secrets",
+            .list(
+                .object([
+                    SchemaField("name", .string, required: true, "Secret name in the lane's namespace"),
+                    SchemaField(
+                        "keys", .list(.string), required: true,
+                        "The keys it holds; each reaches the manager as an environment variable of that name"),
+                    SchemaField(
+                        "sourceFile", .string, required: true,
+                        "Local file `KEY=value` lines materialised by `platform-db postgres export-secrets` (`~` allowed; mode 0600 — never the values here)"
+                    ),
+                ])), "YAML-only lanes: the Secrets `control-plane secret-sync` writes; names and keys only"),
+        SchemaField(
+            "database",
+            .object([
+                SchemaField("host", .string, required: true, "Database host"),
+                SchemaField("port", .int, "Database port (default 5432)"),
+                SchemaField("name", .string, required: true, "Database name"),
+                SchemaField("user", .string, required: true, "Login user"),
+                SchemaField("sslMode", .string, "libpq sslmode (default `require`)"),
+                SchemaField(
+                    "passwordSecret",
+                    .object([
+                        SchemaField("name", .string, required: true, "A Secret of `secrets`"),
+                        SchemaField("key", .string, required: true, "One of its keys"),
+                    ]), required: true, "Where the password is: a Secret reference, never the value"),
+            ]), "YAML-only lanes: the manager's database connection (`AGENTRUN_DB_*`); the password only as a Secret reference"),
+        SchemaField(
+            "expose",
+            .object([
+                SchemaField(
+                    "edgeNode", .string, required: true, "The edge node (a node of this catalogue; its bridge reaches it) running Caddy"),
+                SchemaField("host", .string, required: true, "Public host name of the lane (`agentrun-v02.d601.unidesk.example`)"),
+                SchemaField("httpsPort", .int, "Port of the public HTTPS URL (default 443)"),
+                SchemaField("upstream", .string, required: true, "`HOST:PORT` where the edge reaches the lane (the FRP port on the edge)"),
+                SchemaField(
+                    "allowPortsFile", .string, required: true,
+                    "Allow-list file on the edge, one port a line; expose adds the upstream's port"),
+                SchemaField("caddyfile", .string, required: true, "The edge's Caddyfile (it imports `sitesDir`)"),
+                SchemaField(
+                    "sitesDir", .string, required: true, "Folder of site files the Caddyfile imports; expose writes `<host>.caddy` there"),
+                SchemaField("caddyAdmin", .string, "Caddy's admin address for `caddy reload` (default `127.0.0.1:2019`)"),
+                SchemaField(
+                    "tls", .choice(["auto", "internal"]), "`auto` (Caddy's ACME certificates, the default) or `internal` (Caddy's own CA)"),
+                SchemaField("caFile", .string, "CA bundle that signs the host's certificate, to check it from here (`internal` TLS)"),
+            ]), "YAML-only lanes: the public HTTPS entry on the edge (an allow-listed port and a Caddy site; never an Ingress or NodePort)"),
+        SchemaField(
+            "restCAFile", .string, "CA bundle (PEM) that signs restBaseUrl's certificate, when a public CA does not (`~` allowed)"),
         SchemaField(
             "egressProxy",
             .object([
@@ -157,7 +232,9 @@ public enum ConfigSchema {
                 keyName: "node",
                 value: .object([
                     SchemaField("bridge", bridge, required: true, "The remote-exec bridge to the node"),
-                    SchemaField("lanes", .map(keyName: "lane", value: lane), required: true, "AgentRun lanes deployed on the node"),
+                    SchemaField(
+                        "lanes", .map(keyName: "lane", value: lane),
+                        "AgentRun lanes deployed on the node (none on an edge node that only serves `expose`)"),
                 ])), required: true, "Nodes by name (`G14`, `D601`)"),
     ])
 }

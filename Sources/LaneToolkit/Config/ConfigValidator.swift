@@ -137,6 +137,11 @@ public struct ConfigValidator {
                         hint: Suggestions.hint(for: node, in: nodes.keys) ?? "nodes: \(nodes.keys.joined(separator: ", "))"))
             }
         }
+        for (nodeName, node) in nodes {
+            for (laneName, lane) in node["lanes"]?.objectValue ?? Object() {
+                checkLaneReferences(lane, path: "nodes.\(nodeName).lanes.\(laneName)", nodes: nodes, document: document, into: &problems)
+            }
+        }
         for (name, node) in nodes where node.lookup("bridge.kind")?.stringValue == "ssh" && node.lookup("bridge.host") == nil {
             problems.append(
                 problem(
@@ -150,6 +155,44 @@ public struct ConfigValidator {
                         .configRange, "nodes.\(name).bridge.timeout must be a positive number of seconds, got \(timeout)",
                         at: document.valuePositions["nodes.\(name).bridge.timeout"] ?? YAML.Position(line: 1, column: 1),
                         hint: "leave it out for the default (120)"))
+            }
+        }
+    }
+
+    /// The references inside a YAML-only lane's entry: the edge node is a node, the upstream is
+    /// `HOST:PORT`, the database password is a key of a declared Secret. (A key the lane's
+    /// commands need but the entry lacks is their error, naming it, not the catalogue's.)
+    private func checkLaneReferences(_ lane: Value, path: String, nodes: Object, document: YAML.Document, into problems: inout [ArsError]) {
+        func at(_ key: String) -> YAML.Position {
+            document.valuePositions["\(path).\(key)"] ?? document.valuePositions[path] ?? YAML.Position(line: 1, column: 1)
+        }
+        if let edge = lane.lookup("expose.edgeNode")?.stringValue, nodes[edge] == nil {
+            problems.append(
+                problem(
+                    .configReference, "\(path).expose.edgeNode '\(edge)' is not one of the nodes", at: at("expose.edgeNode"),
+                    hint: Suggestions.hint(for: edge, in: nodes.keys) ?? "declare the edge node (with its bridge) under nodes"))
+        }
+        if let upstream = lane.lookup("expose.upstream")?.stringValue, HostPort(upstream) == nil {
+            problems.append(
+                problem(
+                    .configRange, "\(path).expose.upstream '\(upstream)' is not HOST:PORT", at: at("expose.upstream"),
+                    hint: "give the address the edge reaches the lane at, such as 127.0.0.1:18080"))
+        }
+        if let secret = lane.lookup("database.passwordSecret.name")?.stringValue {
+            let declared = (lane["secrets"]?.arrayValue ?? []).filter { $0["name"]?.stringValue == secret }
+            let key = lane.lookup("database.passwordSecret.key")?.stringValue ?? ""
+            if declared.isEmpty {
+                let names = (lane["secrets"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+                problems.append(
+                    problem(
+                        .configReference, "\(path).database.passwordSecret.name '\(secret)' is not one of the lane's secrets",
+                        at: at("database.passwordSecret.name"),
+                        hint: Suggestions.hint(for: secret, in: names) ?? "declare it under secrets (name, keys, sourceFile)"))
+            } else if !declared.contains(where: { ($0["keys"]?.arrayValue ?? []).contains(.string(key)) }) {
+                problems.append(
+                    problem(
+                        .configReference, "\(path).database.passwordSecret.key '\(key)' is not a key of Secret \(secret)",
+                        at: at("database.passwordSecret.key"), hint: "add it to the Secret's keys, or name one of them"))
             }
         }
     }

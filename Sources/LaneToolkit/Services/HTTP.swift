@@ -10,13 +10,19 @@ public struct HTTPRequest: Sendable, Equatable {
     public var body: Data?
     /// Total time allowed for the exchange, in seconds (nil: the transport's default).
     public var timeout: Double?
+    /// A PEM bundle of the CAs that may sign an https URL's certificate (the lane's
+    /// `restCAFile`); nil: the system's CAs.
+    public var caFile: String?
 
-    public init(method: String = "GET", url: String, headers: [HTTPHeader] = [], body: Data? = nil, timeout: Double? = nil) {
+    public init(
+        method: String = "GET", url: String, headers: [HTTPHeader] = [], body: Data? = nil, timeout: Double? = nil, caFile: String? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.caFile = caFile
     }
 
     /// Whether repeating the request cannot change anything on the server (GET, HEAD).

@@ -210,7 +210,7 @@ struct CleanupRunsCommand: Command {
         try WriteGate.check(mode, planID: planID, command: command)
 
         var plan = PlanReport(
-            command: command, facts: facts, mode: mode, planID: planID,
+            command: command, lane: facts.lane, mode: mode, planID: planID,
             actions: decision.candidates.map {
                 "delete PipelineRun \(ci)/\($0.run.name)"
                     + ($0.claims.isEmpty ? "" : " (releases \($0.claims.map(\.name).joined(separator: ", ")))")
@@ -250,7 +250,8 @@ struct CleanupRunsCommand: Command {
         }
         return CommandOutput(
             plan.value(done: done),
-            human: human(plan, decision, estimates: estimates, volumes: volumes, totalBytes: totalBytes, now: now, done: done))
+            human: human(
+                plan, ciNamespace: ci, decision, estimates: estimates, volumes: volumes, totalBytes: totalBytes, now: now, done: done))
     }
 
     private func candidateValue(
@@ -274,13 +275,14 @@ struct CleanupRunsCommand: Command {
     }
 
     private func human(
-        _ plan: PlanReport, _ decision: RunCleanupDecision, estimates: [String: DiskEstimate.Entry], volumes: [Volume], totalBytes: Int64,
+        _ plan: PlanReport, ciNamespace: String, _ decision: RunCleanupDecision, estimates: [String: DiskEstimate.Entry], volumes: [Volume],
+        totalBytes: Int64,
         now: Date, done: [String]
     ) -> [HumanBlock] {
         let verb = plan.isDryRun ? "would delete" : "deleted"
         var blocks: [HumanBlock] = [
             .summary(
-                "\(plan.facts.lane.qualifiedName): \(verb) \(decision.candidates.count) PipelineRun(s) in \(plan.facts.ciNamespace) completed before \(Kube.format(decision.cutoff)) — about \(ByteSize.format(totalBytes)) of local-path; \(decision.protected.count) protected"
+                "\(plan.lane.qualifiedName): \(verb) \(decision.candidates.count) PipelineRun(s) in \(ciNamespace) completed before \(Kube.format(decision.cutoff)) — about \(ByteSize.format(totalBytes)) of local-path; \(decision.protected.count) protected"
             )
         ]
         if !decision.candidates.isEmpty {
@@ -371,7 +373,7 @@ struct CleanupReleasedVolumesCommand: Command {
         let totalBytes = decision.candidates.compactMap { estimates[$0.name]?.bytes }.reduce(0, +)
 
         var plan = PlanReport(
-            command: command, facts: facts, mode: mode, planID: planID,
+            command: command, lane: facts.lane, mode: mode, planID: planID,
             actions: decision.candidates.map { "delete PersistentVolume \($0.name)" })
         plan.details = [
             ("ciNamespace", .string(facts.ciNamespace)), ("limit", .int(limit)),

@@ -1,7 +1,8 @@
 import Commands
 
 /// The lane's CI/CD through the node bridge: status, trigger-current, refresh and the two
-/// cleanups. Every write passes `WriteGate` (`--dry-run`, `--confirm`, `--plan`).
+/// cleanups; for YAML-only lanes also plan, apply, secret-sync, restart and expose. Every write
+/// passes `WriteGate` (`--dry-run`, `--confirm`, `--plan`).
 public struct ControlPlanePlugin: CommandPlugin {
     public init() {}
 
@@ -10,7 +11,7 @@ public struct ControlPlanePlugin: CommandPlugin {
     public var commands: [any Command] {
         [
             StatusCommand(), TriggerCurrentCommand(), RefreshCommand(), CleanupRunsCommand(), CleanupReleasedVolumesCommand(),
-            KubectlCommand(),
+            KubectlCommand(), PlanCommand(), ApplyCommand(), SecretSyncCommand(), RestartCommand(), ExposeCommand(),
         ]
     }
 }

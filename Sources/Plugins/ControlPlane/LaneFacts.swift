@@ -57,6 +57,10 @@ struct LaneFacts: Sendable {
     /// The commit-pinned run name for a commit: `agentrun-v01-ci-3f9c2ab`.
     func runName(for commit: String) -> String { runPrefix + Kube.short(commit) }
 
+    var pipelineTarget: PipelineTarget {
+        PipelineTarget(laneName: lane.qualifiedName, ciNamespace: ciNamespace, pipeline: pipeline, pipelineGitURL: pipelineGitURL)
+    }
+
     /// `--node G14 --lane v01`, for commands ars prints for the user to run.
     var laneFlags: String { "--node \(ShellQuote.quote(lane.node)) --lane \(ShellQuote.quote(lane.name))" }
 }
@@ -85,4 +89,12 @@ struct GatedLane: LaneScoped {
         let mode = try WriteGate.resolve(invocation)
         return GatedLane(facts: try LaneFacts.resolve(invocation, in: session), mode: mode)
     }
+}
+
+/// Where a lane's commit-pinned PipelineRuns go and what they run.
+struct PipelineTarget: Sendable {
+    var laneName: String
+    var ciNamespace: String
+    var pipeline: String
+    var pipelineGitURL: String?
 }

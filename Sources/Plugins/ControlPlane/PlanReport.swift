@@ -4,7 +4,8 @@ import Foundation
 /// The value a dry run or a confirmed write returns: kind `ControlPlanePlan` or `ControlPlaneChange`.
 struct PlanReport {
     let command: String
-    let facts: LaneFacts
+    /// The lane it acts on (for the `lane` field).
+    let lane: LaneSettings
     let mode: WriteGate.Mode
     let planID: String
     /// What the plan does, one line each (`delete PipelineRun agentrun-ci/agentrun-v01-ci-c07be19`).
@@ -19,7 +20,7 @@ struct PlanReport {
     func value(done: [String] = []) -> Value {
         var object = Object([
             ("apiVersion", "ars/v1"), ("kind", .string(isDryRun ? "ControlPlanePlan" : "ControlPlaneChange")),
-            ("command", .string(command)), ("lane", .string(facts.lane.qualifiedName)),
+            ("command", .string(command)), ("lane", .string(lane.qualifiedName)),
             ("dryRun", .bool(isDryRun)), ("planId", .string(planID)),
             ("actions", .array(actions.map(Value.string))),
         ])

@@ -23,12 +23,23 @@ struct StatusCommand: Command {
             Example("control-plane status --node G14 --lane v01 --full", "With remote output tails"),
         ])
 
+    /// A historic lane's facts, or a YAML-only lane's.
+    enum Facts: Sendable {
+        case historic(LaneFacts)
+        case yamlOnly(YAMLLaneFacts)
+    }
+
     struct Options: LaneScoped {
-        let facts: LaneFacts
+        let facts: Facts
         let target: StatusReport.Target?
         let full: Bool
         let raw: Bool
-        var lane: LaneSettings { facts.lane }
+        var lane: LaneSettings {
+            switch facts {
+            case .historic(let facts): facts.lane
+            case .yamlOnly(let facts): facts.lane
+            }
+        }
     }
 
     func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
@@ -48,13 +59,25 @@ struct StatusCommand: Command {
             if let name = invocation.option("pipeline-run") { .pipelineRun(name) } else if let sha = invocation.option("source-commit") {
                 .sourceCommit(sha)
             } else { nil }
+        let lane = try invocation.lane(in: session)
+        if lane.yamlOnly {
+            if target != nil {
+                throw ArsError.usage(
+                    .badValue, "--pipeline-run and --source-commit are for the historic lane; \(lane.qualifiedName) is YAML-only",
+                    hint: "control-plane status --node \(lane.node) --lane \(lane.name) shows the run for its source head")
+            }
+            return Options(facts: .yamlOnly(try YAMLLaneFacts(lane)), target: nil, full: invocation.flag("full"), raw: false)
+        }
         return Options(
-            facts: try LaneFacts.resolve(invocation, in: session), target: target, full: invocation.flag("full"),
-            raw: invocation.flag("raw"))
+            facts: .historic(try LaneFacts(lane)), target: target, full: invocation.flag("full"), raw: invocation.flag("raw"))
     }
 
     func run(_ options: Options, in session: Session) async throws -> CommandOutput {
-        let facts = options.facts
+        let facts: LaneFacts
+        switch options.facts {
+        case .historic(let historic): facts = historic
+        case .yamlOnly(let yamlOnly): return try await YAMLLaneStatus(facts: yamlOnly, full: options.full).run(in: session)
+        }
         let node = try facts.node(in: session)
         let probes = StatusProbes(facts: facts, node: node)
         let progress = ProgressEvents(session: session)

@@ -12,18 +12,42 @@ struct TriggerCurrentCommand: Command {
         summary: "Fast-forward the source worktree and create the commit-pinned PipelineRun (does not wait)",
         discussion: """
             Checks the fixed source worktree (path, branch, origin, clean), reads origin's latest commit of the lane's branch without fetching, and plans: fast-forward the worktree to it and create the PipelineRun named for it (agentrun-v01-ci-<short>), pinned with the git-revision parameter. A run of that name that is running or has succeeded is refused (exit 4); a failed one is deleted and created again. The new run's spec is copied from the pipeline's latest run (else from the lane's pipelineGitUrl). Poll with the status command it prints.
+            On a YAML-only lane it first does what control-plane apply does — the source worktree and branch made to exist, deploy/deploy.json deleted from the source branch in its own commit, the desired state rendered from the catalogue committed to the GitOps branch — then creates the run for the resulting source commit with the lane's own prefix.
             """,
         options: [.node, .lane] + WriteGate.options,
         examples: [
             Example("control-plane trigger-current --dry-run", "What would be built, and the plan id"),
             Example("control-plane trigger-current --confirm", "Build the current origin/v0.1"),
+            Example("control-plane trigger-current --node D601 --lane v02 --dry-run", "A YAML-only lane: apply's plan and the run"),
         ])
 
-    func resolve(_ invocation: Invocation, in session: Session) throws -> GatedLane {
-        try GatedLane.resolve(invocation, in: session)
+    /// The historic lane's facts, or a YAML-only lane's.
+    enum Options: LaneScoped {
+        case historic(GatedLane)
+        case yamlOnly(GatedYAMLLane)
+
+        var lane: LaneSettings {
+            switch self {
+            case .historic(let gated): gated.lane
+            case .yamlOnly(let gated): gated.lane
+            }
+        }
     }
 
-    func run(_ options: GatedLane, in session: Session) async throws -> CommandOutput {
+    func resolve(_ invocation: Invocation, in session: Session) throws -> Options {
+        let lane = try invocation.lane(in: session)
+        return lane.yamlOnly
+            ? .yamlOnly(try GatedYAMLLane.resolve(invocation, in: session)) : .historic(try GatedLane.resolve(invocation, in: session))
+    }
+
+    func run(_ options: Options, in session: Session) async throws -> CommandOutput {
+        switch options {
+        case .historic(let gated): try await runHistoric(gated, in: session)
+        case .yamlOnly(let gated): try await YAMLTriggerCurrent(gated: gated).run(in: session)
+        }
+    }
+
+    private func runHistoric(_ options: GatedLane, in session: Session) async throws -> CommandOutput {
         let (facts, mode) = (options.facts, options.mode)
         let node = try facts.node(in: session)
         let command = "\(signature.name) \(facts.laneFlags)"
@@ -68,7 +92,7 @@ struct TriggerCurrentCommand: Command {
         try WriteGate.check(mode, planID: planID, command: command)
 
         let manifest = try Self.manifest(
-            name: name, commit: target, facts: facts,
+            name: name, commit: target, facts: facts.pipelineTarget,
             template: runs.max { ($0.object.created ?? .distantPast) < ($1.object.created ?? .distantPast) })
         var actions: [String] = []
         if head != target {
@@ -76,7 +100,8 @@ struct TriggerCurrentCommand: Command {
         }
         if existing != nil { actions.append("delete failed PipelineRun \(facts.ciNamespace)/\(name)") }
         actions.append("create PipelineRun \(facts.ciNamespace)/\(name) pinned to \(target)")
-        var plan = PlanReport(command: command, facts: facts, mode: mode, planID: planID, actions: actions)
+        var plan = PlanReport(
+            command: command, lane: facts.lane, mode: mode, planID: planID, actions: actions)
         let statusCommand = "control-plane status \(facts.laneFlags) --pipeline-run \(name)"
         plan.details = [
             ("worktree", .string(worktree.path)), ("head", .string(head)), ("target", .string(target)),
@@ -120,7 +145,7 @@ struct TriggerCurrentCommand: Command {
 
     /// The new run: the pipeline's latest run's spec with the commit pinned, else a minimal spec
     /// from the lane's `pipelineGitUrl`.
-    static func manifest(name: String, commit: String, facts: LaneFacts, template: PipelineRun?) throws(ArsError) -> Value {
+    static func manifest(name: String, commit: String, facts: PipelineTarget, template: PipelineRun?) throws(ArsError) -> Value {
         var spec: Value
         if let templateSpec = template?.object.value["spec"], case .object(var object) = templateSpec {
             object["status"] = nil
@@ -146,7 +171,7 @@ struct TriggerCurrentCommand: Command {
         } else {
             throw ArsError.usage(
                 .noRunTemplate,
-                "no earlier PipelineRun of \(facts.pipeline) to copy and no pipelineGitUrl for lane \(facts.lane.qualifiedName)",
+                "no earlier PipelineRun of \(facts.pipeline) to copy and no pipelineGitUrl for lane \(facts.laneName)",
                 hint: "add pipelineGitUrl (the git-url parameter) to the lane in the catalogue")
         }
         return [
@@ -200,7 +225,7 @@ struct RefreshCommand: Command {
         try WriteGate.check(mode, planID: planID, command: command)
         let pending = object.annotation(Self.annotation)
         var plan = PlanReport(
-            command: command, facts: facts, mode: mode, planID: planID,
+            command: command, lane: facts.lane, mode: mode, planID: planID,
             actions: ["annotate Application \(facts.argoNamespace)/\(facts.argoName) \(Self.annotation)=hard"])
         plan.details = [
             ("application", .string("\(facts.argoNamespace)/\(facts.argoName)")),
