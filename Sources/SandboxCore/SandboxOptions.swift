@@ -36,9 +36,19 @@ public struct SandboxOptions: Sendable {
 
         The API key is read from ARS_SANDBOX_API_KEY. Once listening, stdout gets one line:
         {"event":"listening","url":"http://127.0.0.1:PORT","pid":PID,"kubeconfig":"DIR/kubeconfig","now":"RFC3339",
-         "git":{…},"egress":{"proxy":"127.0.0.1:P","probeHost":"127.0.0.1:T","caFile":"DIR/egress/ca.pem"},"imported":[…]}
+         "git":{…},"egress":{"proxy":"127.0.0.1:P","probeHost":"127.0.0.1:T","caFile":"DIR/egress/ca.pem"},
+         "edge":{"caddyfile":"DIR/edge/Caddyfile","sitesDir":"DIR/edge/sites","admin":"127.0.0.1:A","httpsPort":H,
+                 "caRoot":"DIR/edge/data/caddy/pki/authorities/local/root.crt","allowPortsFile":"DIR/edge/allow-ports",
+                 "host":"agentrun-v02.localhost"},"imported":[…]}
         "egress" is a real tinyproxy and an HTTPS target (openssl s_server, a private CA in DIR/egress),
         child processes that end with the server; null when tinyproxy or openssl is not installed.
+        "edge" is a real Caddy on 127.0.0.1 (the lane's public HTTPS entry), a child process that ends
+        with the server; null when caddy is not installed. Its Caddyfile imports sitesDir/*.caddy; a
+        lane is exposed by writing sitesDir/HOST.caddy (`HOST:H { tls internal ↵ reverse_proxy
+        127.0.0.1:PORT }`), then `caddy validate --config CADDYFILE --adapter caddyfile` and `caddy
+        reload --config CADDYFILE --adapter caddyfile --address A`. Clients trust caRoot (Caddy's
+        internal CA, kept in DIR/edge across reloads and restarts). Site files, allow-ports and the
+        ports (when still free) are kept across restarts on the same DIR.
         SIGTERM or SIGINT stops the server cleanly.
         """
 

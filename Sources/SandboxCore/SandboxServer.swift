@@ -79,6 +79,8 @@ public enum SandboxServer {
         let kubeconfig = state.appendingPathComponent("kubeconfig").path
         // The egress proxy and HTTPS probe target (child processes; nil when the tools are missing).
         let egress = await SandboxEgress.start(stateDirectory: state, settings: egressSettings, logger: logger)
+        // The lane's public HTTPS edge (a real Caddy, a child process; nil without caddy).
+        let edge = await SandboxEdge.start(stateDirectory: state, logger: logger)
         let api = SandboxAPI(
             lane: lane, faults: FaultInjector(), notifier: notifier, apiKey: options.apiKey, kube: kube, mirror: mirror, egress: egress)
 
@@ -98,7 +100,7 @@ public enum SandboxServer {
                 }
                 announce(
                     port: port, kubeconfig: kubeconfig, now: await lane.now(), repositories: repositories, egress: egress?.announcement,
-                    imported: imported)
+                    edge: edge?.announcement, imported: imported)
             },
             logger: logger)
         let runner = RunnerService(lane: lane, notifier: notifier, logger: logger)
@@ -110,21 +112,23 @@ public enum SandboxServer {
             try await group.run()
         } catch {
             await egress?.shutdown()
+            await edge?.shutdown()
             await lane.close()
             await cluster.close()
             throw error
         }
         await egress?.shutdown()
+        await edge?.shutdown()
         await lane.close()
         await cluster.close()
     }
 
     /// The one machine-readable line on stdout once the server listens: the queue API's URL, the
-    /// kubeconfig for the cluster, the sandbox time, where the git repositories are, and the egress
-    /// proxy, probe target and CA (`null` without them).
+    /// kubeconfig for the cluster, the sandbox time, where the git repositories are, the egress
+    /// proxy, probe target and CA, and the Caddy edge (`null` without them).
     private static func announce(
         port: Int, kubeconfig: String, now: Timestamp, repositories: ScenarioRepositories, egress: SandboxEgress.Announcement?,
-        imported: [String]
+        edge: SandboxEdge.Announcement?, imported: [String]
     ) {
         let git = [("origin", repositories.originPath), ("worktree", repositories.worktreePath), ("mirror", repositories.mirrorPath)]
             .map { #""\#($0.0)":\#(KubeJSON.string($0.1).text)"# }.joined(separator: ",")
@@ -134,10 +138,22 @@ public enum SandboxServer {
                     + [("proxy", egress.proxy), ("probeHost", egress.probeHost), ("caFile", egress.caFile)]
                     .map { #""\#($0.0)":\#(KubeJSON.string($0.1).text)"# }.joined(separator: ",") + "}"
             } ?? "null"
+        // The edge's values as JSON text: strings quoted, httpsPort a number.
+        let edgeObject =
+            edge.map { edge in
+                let fields = [
+                    ("caddyfile", KubeJSON.string(edge.caddyfile).text), ("sitesDir", KubeJSON.string(edge.sitesDirectory).text),
+                    ("admin", KubeJSON.string(edge.admin).text), ("httpsPort", String(edge.httpsPort)),
+                    ("caRoot", KubeJSON.string(edge.caRoot).text), ("allowPortsFile", KubeJSON.string(edge.allowPortsFile).text),
+                    ("host", KubeJSON.string(edge.host).text),
+                ]
+                return "{" + fields.map { #""\#($0.0)":\#($0.1)"# }.joined(separator: ",") + "}"
+            } ?? "null"
         let line =
             #"{"event":"listening","url":"http://127.0.0.1:\#(port)","pid":\#(ProcessInfo.processInfo.processIdentifier)"#
             + #","kubeconfig":\#(KubeJSON.string(kubeconfig).text),"now":"\#(now)","git":{\#(git)}"#
             + #","egress":\#(egressObject)"#
+            + #","edge":\#(edgeObject)"#
             + #","imported":[\#(imported.map { KubeJSON.string($0).text }.joined(separator: ","))]}"# + "\n"
         FileHandle.standardOutput.write(Data(line.utf8))
     }
