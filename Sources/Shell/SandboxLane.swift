@@ -146,11 +146,36 @@ final class SandboxLane {
                     "bundles": ["Artificer": ["https://github.com/pikasTech/unidesk"]],
                 ])
         }
+        var lanes = Object([("sandbox", lane)])
+        var nodes = Object()
+        if announcement["yamlLane"]?.objectValue != nil, let origin = announcement.lookup("git.origin") {
+            // A YAML-only lane shaped like D601's v02, its desired state rendered from here.
+            let yamlLane: Value = [
+                "yamlOnly": true, "restBaseUrl": .string(baseURL), "namespace": "agentrun-v02", "ciNamespace": "agentrun-ci",
+                "source": ["worktree": "", "branch": "v0.2", "remote": origin, "from": "v0.1"],
+                "gitops": ["branch": "v0.2-gitops", "path": "deploy/agentrun-v02"],
+                "argoApp": "argocd/agentrun-local-v02", "pipelineRunPrefix": "agentrun-v02-ci-", "pipelineGitUrl": origin,
+                "image": ["registry": "registry.d601.unidesk.invalid", "repository": "agentrun/manager"],
+                "manager": ["deployment": "agentrun-manager", "replicas": 1, "port": 8080, "env": ["AGENTRUN_LANE": "v02"]],
+                "secrets": [["name": "agentrun-v02-db", "keys": ["POSTGRES_PASSWORD", "DATABASE_URL"], "sourceFile": ""]],
+                "database": [
+                    "host": "platform-db.d601.unidesk.invalid", "port": 5432, "name": "agentrun_v02", "user": "agentrun",
+                    "sslMode": "require", "passwordSecret": ["name": "agentrun-v02-db", "key": "POSTGRES_PASSWORD"],
+                ],
+                "expose": [
+                    "edgeNode": "edge", "host": "agentrun-v02.localhost", "upstream": "", "allowPortsFile": "", "caddyfile": "",
+                    "sitesDir": "",
+                ],
+            ]
+            lanes["v02"] = pointedAtSandbox(yamlLane)
+            if announcement["edge"]?.objectValue != nil { nodes["edge"] = ["bridge": ["kind": "local"]] }
+        }
+        nodes["local"] = ["bridge": bridge, "lanes": .object(lanes)]
         let catalogue: Value = [
             "apiVersion": "ars/v1", "kind": "LaneCatalog",
             "defaults": ["node": "local", "lane": "sandbox"],
             "auth": ["apiKeyEnv": .string(Self.keyVariable)],
-            "nodes": ["local": ["bridge": bridge, "lanes": ["sandbox": lane]]],
+            "nodes": .object(nodes),
         ]
         return Self.header + Printer(format: .yaml).renderValue(catalogue)
     }
@@ -173,7 +198,7 @@ final class SandboxLane {
                 if let mirror = announcement.lookup("git.mirror"), raw["gitMirror"] != nil {
                     raw = raw.setting("gitMirror", (raw["gitMirror"] ?? .null).setting("cacheDir", mirror))
                 }
-                lanes[lane.name] = raw
+                lanes[lane.name] = lane.yamlOnly ? pointedAtSandbox(raw) : raw
             }
             nodes[node.name] = .object(["bridge": bridge, "lanes": .object(lanes)])
         }
@@ -183,6 +208,40 @@ final class SandboxLane {
             "auth": .object(["apiKeyEnv": .string(Self.keyVariable)]),
             "nodes": .object(nodes),
         ])
+    }
+
+    /// A YAML-only lane pointed at the sandbox: its source worktree the sandbox's (not yet
+    /// cloned) v02 worktree of its origin, its Secrets read from the sandbox's materialised source
+    /// file (mode 0600, invented values), its exposure the sandbox's real Caddy (internal CA) in
+    /// front of the sandbox's REST API.
+    private func pointedAtSandbox(_ lane: Value) -> Value {
+        var raw = lane
+        let yaml = announcement["yamlLane"] ?? .null
+        if let worktree = yaml["worktree"], let origin = announcement.lookup("git.origin"), raw["source"] != nil {
+            raw = raw.setting("source", (raw["source"] ?? .null).setting("worktree", worktree).setting("remote", origin))
+        }
+        if let file = yaml["secretSource"], let secrets = raw["secrets"]?.arrayValue {
+            raw = raw.setting("secrets", .array(secrets.map { $0.setting("sourceFile", file) }))
+        }
+        if let edge = announcement["edge"]?.objectValue, raw["expose"] != nil, let port = URL(string: baseURL)?.port {
+            var expose = raw["expose"]?.objectValue ?? Object()
+            expose["edgeNode"] = "edge"
+            expose["host"] = edge["host"] ?? "agentrun-v02.localhost"
+            expose["httpsPort"] = edge["httpsPort"]
+            expose["upstream"] = .string("127.0.0.1:\(port)")
+            expose["allowPortsFile"] = edge["allowPortsFile"]
+            expose["caddyfile"] = edge["caddyfile"]
+            expose["sitesDir"] = edge["sitesDir"]
+            expose["caddyAdmin"] = edge["admin"]
+            expose["tls"] = "internal"
+            expose["caFile"] = edge["caRoot"]
+            raw = raw.setting("expose", .object(expose))
+        } else if var object = raw.objectValue {
+            // No Caddy here: the lane cannot be exposed.
+            object["expose"] = nil
+            raw = .object(object)
+        }
+        return raw
     }
 
     /// The sandbox's clock as the shell should read it: the scenario's reference time (announced

@@ -105,11 +105,11 @@ struct ApplyCommand: Command {
         } else {
             blocks.append(
                 .summary(
-                    rollout.actions.count == 1 && !rollout.gitopsChanges && rollout.sourceStep == .update
+                    rollout.isInSync
                         ? "\(facts.lane.qualifiedName): in sync — GitOps holds the desired state for \(target)"
                         : "\(facts.lane.qualifiedName): desired state for \(target) — \(counts.joined(separator: ", ")) in \(facts.gitopsBranch):\(facts.gitopsPath)"
                 ))
-            blocks.append(.text(rollout.actions.map { "• " + $0 }.joined(separator: "\n")))
+            if !rollout.actions.isEmpty { blocks.append(.text(rollout.actions.map { "• " + $0 }.joined(separator: "\n"))) }
             var files = rollout.changes.map(\.summary).joined(separator: "\n")
             if full {
                 for change in rollout.changes where change.kind != .unchanged {
@@ -120,14 +120,22 @@ struct ApplyCommand: Command {
             }
             blocks.append(.text(files))
         }
-        let desiredImage = rollout.desired.artifactCatalog["artifacts"]?.arrayValue?.first?["image"]?.stringValue
+        // After the write, what it left; before, what the plan read.
+        let sourceCommit = outcome?.commit ?? rollout.baseCommit
+        let gitopsCommit = outcome?.gitopsCommit ?? rollout.observation.gitopsHead
+        let desiredImage =
+            outcome.map { facts.image.reference(commit: $0.commit) }
+            ?? rollout.desired.artifactCatalog["artifacts"]?
+            .arrayValue?.first?["image"]?.stringValue
         blocks.append(
             .fields([
-                ("plan", planID), ("source", "\(facts.worktree.branch) \(Kube.short(rollout.baseCommit))"),
-                ("gitops", "\(facts.gitopsBranch) \(Kube.short(rollout.observation.gitopsHead))"),
+                ("plan", planID), ("source", "\(facts.worktree.branch) \(Kube.short(sourceCommit))"),
+                ("gitops", "\(facts.gitopsBranch) \(gitopsCommit.map { Kube.short($0) } ?? "(no branch yet)")"),
                 ("image", desiredImage ?? ""), ("live image", liveImage ?? "(no Deployment)"),
             ]))
-        if outcome == nil {
+        if rollout.isInSync {
+            blocks.append(.next(["control-plane status \(facts.laneFlags)"]))
+        } else if outcome == nil {
             blocks.append(
                 .next(
                     [plan.confirm] + (full ? [] : ["control-plane plan \(facts.laneFlags) --full"])))

@@ -111,12 +111,16 @@ struct DesiredStateRollout: Sendable {
 
     var gitopsChanges: Bool { changes.contains { $0.kind != .unchanged } }
 
+    /// Nothing to write: the worktree and branch exist, no deploy/deploy.json, GitOps current.
+    var isInSync: Bool { sourceStep == .update && !removesLegacyFile && !gitopsChanges }
+
     /// One line per write, in order.
     var actions: [String] {
         let worktree = facts.worktree
         var actions: [String] = []
         switch sourceStep {
         case .update:
+            if isInSync { return [] }
             actions.append("fast-forward \(worktree.path) to \(worktree.upstream) \(Kube.short(baseCommit)) (if behind)")
         case .clone:
             actions.append("clone \(worktree.branch) (\(Kube.short(baseCommit))) of \(worktree.remote) into \(worktree.path)")
@@ -292,8 +296,8 @@ struct DesiredStateRollout: Sendable {
         while files.contains(where: { $0.text.contains(delimiter) }) { delimiter += "_" }
         var lines = [
             "set -u", identity,
-            #"GIT_INDEX_FILE=$(mktemp "${TMPDIR:-/tmp}/ars-index.XXXXXX") || exit 70"#, "export GIT_INDEX_FILE",
-            #"trap 'rm -f "$GIT_INDEX_FILE"' EXIT"#,
+            #"scratch=$(mktemp -d "${TMPDIR:-/tmp}/ars-gitops.XXXXXX") || exit 70"#, #"trap 'rm -rf "$scratch"' EXIT"#,
+            #"GIT_INDEX_FILE="$scratch/index""#, "export GIT_INDEX_FILE",
         ]
         if let parent {
             lines += [
@@ -306,10 +310,12 @@ struct DesiredStateRollout: Sendable {
         } else {
             lines += ["parent=", "git read-tree --empty || exit 70"]
         }
+        // Each file through a scratch file: a here-document inside $(…) is where POSIX shells disagree.
         for file in files {
             let text = file.text.hasSuffix("\n") ? file.text : file.text + "\n"
-            lines.append("blob=$(git hash-object -w --stdin <<'\(delimiter)'\n\(text)\(delimiter)\n) || exit 70")
-            lines.append(#"git update-index --add --cacheinfo "100644,$blob,"# + q(file.path) + " || exit 70")
+            lines.append("cat > \"$scratch/file\" <<'\(delimiter)' || exit 70\n\(text)\(delimiter)")
+            lines.append(#"blob=$(git hash-object -w -- "$scratch/file") || exit 70"#)
+            lines.append(#"git update-index --add --cacheinfo "100644,$blob,""# + q(file.path) + " || exit 70")
         }
         let message =
             "lane \(facts.lane.qualifiedName): desired state for \(Kube.short(commit))\n\nRendered from the UniDesk lane catalogue by ars control-plane apply \(facts.laneFlags).\nSource: \(facts.worktree.branch) \(commit)"

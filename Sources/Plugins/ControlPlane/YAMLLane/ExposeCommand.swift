@@ -108,9 +108,13 @@ struct ExposeCommand: Command {
             let result = try await edge.script(script, in: "/")
             guard result.succeeded else {
                 if result.exitStatus == 65 {
+                    // Caddy logs JSON lines first; its verdict is the line that starts with `Error:`.
+                    let said =
+                        result.stderrText.split(separator: "\n").last { $0.hasPrefix("Error:") }.map(String.init)
+                        ?? NodeExchange.tail(result.stderrText, lines: 2)
                     throw ArsError(
                         .refused, code: .caddyInvalid,
-                        "caddy validate rejected the Caddyfile with the new site; the site was taken back and nothing changed: \(NodeExchange.tail(result.stderrText, lines: 3))",
+                        "caddy validate rejected the Caddyfile with the new site; the site was taken back and nothing changed: \(said)",
                         hint: "check expose.host and expose.upstream of lane \(facts.lane.qualifiedName)")
                 }
                 throw edge.failure(.script(script, in: "/"), result)
@@ -144,7 +148,11 @@ struct ExposeCommand: Command {
         let q = ShellQuote.quote
         let file = q(exposure.siteFile)
         let caddy = "--config \(q(exposure.caddyfile)) --adapter caddyfile"
-        var lines = ["set -u"]
+        // Caddy's embedded smallstep library creates ~/.step on every run: keep it in a scratch folder.
+        var lines = [
+            "set -u", #"step=$(mktemp -d "${TMPDIR:-/tmp}/ars-step.XXXXXX") || exit 70"#, #"export STEPPATH="$step""#,
+            #"trap 'rm -rf "$step"' EXIT"#,
+        ]
         if writeSite {
             var delimiter = "ARS_SITE_END"
             while site.contains(delimiter) { delimiter += "_" }

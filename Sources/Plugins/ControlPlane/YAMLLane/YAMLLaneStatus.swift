@@ -142,8 +142,13 @@ struct YAMLLaneStatus {
         for failure in failures { blocks.append(.warning("could not read \(failure)")) }
         var next: [String] = []
         if !drift.isEmpty || observation.legacyDeployJSON { next.append("control-plane plan \(facts.laneFlags)") }
-        if deployment != nil, liveImage != desiredImage, facts.argoApp == nil {
-            next.append("control-plane apply \(facts.laneFlags) --dry-run")
+        if drift.isEmpty, deployment != nil, liveImage != desiredImage {
+            let syncer =
+                facts.argoApp.map { "Argo CD \($0.namespace)/\($0.name)" } ?? "whatever syncs the GitOps path (no argoApp declared)"
+            blocks.append(
+                .warning(
+                    "the live Deployment runs \(liveImage ?? "?") but GitOps names \(desiredImage ?? "?"): \(syncer) has not applied \(Kube.short(observation.gitopsHead)) yet"
+                ))
         }
         if facts.exposure != nil, exposure["sitePresent"]?.boolValue != true {
             next.append("control-plane expose \(facts.laneFlags) --dry-run")

@@ -32,6 +32,9 @@ struct YAMLTriggerCurrent {
         var plan = PlanReport(command: command, lane: facts.lane, mode: mode, planID: planID, actions: rollout.actions + [runLine])
         plan.details = rollout.details
         let template = runs.max { ($0.object.created ?? .distantPast) < ($1.object.created ?? .distantPast) }
+        // The run's spec must be makeable before anything is written (a template or pipelineGitUrl).
+        _ = try TriggerCurrentCommand.manifest(
+            name: plannedName ?? pipeline.prefix + "0000000", commit: rollout.baseCommit, facts: pipeline.target, template: template)
 
         guard mode != .dryRun else {
             plan.details.append(("pipelineRun", .optional(plannedName)))
@@ -60,7 +63,7 @@ struct YAMLTriggerCurrent {
         try await node.kubectlWrite(["create", "-f", "-"], stdin: Data(JSON.encode(manifest).utf8))
         done.append("created PipelineRun \(pipeline.target.ciNamespace)/\(name) pinned to \(outcome.commit)")
         plan.details += [("pipelineRun", .string(name)), ("sourceCommit", .string(outcome.commit)), ("manifest", manifest)]
-        let statusCommand = "control-plane status \(facts.laneFlags) --pipeline-run \(name)"
+        let statusCommand = "control-plane status \(facts.laneFlags)"
         let blocks: [HumanBlock] = [
             .summary(
                 "\(facts.lane.qualifiedName): \(name) created for \(Kube.short(outcome.commit)); not waiting — poll with the status command"
@@ -92,6 +95,6 @@ struct YAMLTriggerCurrent {
         throw ArsError(
             .refused, code: .runExists,
             "PipelineRun \(run.object.namespace ?? "")/\(run.name) \(run.state == .running ? "is running" : "has already succeeded"); a second run of the same commit is refused",
-            hint: "watch it with 'control-plane status \(facts.laneFlags) --pipeline-run \(run.name)'")
+            hint: "watch it with 'control-plane status \(facts.laneFlags)'")
     }
 }
