@@ -44,7 +44,11 @@ final class SandboxLane {
         }
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        var arguments = ["--state", stateDirectory + "/server", "--port", "0", "--parent", String(getpid())]
+        // The lane keeps its address between one-shot calls (a Caddy site exposed by one call
+        // proxies to it in the next), unless another program took the port meanwhile.
+        let portFile = stateDirectory + "/port"
+        let port = Self.freePort(preferred: (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }) ?? 0
+        var arguments = ["--state", stateDirectory + "/server", "--port", String(port), "--parent", String(getpid())]
         if let speed = environment["ARS_SANDBOX_SPEED"] { arguments += ["--speed", speed] }
         if let scenario { arguments += ["--scenario", scenario] }
         for file in importRuns { arguments += ["--import-run", file] }
@@ -92,6 +96,7 @@ final class SandboxLane {
         }
         self.announcement = announcement
         baseURL = url
+        if let chosen = URL(string: url)?.port { try? String(chosen).write(toFile: portFile, atomically: true, encoding: .utf8) }
         do {
             try catalogue.write(toFile: configPath, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
@@ -291,6 +296,27 @@ final class SandboxLane {
         thread.start()
         started.wait()
         return outcome.error
+    }
+
+    /// `preferred` when nothing listens on 127.0.0.1 at that port now, else nil (the server then
+    /// takes any free one). The small race with another program binding it first only costs the
+    /// address: the server would fail to start and say so.
+    private static func freePort(preferred: Int?) -> Int? {
+        guard let preferred, (1024...65535).contains(preferred) else { return nil }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // As the server binds (SwiftNIO sets SO_REUSEADDR): the last run's TIME_WAIT connections do not count.
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(preferred).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return bound == 0 ? preferred : nil
     }
 
     private static func locateServer(environment: [String: String]) -> String? {
