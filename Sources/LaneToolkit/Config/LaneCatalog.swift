@@ -91,6 +91,17 @@ public struct LaneSettings: Sendable {
 
     /// `G14/v01`.
     public var qualifiedName: String { "\(node)/\(name)" }
+
+    /// A string the lane must declare (`gitops.branch`, `image.registry`), or the usage error that
+    /// names the missing key.
+    public func required(_ key: String) throws(ArsError) -> String {
+        guard let value = raw.lookup(key)?.stringValue, !value.isEmpty else {
+            throw ArsError.usage(
+                .laneKeyMissing, "\(yamlOnly ? "YAML-only lane" : "lane") \(qualifiedName) has no '\(key)' in the catalogue",
+                hint: "add it to the lane (docs/config.md), or pick another lane with --node/--lane")
+        }
+        return value
+    }
 }
 
 extension LaneCatalog {

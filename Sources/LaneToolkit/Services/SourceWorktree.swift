@@ -70,6 +70,16 @@ public struct SourceWorktree: Sendable, Equatable {
         public var ok: Bool { checks.allSatisfy(\.ok) }
         public var failures: [Check] { checks.filter { !$0.ok } }
 
+        /// The refusal of a write that needs the worktree ready: each failed check with what was
+        /// expected. `laneFlags` are the flags `worktree check` needs to show the same lane.
+        public func notReady(node: String, path: String, laneFlags: String) -> ArsError {
+            ArsError(
+                .refused, code: .worktreeNotReady,
+                "the fixed source worktree \(node):\(path) is not ready: "
+                    + failures.map { "\($0.name) \($0.found) (expected \($0.expected))" }.joined(separator: "; "),
+                hint: "fix it first ('worktree check\(laneFlags.isEmpty ? "" : " " + laneFlags)' shows each check); nothing was changed")
+        }
+
         public init(worktree: SourceWorktree, result: RemoteResult) {
             stderr = result.stderrText
             let lines = result.stdoutText.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)

@@ -22,18 +22,10 @@ struct LaneFacts: Sendable {
     let pipelineGitURL: String?
 
     init(_ lane: LaneSettings) throws(ArsError) {
-        func need(_ key: String) throws(ArsError) -> String {
-            guard let value = lane.raw.lookup(key)?.stringValue, !value.isEmpty else {
-                throw ArsError.usage(
-                    .laneKeyMissing, "lane \(lane.qualifiedName) has no '\(key)' in the catalogue",
-                    hint: "add it to the lane (see docs/config.md), or pick another lane with --node/--lane")
-            }
-            return value
-        }
         self.lane = lane
         worktree = try SourceWorktree(lane: lane)
-        gitopsBranch = try need("gitops.branch")
-        let app = try need("argoApp").split(separator: "/", maxSplits: 1).map(String.init)
+        gitopsBranch = try lane.required("gitops.branch")
+        let app = try lane.required("argoApp").split(separator: "/", maxSplits: 1).map(String.init)
         guard app.count == 2 else {
             throw ArsError.usage(
                 .laneKeyInvalid, "argoApp of lane \(lane.qualifiedName) must be namespace/name (got '\(app.joined(separator: "/"))')")
@@ -46,9 +38,9 @@ struct LaneFacts: Sendable {
                 hint: "add ciNamespace: agentrun-ci to the lane")
         }
         ciNamespace = ci
-        runPrefix = try need("pipelineRunPrefix")
+        runPrefix = try lane.required("pipelineRunPrefix")
         pipeline = lane.raw["pipeline"]?.stringValue ?? (runPrefix.hasSuffix("-") ? String(runPrefix.dropLast()) : runPrefix)
-        managerDeployment = try need("manager.deployment")
+        managerDeployment = try lane.required("manager.deployment")
         mirrorCacheDir = lane.raw.lookup("gitMirror.cacheDir")?.stringValue
         mirrorRepository = lane.raw.lookup("gitMirror.repository")?.stringValue
         pipelineGitURL = lane.raw["pipelineGitUrl"]?.stringValue

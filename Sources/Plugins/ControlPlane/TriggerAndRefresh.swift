@@ -60,13 +60,7 @@ struct TriggerCurrentCommand: Command {
             "-n", facts.ciNamespace, "get", "pipelineruns.tekton.dev", "-l", "tekton.dev/pipeline=\(facts.pipeline)",
         ])
         let preflight = try await preflightResult
-        guard preflight.ok else {
-            throw ArsError(
-                .refused, code: .worktreeNotReady,
-                "the fixed source worktree \(facts.lane.node):\(worktree.path) is not ready: "
-                    + preflight.failures.map { "\($0.name) \($0.found) (expected \($0.expected))" }.joined(separator: "; "),
-                hint: "fix it first (worktree check \(facts.laneFlags) shows each check); nothing was changed")
-        }
+        guard preflight.ok else { throw preflight.notReady(node: facts.lane.node, path: worktree.path, laneFlags: facts.laneFlags) }
         let remote = try await remoteResult
         let lines = remote.stdoutText.split(separator: "\n").map(String.init)
         guard remote.succeeded, let head = lines.first, let target = lines.dropFirst().first?.split(separator: "\t").first.map(String.init),

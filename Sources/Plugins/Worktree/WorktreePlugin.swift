@@ -129,13 +129,7 @@ struct WorktreeCreateCommand: Command {
         let node = try NodeClient(session: session, lane: lane)
         let folder = ".worktree/\(branch)"
         let preflight = try await worktree.preflight(node)
-        guard preflight.ok else {
-            throw ArsError(
-                .refused, code: .worktreeNotReady,
-                "the fixed source worktree \(lane.node):\(worktree.path) is not ready: "
-                    + preflight.failures.map { "\($0.name) \($0.found) (expected \($0.expected))" }.joined(separator: "; "),
-                hint: "fix it first ('worktree check' shows each check); nothing was changed")
-        }
+        guard preflight.ok else { throw preflight.notReady(node: lane.node, path: worktree.path, laneFlags: "") }
         let probe = try await node.script(
             "git ls-remote origin " + ShellQuote.quote("refs/heads/\(worktree.branch)")
                 + "; if git show-ref --verify --quiet " + ShellQuote.quote("refs/heads/\(branch)") + "; then echo branch-exists; fi"

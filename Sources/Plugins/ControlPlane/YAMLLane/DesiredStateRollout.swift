@@ -54,13 +54,7 @@ struct DesiredStateRollout: Sendable {
         self.observation = observation
         let worktree = observation.worktree
         if worktree.exists {
-            guard worktree.ok else {
-                throw ArsError(
-                    .refused, code: .worktreeNotReady,
-                    "the source worktree \(facts.lane.node):\(facts.worktree.path) is not ready: "
-                        + worktree.failures.map { "\($0.name) \($0.found) (expected \($0.expected))" }.joined(separator: "; "),
-                    hint: "fix it first (worktree check \(facts.laneFlags) shows each check); nothing was changed")
-            }
+            guard worktree.ok else { throw worktree.notReady(node: facts.lane.node, path: facts.worktree.path, laneFlags: facts.laneFlags) }
             guard let head = observation.sourceHead else {
                 throw ArsError(
                     .refused, code: .branchMissing,

@@ -87,26 +87,18 @@ struct YAMLLaneFacts: LaneScoped {
             )
         }
         let raw = lane.raw
-        func need(_ key: String) throws(ArsError) -> String {
-            guard let value = raw.lookup(key)?.stringValue, !value.isEmpty else {
-                throw ArsError.usage(
-                    .laneKeyMissing, "YAML-only lane \(lane.qualifiedName) has no '\(key)' in the catalogue",
-                    hint: "add it to the lane (docs/config.md, YAML-only lanes); ars config validate checks the whole lane")
-            }
-            return value
-        }
         self.lane = lane
         worktree = try SourceWorktree(lane: lane)
         sourceFrom = raw.lookup("source.from")?.stringValue
-        gitopsBranch = try need("gitops.branch")
-        gitopsPath = try need("gitops.path").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        gitopsBranch = try lane.required("gitops.branch")
+        gitopsPath = try lane.required("gitops.path").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         artifactsPath = raw.lookup("gitops.artifactsPath")?.stringValue ?? "artifacts/\(lane.namespace).yaml"
         image = Image(
-            registry: try need("image.registry"), repository: try need("image.repository"),
+            registry: try lane.required("image.registry"), repository: try lane.required("image.repository"),
             context: raw.lookup("image.context")?.stringValue ?? ".",
             dockerfile: raw.lookup("image.dockerfile")?.stringValue ?? "Dockerfile")
         manager = Manager(
-            deployment: try need("manager.deployment"), replicas: raw.lookup("manager.replicas")?.intValue ?? 1,
+            deployment: try lane.required("manager.deployment"), replicas: raw.lookup("manager.replicas")?.intValue ?? 1,
             port: raw.lookup("manager.port")?.intValue ?? 8080,
             env: (raw.lookup("manager.env")?.objectValue ?? Object()).map { ($0, $1.stringValue ?? $1.plainText) })
         secrets = (raw["secrets"]?.arrayValue ?? []).compactMap { secret in
@@ -115,23 +107,27 @@ struct YAMLLaneFacts: LaneScoped {
         }
         if raw["database"] != nil {
             database = Database(
-                host: try need("database.host"), port: raw.lookup("database.port")?.intValue ?? 5432, name: try need("database.name"),
-                user: try need("database.user"), sslMode: raw.lookup("database.sslMode")?.stringValue ?? "require",
-                passwordSecret: try need("database.passwordSecret.name"), passwordKey: try need("database.passwordSecret.key"))
+                host: try lane.required("database.host"), port: raw.lookup("database.port")?.intValue ?? 5432,
+                name: try lane.required("database.name"),
+                user: try lane.required("database.user"), sslMode: raw.lookup("database.sslMode")?.stringValue ?? "require",
+                passwordSecret: try lane.required("database.passwordSecret.name"),
+                passwordKey: try lane.required("database.passwordSecret.key"))
         } else {
             database = nil
         }
         if raw["expose"] != nil {
-            let upstreamText = try need("expose.upstream")
+            let upstreamText = try lane.required("expose.upstream")
             guard let upstream = HostPort(upstreamText) else {
                 throw ArsError.usage(
                     .laneKeyInvalid, "expose.upstream of lane \(lane.qualifiedName) must be HOST:PORT (got '\(upstreamText)')")
             }
             exposure = Exposure(
-                edgeNode: try need("expose.edgeNode"), host: try need("expose.host"),
+                edgeNode: try lane.required("expose.edgeNode"), host: try lane.required("expose.host"),
                 httpsPort: raw.lookup("expose.httpsPort")?.intValue ?? 443,
-                upstream: upstream, allowPortsFile: try need("expose.allowPortsFile"), caddyfile: try need("expose.caddyfile"),
-                sitesDir: try need("expose.sitesDir"), caddyAdmin: raw.lookup("expose.caddyAdmin")?.stringValue ?? "127.0.0.1:2019",
+                upstream: upstream, allowPortsFile: try lane.required("expose.allowPortsFile"),
+                caddyfile: try lane.required("expose.caddyfile"),
+                sitesDir: try lane.required("expose.sitesDir"),
+                caddyAdmin: raw.lookup("expose.caddyAdmin")?.stringValue ?? "127.0.0.1:2019",
                 internalTLS: raw.lookup("expose.tls")?.stringValue == "internal", caFile: raw.lookup("expose.caFile")?.stringValue)
         } else {
             exposure = nil
