@@ -230,7 +230,6 @@ final class SandboxLane {
         }
         if let edge = announcement["edge"]?.objectValue, raw["expose"] != nil, let port = URL(string: baseURL)?.port {
             var expose = raw["expose"]?.objectValue ?? Object()
-            expose["edgeNode"] = "edge"
             expose["host"] = edge["host"] ?? "agentrun-v02.localhost"
             expose["httpsPort"] = edge["httpsPort"]
             expose["upstream"] = .string("127.0.0.1:\(port)")
