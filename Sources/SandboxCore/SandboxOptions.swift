@@ -39,6 +39,11 @@ public struct SandboxOptions: Sendable {
          "git":{…},"egress":{"proxy":"127.0.0.1:P","probeHost":"127.0.0.1:T","caFile":"DIR/egress/ca.pem"},"imported":[…]}
         "egress" is a real tinyproxy and an HTTPS target (openssl s_server, a private CA in DIR/egress),
         child processes that end with the server; null when tinyproxy or openssl is not installed.
+        After "egress" comes the YAML-only lane v02 (in every scenario's git; its cluster objects in
+        the built-in scenario), absolute paths, the worktree not made (the shell clones it):
+         "yamlLane":{"namespace":"agentrun-v02","sourceBranch":"v0.2","gitopsBranch":"v0.2-gitops",
+          "gitopsPath":"deploy/agentrun-v02","worktree":"DIR/git/agentrun-v02","argoApp":"argocd/agentrun-local-v02",
+          "secretSource":"DIR/secrets/agentrun-v02-db.env","secretName":"agentrun-v02-db"}
         SIGTERM or SIGINT stops the server cleanly.
         """
 
