@@ -24,6 +24,9 @@ public enum SandboxServer {
         let repositories = try ScenarioRepositories.prepare(
             directory: state.appendingPathComponent("git").path, documents: try KubeScenario.documents(in: scenarioDirectory),
             pipelineRunPrefix: options.runPrefix, sourceBranch: options.sourceBranch, gitopsBranch: options.gitopsBranch)
+        // The YAML-only lane's Secret source (invented values, made once per state).
+        let yamlLane = YamlLane.announcement(
+            repositories: repositories, secretSource: try YamlLane.writeSecretSource(stateDirectory: state))
         let gitLogger = logger
         let mirror = GitMirrorCache(repositories: repositories)
         let hooks = KubeHooks(
@@ -52,7 +55,9 @@ public enum SandboxServer {
                 } catch {
                     gitLogger.error("the git-mirror cannot fetch from origin: \(error)")
                 }
-            })
+            },
+            branchHead: { hooks.branchHead($0) ?? repositories.branchHead($0) },
+            manifests: { hooks.manifests($0, $1) ?? repositories.manifests(at: $0, path: $1) })
         let scenario = try KubeScenario.load(directory: scenarioDirectory, rewrite: hooks.rewrite)
         let egressSettings = try SandboxEgress.settings(in: scenarioDirectory)
         // The clock starts at --now, else the scenario's NOW, else the real time — but never before
@@ -100,7 +105,7 @@ public enum SandboxServer {
                 }
                 announce(
                     port: port, kubeconfig: kubeconfig, now: await lane.now(), repositories: repositories, egress: egress?.announcement,
-                    edge: edge?.announcement, imported: imported)
+                    edge: edge?.announcement, imported: imported, yamlLane: yamlLane)
             },
             logger: logger)
         let runner = RunnerService(lane: lane, notifier: notifier, logger: logger)
@@ -125,10 +130,11 @@ public enum SandboxServer {
 
     /// The one machine-readable line on stdout once the server listens: the queue API's URL, the
     /// kubeconfig for the cluster, the sandbox time, where the git repositories are, the egress
-    /// proxy, probe target and CA, and the Caddy edge (`null` without them).
+    /// proxy, probe target and CA, the Caddy edge (`null` without them), and the YAML-only lane
+    /// (`YamlLane`).
     private static func announce(
         port: Int, kubeconfig: String, now: Timestamp, repositories: ScenarioRepositories, egress: SandboxEgress.Announcement?,
-        edge: SandboxEdge.Announcement?, imported: [String]
+        edge: SandboxEdge.Announcement?, imported: [String], yamlLane: String
     ) {
         let git = [("origin", repositories.originPath), ("worktree", repositories.worktreePath), ("mirror", repositories.mirrorPath)]
             .map { #""\#($0.0)":\#(KubeJSON.string($0.1).text)"# }.joined(separator: ",")
@@ -154,6 +160,7 @@ public enum SandboxServer {
             + #","kubeconfig":\#(KubeJSON.string(kubeconfig).text),"now":"\#(now)","git":{\#(git)}"#
             + #","egress":\#(egressObject)"#
             + #","edge":\#(edgeObject)"#
+            + #","yamlLane":\#(yamlLane)"#
             + #","imported":[\#(imported.map { KubeJSON.string($0).text }.joined(separator: ","))]}"# + "\n"
         FileHandle.standardOutput.write(Data(line.utf8))
     }

@@ -36,7 +36,7 @@ extension KubeTests {
                 $0.hasSuffix(".json")
             }
             #expect(Set(Self.rows.map(\.file)) == Set(files).subtracting(["argocd-application-agentrun-g14-v01.refresh-pending.json"]))
-            #expect(Self.rows.count == 17)
+            #expect(Self.rows.count == 26)
         }
 
         /// When the sandbox built git repositories for the scenario, the documents it serves carry the
@@ -161,7 +161,7 @@ extension KubeTests {
                 #expect(
                     across == [
                         "agentrun-v01/agentrun-manager-74q4grvdk9-btqpq", "agentrun-v01/agentrun-runner-5qv8d-z8k96",
-                        "unidesk/g14-provider-egress-proxy-qzjgch86xj-9pvxt",
+                        "agentrun-v02/agentrun-manager-58c9d7bf4k-x7r2m", "unidesk/g14-provider-egress-proxy-qzjgch86xj-9pvxt",
                     ])
                 let bad = try sandbox.kubectl(ci + ["-l", "a in b"])
                 #expect(bad.status == 1)
@@ -185,12 +185,13 @@ extension KubeTests {
                 let apps = try sandbox.kubectl(["-n", "argocd", "get", "app"])
                 #expect(
                     apps.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") } == [
-                        "NAME SYNC STATUS HEALTH STATUS", "agentrun-g14-v01 Synced Healthy",
+                        "NAME SYNC STATUS HEALTH STATUS", "agentrun-g14-v01 Synced Healthy", "agentrun-local-v02 Synced Healthy",
                     ])
                 let namespaces = try sandbox.names(["get", "namespaces"])
                 #expect(
                     namespaces == [
-                        "agentrun-ci", "agentrun-v01", "argocd", "default", "kube-node-lease", "kube-public", "kube-system", "unidesk",
+                        "agentrun-ci", "agentrun-v01", "agentrun-v02", "argocd", "default", "kube-node-lease", "kube-public", "kube-system",
+                        "unidesk",
                     ])
             }
         }

@@ -103,7 +103,7 @@ extension KubeTests {
 
             let reseeded = try await KubeSandbox(stateDirectory: state)
             #expect(
-                try reseeded.names(["get", "services", "-A"]) == ["agentrun-manager", "g14-provider-egress-proxy"],
+                try reseeded.names(["get", "services", "-A"]) == ["agentrun-manager", "agentrun-manager", "g14-provider-egress-proxy"],
                 "another scenario: reseeded")
             #expect(reseeded.now == "2025-11-18T09:00:00.000Z", "a reseeded cluster starts at its scenario's NOW")
             #expect(await reseeded.stop() == 0)

@@ -137,13 +137,13 @@ struct KubeUnitTests {
     func defaultScenario() throws {
         let scenario = try KubeScenario.load(directory: nil, rewrite: { $0 })
         #expect(scenario.now == Timestamp(rfc3339: "2025-11-18T09:00:00Z"))
-        #expect(scenario.identity == "builtin:g14-healthy")
+        #expect(scenario.identity == "builtin:g14-healthy#2")
         let keys = scenario.objects.map(KubeScenario.objectKey)
         #expect(Set(keys).count == keys.count)
         let apps = scenario.objects.filter { $0.string("kind") == "Application" }
-        #expect(apps.count == 1)
+        #expect(apps.compactMap { $0.string("metadata", "name") } == ["agentrun-g14-v01", "agentrun-local-v02"])
         #expect(apps.first?.string("metadata", "resourceVersion") == "14943054")
-        #expect(scenario.objects.count == 38, "18 files, 39 items, the Application twice")
+        #expect(scenario.objects.count == 47, "27 files, 48 items, the v01 Application twice")
         let rewritten = try KubeScenario.load(
             directory: nil,
             rewrite: { $0.replacingOccurrences(of: "7d346009055cb34f86c9e460807a08bc29d43416", with: String(repeating: "f", count: 40)) })

@@ -241,7 +241,7 @@ struct ScenarioRepositoriesTests {
         #expect(try git(["status", "--short", "--branch"], in: repos.worktreePath) == "## v0.1...origin/v0.1")
         #expect(repos.rewrite("3f9c2ab") == "3f9c2ab")
         let refs = try git(["for-each-ref", "--format=%(refname)"], gitDir: repos.mirrorRepositoryPath)
-        #expect(refs == "refs/heads/v0.1\nrefs/heads/v0.1-gitops")
+        #expect(refs == "refs/heads/v0.1\nrefs/heads/v0.1-gitops\nrefs/heads/v0.2\nrefs/heads/v0.2-gitops", "and the YAML-only lane's")
     }
 
     @Test("errors name the git command that failed and what it said")

@@ -126,9 +126,11 @@ struct ScenarioHistory: Codable, Equatable, Sendable {
             let time = time ?? Int64.max
             firstSeen[revision] = min(firstSeen[revision] ?? Int64.max, time)
         }
+        // The YAML-only lane's Application follows its own branch (`YamlLane`), not this history.
         for object in objects
         where object.string("kind") == "Application"
             && (object.string("apiVersion") ?? "").hasPrefix("argoproj.io/")
+            && object.string("spec", "source", "targetRevision") != YamlLane.gitopsBranch
         {
             for entry in object.array("status", "history") {
                 saw(

@@ -15,8 +15,10 @@ import Foundation
 /// the same real ids on every machine and every git ≥ 2.30.
 ///
 /// Layout under `directory`:
-/// - `origin.git` — the bare origin: branches `v0.1` and `v0.1-gitops`;
+/// - `origin.git` — the bare origin: branches `v0.1` and `v0.1-gitops`, and the YAML-only lane's
+///   `v0.2` and `v0.2-gitops` (`YamlLane`);
 /// - `<lane>` (`agentrun-v01` for prefix `agentrun-v01-ci-`) — the fixed source worktree: a clone of origin on `v0.1` tracking `origin/v0.1`, clean;
+/// - `agentrun-v02` — the YAML-only lane's worktree: announced, never made here (the shell clones it);
 /// - `git-mirror/github.com/pikasTech/agentrun.git` — a `git clone --mirror` of origin in a
 ///   git-mirror cache folder (`git-mirror`);
 /// - `git-mirror/github.com/pikasTech/unidesk.git` — the resource-bundle repository's mirror
@@ -27,6 +29,10 @@ public struct ScenarioRepositories: Sendable {
     public let originPath: String
     /// The fixed source worktree: a clone of origin on `sourceBranch` tracking `origin/<sourceBranch>`, clean.
     public let worktreePath: String
+    /// The YAML-only lane's worktree (`<directory>/agentrun-v02`): absent until the shell clones it.
+    public var yamlLaneWorktreePath: String {
+        (originPath as NSString).deletingLastPathComponent + "/" + YamlLane.worktreeName
+    }
     /// The git-mirror cache folder (holds `mirrorRepositoryPath`).
     public let mirrorPath: String
     /// The `git clone --mirror` of origin inside `mirrorPath` (`…/github.com/pikasTech/agentrun.git`).
@@ -97,10 +103,13 @@ public struct ScenarioRepositories: Sendable {
             if !FileManager.default.fileExists(atPath: layout.bundleRepository + "/HEAD") {
                 try buildBundleMirror(at: layout.bundleRepository)
             }
+            // State from before the YAML-only lane gains its branches; pushed ones stay as they are.
+            if let fork = reopened.sourceCommits.last { try YamlLane.prepareBranches(origin: layout.origin, fork: fork) }
             return reopened
         }
 
-        for path in [layout.manifest, layout.origin, layout.worktree, layout.mirror] {
+        let yamlLaneWorktree = root.appendingPathComponent(YamlLane.worktreeName).path
+        for path in [layout.manifest, layout.origin, layout.worktree, yamlLaneWorktree, layout.mirror] {
             guard FileManager.default.fileExists(atPath: path) else { continue }
             do {
                 try FileManager.default.removeItem(atPath: path)
@@ -125,6 +134,11 @@ public struct ScenarioRepositories: Sendable {
     /// The current head of the source branch in origin, read with git on each call; nil on error.
     public func sourceHead() -> String? {
         head(of: sourceBranch)
+    }
+
+    /// The current head of `branch` in origin, read with git on each call; nil when origin has no such branch.
+    public func branchHead(_ branch: String) -> String? {
+        head(of: branch)
     }
 
     private func head(of branch: String) -> String? {
@@ -247,6 +261,9 @@ public struct ScenarioRepositories: Sendable {
                 map[String(full.prefix(7))] = String(real.prefix(7))
             }
         }
+
+        // The YAML-only lane's branches, forked from the source branch's head.
+        if let fork = sourceCommits.last { try YamlLane.prepareBranches(origin: layout.origin, fork: fork) }
 
         // The fixed worktree and the mirror.
         try git.run(["clone", "--quiet", "--no-hardlinks", "--branch", history.sourceBranch, layout.origin, layout.worktree])

@@ -10,6 +10,10 @@ import Foundation
 /// image tags the head names (`KubeHooks.gitopsImages`) are applied to the Deployments among its
 /// `status.resources` — which then roll out. Without an automated policy it turns `OutOfSync`.
 /// Health follows the rollouts of the Deployments it manages (`Progressing`, then `Healthy`).
+///
+/// An Application whose `spec.source.targetRevision` is a branch of the GitOps repository
+/// (`KubeHooks.branchHead`) follows that branch's head instead, and syncs the manifests of its
+/// `spec.source.path` folder there (`KubeArgoDirectory.swift`).
 extension KubeCluster {
     func applicationWritten(old: KubeJSON?, new: KubeJSON, at now: Timestamp) throws {
         guard let uid = new.string("metadata", "uid") else { return }
@@ -63,7 +67,13 @@ extension KubeCluster {
     /// refresh annotation removed): compare, sync when due, write, and schedule the next one.
     private func reconcile(_ app: KubeJSON, from base: KubeJSON, at now: Timestamp) throws {
         var (updated, sync) = compare(base, at: now)
-        if let revision = sync { try self.sync(&updated, to: revision, at: now) }
+        if let revision = sync {
+            if directoryHead(of: base) != nil {
+                try syncDirectory(&updated, to: revision, at: now)
+            } else {
+                try self.sync(&updated, to: revision, at: now)
+            }
+        }
         try update(KubeCatalog.applications, old: app, new: updated, at: now, asController: true)
         if let uid = app.string("metadata", "uid") {
             try store.setTimer(
@@ -76,7 +86,8 @@ extension KubeCluster {
     private func compare(_ app: KubeJSON, at now: Timestamp) -> (app: KubeJSON, sync: String?) {
         var updated = app
         updated[path: ["status", "reconciledAt"]] = .string(KubeTime.format(now))
-        guard let head = hooks.gitopsHead(), !head.isEmpty, head != app.string("status", "sync", "revision") else { return (updated, nil) }
+        let head = directoryHead(of: app) ?? hooks.gitopsHead()
+        guard let head, !head.isEmpty, head != app.string("status", "sync", "revision") else { return (updated, nil) }
         updated[path: ["status", "sync", "revision"]] = .string(head)
         if app[path: ["spec", "syncPolicy", "automated"]] != nil { return (updated, head) }
         updated[path: ["status", "sync", "status"]] = .string("OutOfSync")

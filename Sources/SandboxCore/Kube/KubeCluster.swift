@@ -17,18 +17,29 @@ public struct KubeHooks: Sendable {
     public var gitopsImages: @Sendable (String) -> [String: String]
     /// One fetch of the git-mirror cache, at the given sandbox time.
     public var fetchMirror: @Sendable (Date) -> Void
+    /// The head of a branch of the GitOps repository (an Application's `spec.source.targetRevision`);
+    /// nil when there is no such branch — the Application then follows `gitopsHead`.
+    public var branchHead: @Sendable (String) -> String?
+    /// The manifests directly under a folder at a revision (`*.yaml`, `*.yml`, `*.json`: file name
+    /// → text), which Argo CD applies when it syncs a directory Application; nil when the folder
+    /// does not exist at that revision.
+    public var manifests: @Sendable (_ revision: String, _ path: String) -> [String: String]?
 
     public init(
         rewrite: @escaping @Sendable (String) -> String = { $0 }, gitopsHead: @escaping @Sendable () -> String? = { nil },
         promote: @escaping @Sendable (KubePromotion) -> String? = { _ in nil },
         gitopsImages: @escaping @Sendable (String) -> [String: String] = { _ in [:] },
-        fetchMirror: @escaping @Sendable (Date) -> Void = { _ in }
+        fetchMirror: @escaping @Sendable (Date) -> Void = { _ in },
+        branchHead: @escaping @Sendable (String) -> String? = { _ in nil },
+        manifests: @escaping @Sendable (_ revision: String, _ path: String) -> [String: String]? = { _, _ in nil }
     ) {
         self.rewrite = rewrite
         self.gitopsHead = gitopsHead
         self.promote = promote
         self.gitopsImages = gitopsImages
         self.fetchMirror = fetchMirror
+        self.branchHead = branchHead
+        self.manifests = manifests
     }
 }
 
@@ -199,7 +210,7 @@ actor KubeCluster {
     }
 
     /// What the apiserver and its admission add to a new object.
-    private func admit(_ input: KubeJSON, _ resource: KubeResource, at now: Timestamp) throws -> KubeJSON {
+    func admit(_ input: KubeJSON, _ resource: KubeResource, at now: Timestamp) throws -> KubeJSON {
         var object = input
         object[path: ["metadata", "creationTimestamp"]] = .string(KubeTime.format(now))
         if resource.hasGeneration { object[path: ["metadata", "generation"]] = .int(1) }
@@ -222,6 +233,8 @@ actor KubeCluster {
             object["status"] = .object(["phase": .string("Pending"), "qosClass": .string("BestEffort")])
         case "PipelineRun":
             object = KubeSimulation.tektonDefaults(object)
+        case "Secret":
+            object = Self.foldingStringData(object)
         default:
             break
         }
@@ -294,6 +307,7 @@ actor KubeCluster {
             if resource.statusSubresource { object["status"] = old["status"] }
             // Tekton's mutating webhook runs on updates too.
             if resource.kind == "PipelineRun" { object = KubeSimulation.tektonDefaults(object) }
+            if resource.kind == "Secret" { object = Self.foldingStringData(object) }
         }
         if object == old { return old }
         if resource.hasGeneration {
@@ -483,7 +497,7 @@ actor KubeCluster {
     }
 
     /// Reactions of the simulated controllers to a user's or controller's write.
-    private func afterWrite(_ resource: KubeResource, old: KubeJSON?, new: KubeJSON, at now: Timestamp) throws {
+    func afterWrite(_ resource: KubeResource, old: KubeJSON?, new: KubeJSON, at now: Timestamp) throws {
         switch resource.kind {
         case "PipelineRun": try pipelineRunWritten(old: old, new: new, at: now)
         case "Application": try applicationWritten(old: old, new: new, at: now)
@@ -517,6 +531,20 @@ actor KubeCluster {
     }
 
     // MARK: - Helpers
+
+    /// A Secret as the apiserver stores it: `stringData`'s entries base64-encoded into `data`
+    /// (they win over `data`'s), `stringData` itself never stored.
+    static func foldingStringData(_ secret: KubeJSON) -> KubeJSON {
+        guard let strings = secret["stringData"]?.objectValue else { return secret }
+        var folded = secret
+        var data = secret["data"]?.objectValue ?? [:]
+        for (key, value) in strings {
+            data[key] = .string(Data((value.stringValue ?? "").utf8).base64EncodedString())
+        }
+        folded["stringData"] = nil
+        folded["data"] = .object(data)
+        return folded
+    }
 
     static func dropEmptyMetadata(_ object: inout KubeJSON) {
         for field in ["labels", "annotations", "ownerReferences", "finalizers"] {

@@ -63,7 +63,9 @@ public struct KubeScenario: Sendable {
     /// Loads the folder (`nil`: the built-in default scenario).
     static func load(directory: URL?, rewrite: @Sendable (String) -> String) throws -> KubeScenario {
         let folder = try directory?.standardizedFileURL ?? defaultDirectory
-        let identity = directory == nil ? "builtin:\(defaultName)" : "folder:\(folder.path)"
+        // The built-in scenario's revision: a state seeded from an older one is seeded again.
+        // 2: the YAML-only lane's namespace agentrun-v02.
+        let identity = directory == nil ? "builtin:\(defaultName)#2" : "folder:\(folder.path)"
         var objects: [KubeJSON] = []
         var positions: [String: Int] = [:]
         for (name, text) in try documents(in: folder).sorted(by: { $0.key < $1.key }) {
