@@ -42,7 +42,6 @@ public struct SandboxOptions: Sendable {
                  "host":"agentrun-v02.localhost"},"imported":[…]}
         "egress" is a real tinyproxy and an HTTPS target (openssl s_server, a private CA in DIR/egress),
         child processes that end with the server; null when tinyproxy or openssl is not installed.
-<<<<<<< HEAD
         "edge" is a real Caddy on 127.0.0.1 (the lane's public HTTPS entry), a child process that ends
         with the server; null when caddy is not installed. Its Caddyfile imports sitesDir/*.caddy; a
         lane is exposed by writing sitesDir/HOST.caddy (`HOST:H { tls internal ↵ reverse_proxy
@@ -50,13 +49,11 @@ public struct SandboxOptions: Sendable {
         reload --config CADDYFILE --adapter caddyfile --address A`. Clients trust caRoot (Caddy's
         internal CA, kept in DIR/edge across reloads and restarts). Site files, allow-ports and the
         ports (when still free) are kept across restarts on the same DIR.
-=======
-        After "egress" comes the YAML-only lane v02 (in every scenario's git; its cluster objects in
+        After "edge" comes the YAML-only lane v02 (in every scenario's git; its cluster objects in
         the built-in scenario), absolute paths, the worktree not made (the shell clones it):
          "yamlLane":{"namespace":"agentrun-v02","sourceBranch":"v0.2","gitopsBranch":"v0.2-gitops",
           "gitopsPath":"deploy/agentrun-v02","worktree":"DIR/git/agentrun-v02","argoApp":"argocd/agentrun-local-v02",
           "secretSource":"DIR/secrets/agentrun-v02-db.env","secretName":"agentrun-v02-db"}
->>>>>>> sandbox-yaml-lane
         SIGTERM or SIGINT stops the server cleanly.
         """
 
