@@ -104,8 +104,9 @@ public enum YamlLane {
                 guard files.createFile(atPath: file.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
                     throw ScenarioRepositoriesError.fileSystem("cannot write \(file.path)")
                 }
+                try files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
             }
-            try files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+            // An existing file keeps its mode: a source others can read is for secret-sync to refuse, not for the sandbox to mend.
         } catch let error as ScenarioRepositoriesError {
             throw error
         } catch {

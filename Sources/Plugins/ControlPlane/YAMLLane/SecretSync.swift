@@ -43,7 +43,7 @@ struct SecretMaterial: Sendable {
                 hint: remedy)
         }
         let entries = try parse(String(decoding: data, as: UTF8.self), file: source.sourceFile)
-        for entry in entries where !entry.value.isEmpty { session.registerSecret(entry.value) }
+        for entry in entries where !entry.value.isEmpty { registerSecret(entry.value, in: session) }
         var values: [(String, String)] = []
         var missing: [String] = []
         for key in source.keys {
@@ -59,6 +59,13 @@ struct SecretMaterial: Sendable {
         }
         return SecretMaterial(
             source: source, path: path, values: values, undeclared: entries.map(\.key).filter { !source.keys.contains($0) })
+    }
+
+    /// A value as ars would otherwise show it anywhere: itself, and the base64 a Secret's `data`
+    /// (in a manifest on stdin, in kubectl's answer, in a recording) carries it as.
+    static func registerSecret(_ value: String, in session: Session) {
+        session.registerSecret(value)
+        session.registerSecret(Data(value.utf8).base64EncodedString())
     }
 
     /// `KEY=value`, `export KEY=value`, `KEY="value"` (`\"`, `\\`, `\n` escapes) and
@@ -164,6 +171,12 @@ struct SecretSyncCommand: Command {
                 current.map { "\(name) uid=\(KubeObject(value: $0).uid) rv=\($0.lookup("metadata.resourceVersion")?.stringValue ?? "")" }
                     ?? "\(name)@none")
             let liveData = current?["data"]?.objectValue ?? Object()
+            // The cluster's values are as secret as the file's (kubectl's answer is kept for --full and recordings).
+            for (_, encoded) in liveData {
+                guard let text = encoded.stringValue else { continue }
+                session.registerSecret(text)
+                if let decoded = Data(base64Encoded: text) { session.registerSecret(String(decoding: decoded, as: UTF8.self)) }
+            }
             var keys: [Value] = []
             var changed = 0
             for (key, value) in material.values {
