@@ -85,6 +85,13 @@ import Testing
         #expect(try lane.git(["show", "v0.2-gitops:artifacts/agentrun-v02.yaml"], in: lane.origin).stdout.contains("commit: \(commit)"))
         #expect(try lane.git(["rev-parse", "HEAD"], in: Self.yamlWorktree(lane)).stdout.hasPrefix(commit))
 
+        // The sandbox's Argo CD syncs the GitOps directory: the manager rolls out to the new image.
+        let (status, _) = try lane.json(["control-plane", "status"] + Self.lane)
+        #expect(status.lookup("argo.matchesGitops") == true, "\(status)")
+        #expect(status.lookup("gitops.matchesCatalogue") == true && status.lookup("source.deployJsonPresent") == false)
+        #expect(status.lookup("workload.imageMatches") == true && status.lookup("workload.missingEnv") == [], "\(status)")
+        #expect(status.lookup("workload.replicas") == 1 && status.lookup("workload.readyReplicas") == 1, "\(status)")
+
         let again = try lane.ars(["control-plane", "plan"] + Self.lane)
         #expect(again.stdout.contains("in sync"), "\(again.stdout)")
 

@@ -82,7 +82,8 @@ enum KubeManifests {
     private static func json(_ node: Node) throws -> KubeJSON {
         switch node {
         case .scalar(let scalar):
-            switch Tag.Name(rawValue: scalar.tag.rawValue) {
+            // `node.tag` is the resolved tag (`scalar.tag` of a plain scalar is only the implicit `?`).
+            switch Tag.Name(rawValue: node.tag.rawValue) {
             case .null: return .null
             case .bool: return node.bool.map(KubeJSON.bool) ?? .string(scalar.string)
             case .int: return node.int.map { KubeJSON.int($0) } ?? .string(scalar.string)
