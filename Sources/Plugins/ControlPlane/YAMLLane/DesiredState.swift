@@ -13,8 +13,10 @@ struct DesiredState: Sendable {
         var text: String
     }
 
-    /// The manifests, in apply order.
+    /// The manifests, in apply order: the Namespace, the manager Deployment, its Service.
     let manifests: [Value]
+    /// The manager Deployment among them.
+    var deployment: Value { manifests[1] }
     let artifactCatalog: Value
     /// Every file the lane owns in the GitOps branch: the manifests under `gitops.path`, then the
     /// artifact catalog.

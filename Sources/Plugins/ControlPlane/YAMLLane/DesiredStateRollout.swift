@@ -87,10 +87,10 @@ struct DesiredStateRollout: Sendable {
                 "the rendered desired state would add \(violations.joined(separator: ", ")): \(ExposureGuard.rule)",
                 hint: "nothing was changed")
         }
-        changes = Self.changes(from: observation.gitopsFiles, to: desired.files, facts: facts)
+        changes = Self.changes(from: observation.gitopsFiles, to: desired.files)
     }
 
-    static func changes(from current: [String: String], to files: [DesiredState.File], facts: YAMLLaneFacts) -> [FileChange] {
+    static func changes(from current: [String: String], to files: [DesiredState.File]) -> [FileChange] {
         var changes = files.map { file in
             let old = current[file.path]
             let diff = LineDiff(old: old ?? "", new: file.text)
@@ -233,7 +233,7 @@ struct DesiredStateRollout: Sendable {
             desired = DesiredState(facts: facts, commit: commit)
         }
 
-        let changes = Self.changes(from: observation.gitopsFiles, to: desired.files, facts: facts)
+        let changes = Self.changes(from: observation.gitopsFiles, to: desired.files)
         guard changes.contains(where: { $0.kind != .unchanged }) else {
             return Outcome(commit: commit, gitopsCommit: observation.gitopsHead, done: done)
         }

@@ -14,7 +14,7 @@ struct YAMLLaneStatus {
         let observation = try await LaneObservation.read(facts, node: node)
         let commit = observation.legacyDeployJSON ? nil : observation.sourceHead
         let desired = DesiredState(facts: facts, commit: commit)
-        let changes = DesiredStateRollout.changes(from: observation.gitopsFiles, to: desired.files, facts: facts)
+        let changes = DesiredStateRollout.changes(from: observation.gitopsFiles, to: desired.files)
         let drift = changes.filter { $0.kind != .unchanged }
         var failures: [String] = []
 
@@ -37,7 +37,7 @@ struct YAMLLaneStatus {
         // The live workload against the desired one.
         let deployment = observation.live["Deployment"]
         let liveContainer = deployment?.lookup("spec.template.spec.containers")?.arrayValue?.first
-        let desiredContainer = desired.manifests[1].lookup("spec.template.spec.containers")?.arrayValue?.first
+        let desiredContainer = desired.deployment.lookup("spec.template.spec.containers")?.arrayValue?.first
         let liveImage = liveContainer?["image"]?.stringValue
         let desiredImage = desiredContainer?["image"]?.stringValue
         let envNames = { (container: Value?) in Set((container?["env"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }) }
