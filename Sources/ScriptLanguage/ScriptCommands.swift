@@ -80,7 +80,8 @@ struct RunScriptCommand: Command {
         for secret in child.secrets { session.registerSecret(secret) }
         // Evidence says `valuesPrinted=false`: whatever it holds that looks like a secret value
         // (a Secret's data, a credential env literal) is redacted before any file is written.
-        for secret in SecretScanner.secrets(in: EvidenceReport.json(result)) { session.registerSecret(secret) }
+        let evidence = EvidenceReport.json(result)
+        for secret in SecretScanner.secrets(in: evidence) { session.registerSecret(secret) }
 
         var written: [String] = []
         if let recorder, let file = options.record {
@@ -95,7 +96,7 @@ struct RunScriptCommand: Command {
             try write(files.map { ($0.text, $0.path) })
             written += files.map(\.shown)
         }
-        let output = CommandOutput(EvidenceReport.json(result), human: summary(result, written: written), status: result.status)
+        let output = CommandOutput(evidence, human: summary(result, written: written), status: result.status)
         if let failure = result.failure, failure.code != .requireFailed {
             // Show what ran and what held, then the error that stopped the script.
             session.emit?(CommandOutput(.null, human: output.human))

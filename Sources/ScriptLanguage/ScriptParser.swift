@@ -114,7 +114,7 @@ public struct ScriptParser {
             }
             let (expressionText, message) = splitMessage(body.text)
             let expression = try ExpressionParser.parse(expressionText, at: line.location(atOffset: body.offset))
-            let text = expressionText.trimmingCharacters(in: .whitespaces)
+            let text = expressionText.trimmingASCIIWhitespace()
             return Statement(
                 location: location, source: line.text,
                 kind: line.keyword == "assert"
@@ -218,7 +218,7 @@ public struct ScriptParser {
         let words = try tokens(commandText, line: line, offset: offset)
         guard !words.isEmpty else { throw error("expected a command", at: line) }
         return ScriptCommand(
-            text: commandText.trimmingCharacters(in: .whitespaces), tokens: words, stdin: line.heredoc,
+            text: commandText.trimmingASCIIWhitespace(), tokens: words, stdin: line.heredoc,
             interpolatesStdin: line.heredocInterpolates, location: line.location(atOffset: words[0].start),
             tokenLocations: words.map { line.location(atOffset: $0.start) })
     }
@@ -236,17 +236,24 @@ public struct ScriptParser {
     /// Whether text starts with a registered command (or a pasted `agentrun` prefix).
     private func startsWithCommand(_ text: String) -> Bool {
         guard let first = Tokenizer.tokenizePartial(text + " ").words.first?.text else { return false }
-        return first == "agentrun" || first == "bun" || !registry.children(of: [first], includeHidden: true).isEmpty
-            || registry.command([first]) != nil
+        return first == "agentrun" || first == "bun" || registry.isGroup([first]) || registry.command([first]) != nil
     }
 
     /// `NAME [= REST]` after a keyword; returns the rest and its offset in the line.
     private func nameAndRest(_ line: LogicalLine, after keyword: String, requireEquals: Bool) throws(ArsError) -> (String, String?, Int) {
         let body = line.text(after: keyword)
-        guard let match = body.text.range(of: #"^[A-Za-z_][A-Za-z0-9_]*"#, options: .regularExpression) else {
+        // A name: [A-Za-z_][A-Za-z0-9_]* (ASCII, scanned by hand: every let and assert comes here).
+        let text = body.text
+        let nameEnd =
+            text.utf8.firstIndex { byte in
+                !(byte == UInt8(ascii: "_") || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || (byte >= 0x30 && byte <= 0x39))
+            } ?? text.utf8.endIndex
+        guard let first = text.utf8.first, nameEnd > text.startIndex, !(first >= 0x30 && first <= 0x39) else {
             throw error("'\(keyword)' needs a name (letters, digits, _)", at: line)
         }
-        let name = String(body.text[match])
+        let match = text.startIndex..<nameEnd
+        let name = String(text[match])
         if ["it"].contains(name) { throw error("'it' is reserved for the value inside 'wait … until'", at: line) }
         let afterName = body.text[match.upperBound...]
         let trimmed = afterName.drop { $0 == " " }
@@ -263,7 +270,7 @@ public struct ScriptParser {
     /// Splits `EXPR, "message"` at the last top-level comma followed by a quoted string.
     private func splitMessage(_ text: String) -> (String, String?) {
         guard let comma = topLevelLastComma(in: text) else { return (text, nil) }
-        let tail = text[text.index(after: comma)...].trimmingCharacters(in: .whitespaces)
+        let tail = text[text.index(after: comma)...].trimmingASCIIWhitespace()
         guard tail.count >= 2, tail.hasPrefix("\""), tail.hasSuffix("\""),
             let words = try? Tokenizer.tokenize(tail), words.count == 1
         else { return (text, nil) }

@@ -248,7 +248,7 @@ public final class ScriptRunner {
 
     /// A command line for the log, after interpolation, quoted where a word needs it.
     static func logLine(_ tokens: [Token]) -> String {
-        tokens.map { $0.text.contains(" ") || $0.text.isEmpty ? "'\($0.text)'" : $0.text }.joined(separator: " ")
+        tokens.map { $0.text.utf8.contains(UInt8(ascii: " ")) || $0.text.isEmpty ? "'\($0.text)'" : $0.text }.joined(separator: " ")
     }
 
     /// `try COMMAND`: `{ok: true, value}`, or `{ok: false, error: {code, message, exitCode}}`

@@ -34,16 +34,25 @@ final class CurlTransfer {
 
     /// Records one raw header line. A status line starts a new header block (an interim `100` or
     /// a proxy's `CONNECT` reply comes before the final response), so only the last block stays.
-    func receiveHeaderLine(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("HTTP/") {
+    func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+        // Bytes, not Foundation's trimming: this runs for every header line of every response.
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var start = 0
+        var end = line.count
+        while start < end, isSpace(line[start]) { start += 1 }
+        while end > start, isSpace(line[end - 1]) { end -= 1 }
+        let trimmed = line[start..<end]
+        if trimmed.starts(with: "HTTP/".utf8) {
             headers.removeAll()
             return
         }
-        guard let colon = trimmed.firstIndex(of: ":") else { return }
-        let name = String(trimmed[..<colon])
-        let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        headers.append(HTTPHeader(name, value))
+        guard let colon = trimmed.firstIndex(of: UInt8(ascii: ":")) else { return }
+        var valueStart = colon + 1
+        while valueStart < end, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
+        headers.append(
+            HTTPHeader(
+                String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<colon]), as: UTF8.self),
+                String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<end]), as: UTF8.self)))
     }
 }
 
@@ -65,8 +74,7 @@ enum CurlCallbacks {
     static let header: curl_write_callback = { bytes, size, count, context in
         let length = size * count
         if let transfer = CurlTransfer.from(context), let bytes {
-            let line = String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
-            transfer.receiveHeaderLine(line)
+            transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: bytes, count: length))
         }
         return length
     }

@@ -19,7 +19,9 @@ struct ProxySettings: Sendable, Equatable {
 
     /// The `CURLOPT_PROXY` value for a URL ("" for a direct connection).
     func proxy(for url: String) -> String {
-        let scheme = url.range(of: "://").map { url[..<$0.lowerBound].lowercased() } ?? "http"
+        // The scheme: letters up to `:` (no substring search; this runs for every request).
+        let colon = url.firstIndex(of: ":")
+        let scheme = colon.map { url[..<$0].lowercased() }.flatMap { $0.allSatisfy(\.isLetter) && !$0.isEmpty ? $0 : nil } ?? "http"
         var names = ["\(scheme)_proxy"]
         if scheme != "http" { names.append("\(scheme.uppercased())_PROXY") }
         names += ["all_proxy", "ALL_PROXY"]

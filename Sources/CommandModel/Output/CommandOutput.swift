@@ -4,17 +4,49 @@
 /// rendering of `value` when `human` is empty. Scripts bind `value`.
 public struct CommandOutput: Sendable {
     public var value: Value
-    public var human: [HumanBlock]
+    /// How people see it (built on first read when the command deferred it).
+    public var human: [HumanBlock] {
+        get {
+            switch humanSource {
+            case .blocks(let blocks): blocks
+            case .deferred(let make): make()
+            }
+        }
+        set { humanSource = .blocks(newValue) }
+    }
     /// The exit status this result stands for: 0, or 1 when a check the command made failed.
     public var status: Int32
     /// Set by commands that end the REPL or a script (`exit`): the status to exit with.
     public var exitRequest: Int32?
 
+    private enum HumanSource: Sendable {
+        case blocks([HumanBlock])
+        case deferred(@Sendable () -> [HumanBlock])
+    }
+    private var humanSource: HumanSource
+
     public init(_ value: Value, human: [HumanBlock] = [], status: Int32 = 0, exitRequest: Int32? = nil) {
         self.value = value
-        self.human = human
+        self.humanSource = .blocks(human)
         self.status = status
         self.exitRequest = exitRequest
+    }
+
+    /// A result whose human view is built only if a person will see it: a script binding the value,
+    /// `-o json` and `-o yaml` never pay for the table. The view must hold no `.warning` (those
+    /// go to the session as they happen), since machine formats do not build it.
+    public init(_ value: Value, deferredHuman: @escaping @Sendable () -> [HumanBlock], status: Int32 = 0) {
+        self.value = value
+        self.humanSource = .deferred(deferredHuman)
+        self.status = status
+        self.exitRequest = nil
+    }
+
+    /// The human blocks when they were given; none when deferred (a deferred view has no
+    /// warnings), so machine formats can look for warnings without building the view.
+    public var builtHuman: [HumanBlock] {
+        guard case .blocks(let blocks) = humanSource else { return [] }
+        return blocks
     }
 
     /// Nothing to show.

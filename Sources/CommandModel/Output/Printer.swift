@@ -22,22 +22,23 @@ public struct Printer: Sendable {
     public func render(_ output: CommandOutput) -> (stdout: String, stderr: String) {
         switch format {
         case .json:
-            return (output.value.isNull ? "" : JSON.encode(output.value) + "\n", warnings(output.human))
+            return (output.value.isNull ? "" : JSON.encode(output.value) + "\n", warnings(output.builtHuman))
         case .yaml:
-            return (output.value.isNull ? "" : YAML.encode(output.value), warnings(output.human))
+            return (output.value.isNull ? "" : YAML.encode(output.value), warnings(output.builtHuman))
         case .human:
-            if output.human.isEmpty { return (renderValue(output.value), "") }
+            let human = output.human
+            if human.isEmpty { return (renderValue(output.value), "") }
             var out = ""
-            for block in output.human { render(block, indent: "", into: &out) }
-            return (out, warnings(output.human))
+            for block in human { render(block, indent: "", into: &out) }
+            return (out, warnings(human))
         }
     }
 
     /// One item of a stream: a compact JSON line, a YAML document, or the human blocks.
     public func renderItem(_ output: CommandOutput) -> (stdout: String, stderr: String) {
         switch format {
-        case .json: return (output.value.isNull ? "" : JSON.encode(output.value, pretty: false) + "\n", warnings(output.human))
-        case .yaml: return (output.value.isNull ? "" : "---\n" + YAML.encode(output.value), warnings(output.human))
+        case .json: return (output.value.isNull ? "" : JSON.encode(output.value, pretty: false) + "\n", warnings(output.builtHuman))
+        case .yaml: return (output.value.isNull ? "" : "---\n" + YAML.encode(output.value), warnings(output.builtHuman))
         case .human: return render(output)
         }
     }

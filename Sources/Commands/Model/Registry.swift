@@ -8,6 +8,9 @@ public final class CommandRegistry: Sendable {
     public let commands: [any Command]
     public let completionProviders: [String: CompletionProvider]
     private let byPath: [String: any Command]
+    /// Every proper prefix of a command path (`control-plane`), joined by spaces, and the root
+    /// (`""`): the groups.
+    private let groups: Set<String>
 
     public init(plugins: [any CommandPlugin]) throws(ArsError) {
         var commands: [any Command] = []
@@ -47,6 +50,11 @@ public final class CommandRegistry: Sendable {
         self.plugins = plugins
         self.commands = commands
         self.byPath = byPath
+        self.groups = Set(
+            byPath.keys.flatMap { name in
+                let words = name.split(separator: " ")
+                return (0..<max(words.count, 1)).map { words.prefix($0).joined(separator: " ") }
+            })
         self.completionProviders = providers
     }
 
@@ -67,8 +75,8 @@ public final class CommandRegistry: Sendable {
         return names.sorted()
     }
 
-    /// Whether `prefix` names a group (has commands under it).
-    public func isGroup(_ prefix: [String]) -> Bool { !children(of: prefix, includeHidden: true).isEmpty && command(prefix) == nil }
+    /// Whether `prefix` names a group (has commands under it); the empty prefix is the root.
+    public func isGroup(_ prefix: [String]) -> Bool { groups.contains(prefix.joined(separator: " ")) }
 
     /// The visible commands under a prefix (all when empty), in registration order.
     public func visibleCommands(under prefix: [String] = []) -> [any Command] {

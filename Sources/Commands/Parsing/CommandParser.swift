@@ -43,7 +43,7 @@ public struct CommandParser: Sendable {
         // Resolve the command path: the longest run of words that names a command.
         var path: [String] = []
         var index = 0
-        while index < tokens.count, !tokens[index].quoted, !registry.children(of: path, includeHidden: true).isEmpty {
+        while index < tokens.count, !tokens[index].quoted, registry.isGroup(path) {
             let word = tokens[index].text
             let next = path + [word]
             guard registry.command(next) != nil || registry.isGroup(next) else { break }

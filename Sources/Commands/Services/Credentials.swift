@@ -14,7 +14,7 @@ public struct Credentials: Sendable {
     /// (default `HWLAB_API_KEY`), then the catalogue's key file. Registers it with the session so
     /// no output can carry it.
     public static func discover(in session: Session, auth: AuthSettings) throws(ArsError) -> Credentials {
-        if let value = session.environment[auth.apiKeyEnv]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
+        if let value = session.environment[auth.apiKeyEnv]?.trimmingASCIIWhitespace(), !value.isEmpty {
             session.registerSecret(value)
             return Credentials(key: value, source: "$\(auth.apiKeyEnv)")
         }
@@ -30,7 +30,7 @@ public struct Credentials: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ArsError.invalidInput(.noApiKey, "no API key: $\(auth.apiKeyEnv) is not set and \(file) cannot be read", hint: howTo)
         }
-        let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = String(decoding: data, as: UTF8.self).trimmingASCIIWhitespace()
         guard !key.isEmpty else {
             throw ArsError.invalidInput(.noApiKey, "the key file \(file) is empty", hint: howTo)
         }

@@ -17,7 +17,13 @@ public enum Identifier {
     public static func isValid(_ value: String) -> Bool {
         guard let first = value.unicodeScalars.first, value.unicodeScalars.count <= 253, isAlphanumeric(first) else { return false }
         guard value.unicodeScalars.allSatisfy({ isAlphanumeric($0) || $0 == "_" || $0 == "-" || $0 == "." }) else { return false }
-        return !value.contains("..")
+        // No `..` (scanned on bytes: Foundation's substring search bridges to NSString).
+        var previous: UInt8 = 0
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: ".") && previous == UInt8(ascii: ".") { return false }
+            previous = byte
+        }
+        return true
     }
 
     /// Returns `value` when it fits the grammar; otherwise a usage error naming `what` and the rule.

@@ -59,10 +59,12 @@ struct GetCommand: QueueCommand {
             let exchange = try await client.get("/\(reference.kind.collection)/\(id)")
             let item = exchange.data
             session.remember([item], kind: reference.kind)
-            var human: [HumanBlock] = [.table(views.table(reference.kind, [item]))]
-            if reference.kind == .task { human.append(.text(views.lifecycle(task: item))) }
-            human.append(.next(["describe \(reference.display)"]))
-            return CommandOutput(Views.schema(reference.kind.schemaKind, item), human: human)
+            return CommandOutput(Views.schema(reference.kind.schemaKind, item)) {
+                var human: [HumanBlock] = [.table(views.table(reference.kind, [item]))]
+                if reference.kind == .task { human.append(.text(views.lifecycle(task: item))) }
+                human.append(.next(["describe \(reference.display)"]))
+                return human
+            }
         }
 
         var items: [Value] = []
