@@ -54,10 +54,15 @@ public struct CommandSignature: Sendable {
     public var allOptions: [Option] { options + Option.common }
 
     /// Looks up an option by its long name (without dashes).
-    public func option(named name: String) -> Option? { allOptions.first { $0.name == name } }
+    public func option(named name: String) -> Option? {
+        // The two lists in turn: `allOptions` would build a new array on every lookup.
+        options.first { $0.name == name } ?? Option.common.first { $0.name == name }
+    }
 
     /// Looks up an option by its short letter.
-    public func option(short: Character) -> Option? { allOptions.first { $0.short == short } }
+    public func option(short: Character) -> Option? {
+        options.first { $0.short == short } ?? Option.common.first { $0.short == short }
+    }
 }
 
 // MARK: - Positionals
