@@ -234,28 +234,11 @@ struct EdgeTests {
     func caddyMissing() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ars-edge-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let bin = directory.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        for tool in ["git", "openssl", "tinyproxy", "setpriv"] {
-            let path = ["/usr/bin/\(tool)", "/usr/sbin/\(tool)", "/bin/\(tool)"].first { FileManager.default.isExecutableFile(atPath: $0) }
-            if let path {
-                try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent(tool).path, withDestinationPath: path)
-            }
-        }
-        let process = Process()
-        process.executableURL = SandboxInstance.binary
-        process.arguments = ["--port", "0", "--state", directory.appendingPathComponent("state").path]
-        process.environment = [SandboxInstance.apiKeyVariable: SandboxInstance.apiKey, "PATH": bin.path]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        let log = directory.appendingPathComponent("stderr.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        let (process, announcement, log) = try await SandboxInstance.startWithOnly(
+            ["git", "openssl", "tinyproxy", "setpriv"], in: directory)
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        let announcement = JSON(data: Data(try await SandboxInstance.firstLine(of: stdout.fileHandleForReading).utf8))
         #expect(announcement["event"].string == "listening")
         #expect(announcement["edge"].isNull)
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("state/edge").path))

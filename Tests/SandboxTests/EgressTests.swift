@@ -161,23 +161,10 @@ struct EgressTests {
     @Test("without tinyproxy and openssl on PATH the sandbox announces \"egress\": null and serves as usual")
     func toolsMissing() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ars-egress-test-\(UUID().uuidString)")
-        let bin = directory.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent("git").path, withDestinationPath: "/usr/bin/git")
-        let process = Process()
-        process.executableURL = SandboxInstance.binary
-        process.arguments = ["--port", "0", "--state", directory.appendingPathComponent("state").path]
-        process.environment = [SandboxInstance.apiKeyVariable: SandboxInstance.apiKey, "PATH": bin.path]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        let log = directory.appendingPathComponent("stderr.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        let (process, announcement, log) = try await SandboxInstance.startWithOnly(["git"], in: directory)
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        let announcement = JSON(data: Data(try await SandboxInstance.firstLine(of: stdout.fileHandleForReading).utf8))
         #expect(announcement["event"].string == "listening")
         #expect(announcement["egress"].isNull)
         #expect(announcement["git"]["mirror"].string != nil)

@@ -130,17 +130,7 @@ extension KubeCluster {
         }
         app[path: ["status", "operationState"]] = operation
 
-        var history = app[path: ["status", "history"]]?.arrayValue ?? []
-        let nextID = (history.compactMap { $0["id"]?.integerValue }.max() ?? 0) + 1
-        var entry: [String: KubeJSON] = [
-            "id": .int(nextID), "revision": .string(revision), "deployStartedAt": stamp, "deployedAt": stamp,
-            "initiatedBy": .object(["automated": .bool(true)]),
-        ]
-        if let source { entry["source"] = source }
-        history.append(.object(entry))
-        let limit = Int(app[path: ["spec", "revisionHistoryLimit"]]?.integerValue ?? 10)
-        if history.count > limit { history.removeFirst(history.count - limit) }
-        app[path: ["status", "history"]] = .array(history)
+        Self.appendHistory(to: &app, revision: revision, stamp: stamp, source: source)
 
         if !applied.isEmpty {
             let images = Set(applied.flatMap(\.images)).sorted()
@@ -199,6 +189,22 @@ extension KubeCluster {
         var copy = app
         copy[path: ["status", "reconciledAt"]] = nil
         return copy
+    }
+
+    /// An automated sync's `status.history` entry, the list kept to `spec.revisionHistoryLimit`
+    /// (default 10) as Argo CD keeps it.
+    static func appendHistory(to app: inout KubeJSON, revision: String, stamp: KubeJSON, source: KubeJSON?) {
+        var history = app[path: ["status", "history"]]?.arrayValue ?? []
+        let nextID = (history.compactMap { $0["id"]?.integerValue }.max() ?? 0) + 1
+        var entry: [String: KubeJSON] = [
+            "id": .int(nextID), "revision": .string(revision), "deployStartedAt": stamp, "deployedAt": stamp,
+            "initiatedBy": .object(["automated": .bool(true)]),
+        ]
+        if let source { entry["source"] = source }
+        history.append(.object(entry))
+        let limit = Int(app[path: ["spec", "revisionHistoryLimit"]]?.integerValue ?? 10)
+        if history.count > limit { history.removeFirst(history.count - limit) }
+        app[path: ["status", "history"]] = .array(history)
     }
 }
 

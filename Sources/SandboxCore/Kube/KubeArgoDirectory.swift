@@ -182,17 +182,7 @@ extension KubeCluster {
             })
         app[path: ["status", "operationState"]] = operation
 
-        var history = app[path: ["status", "history"]]?.arrayValue ?? []
-        let nextID = (history.compactMap { $0["id"]?.integerValue }.max() ?? 0) + 1
-        var record: [String: KubeJSON] = [
-            "id": .int(nextID), "revision": .string(revision), "deployStartedAt": stamp, "deployedAt": stamp,
-            "initiatedBy": .object(["automated": .bool(true)]),
-        ]
-        if let source { record["source"] = source }
-        history.append(.object(record))
-        let limit = Int(app[path: ["spec", "revisionHistoryLimit"]]?.integerValue ?? 10)
-        if history.count > limit { history.removeFirst(history.count - limit) }
-        app[path: ["status", "history"]] = .array(history)
+        Self.appendHistory(to: &app, revision: revision, stamp: stamp, source: source)
 
         app[path: ["status", "resources"]] = ordered.isEmpty ? nil : .array(ordered.map { .object(entry($0)) })
         let images = Set(applied.compactMap(\.images).joined()).sorted()

@@ -94,6 +94,36 @@ actor SandboxInstance {
         return (process, stdout.fileHandleForReading, stream)
     }
 
+    /// A sandbox started with only `tools` on its PATH (to see it do without the others): the
+    /// process, its announcement and its stderr log, in a temporary folder the caller removes.
+    static func startWithOnly(_ tools: [String], in directory: URL) async throws -> (process: Process, announcement: JSON, log: URL) {
+        let bin = directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        for tool in tools {
+            let path = ["/usr/bin/\(tool)", "/usr/sbin/\(tool)", "/bin/\(tool)"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            if let path {
+                try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent(tool).path, withDestinationPath: path)
+            }
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--port", "0", "--state", directory.appendingPathComponent("state").path]
+        process.environment = [apiKeyVariable: apiKey, "PATH": bin.path]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        let log = directory.appendingPathComponent("stderr.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        do {
+            let announcement = JSON(data: Data(try await firstLine(of: stdout.fileHandleForReading).utf8))
+            return (process, announcement, log)
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
+    }
+
     /// Reads stdout up to the first newline (blocking reads off the concurrency pool).
     static func firstLine(of handle: FileHandle) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
