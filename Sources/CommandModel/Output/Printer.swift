@@ -58,6 +58,12 @@ public struct Printer: Sendable {
         case .summary(let line):
             out += indent + style(clean(line), "1") + "\n"
         case .text(let text):
+            // Unindented, the lines go out as they are (a streamed page is 200 of them).
+            guard !indent.isEmpty else {
+                out += clean(text)
+                out += "\n"
+                return
+            }
             for line in clean(text).split(separator: "\n", omittingEmptySubsequences: false) {
                 out += line.isEmpty ? "\n" : indent + line + "\n"
             }

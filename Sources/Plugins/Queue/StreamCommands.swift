@@ -98,9 +98,9 @@ struct StreamCommand: QueueCommand {
                     held = kept
                     return
                 }
-                var text = streamed == 0 ? pagedHeader + "\n" : ""
-                for item in (held ?? []) + kept { text += pagedRow(item, views: views, reference: reference) + "\n" }
-                emit(CommandOutput(.null, human: [.text(String(text.dropLast()))]))
+                var rows = streamed == 0 ? [pagedHeader] : []
+                for item in (held ?? []) + kept { rows.append(pagedRow(item, views: views, reference: reference)) }
+                emit(CommandOutput(.null, human: [.text(rows.joined(separator: "\n"))]))
                 streamed += (held?.count ?? 0) + kept.count
                 held = []
             }
@@ -182,6 +182,25 @@ struct StreamCommand: QueueCommand {
     /// One line of at most `width` display columns about an event. Text that does not fit — long
     /// outputs, wide (CJK) prose — is cut and ends with its true size and the command that shows
     /// the whole item, which always fits.
+    /// `text` as one line when it is printable ASCII and fits in `width` columns; nil otherwise
+    /// (the caller then walks characters and cuts with a pointer to the whole event).
+    static func asciiLine(_ text: String, width: Int) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(text.utf8.count, width))
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            switch byte {
+            case 0x20...0x7E: bytes.append(byte)
+            case 0x0A where previous == 0x0D: break  // CRLF is one break, as a Character
+            case 0x0A, 0x0D: bytes.append(0x20)
+            default: return nil
+            }
+            previous = byte
+            if bytes.count > width { return nil }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     static func summary(_ event: Value, reference: ResourceReference, width: Int = 100) -> String {
         let data = event["data"] ?? .null
         let text: String
@@ -205,6 +224,9 @@ struct StreamCommand: QueueCommand {
                 text = data.isNull ? "" : data.plainText
             }
         }
+        // Printable ASCII (most events) is one column a byte: the line is the first `width` bytes,
+        // line breaks made spaces, with no grapheme walk.
+        if let flat = asciiLine(text, width: width) { return flat }
         // One line, and no more of it than fits: a tool's several-KB output is not walked whole.
         var flat = ""
         var columns = 0
