@@ -150,6 +150,14 @@ import Testing
         #expect(LineDiff(old: "", new: "a\nb\n").unified() == "@@ -0,0 +1,2 @@\n+a\n+b")
     }
 
+    @Test func twoLargeUnrelatedFilesDiffAsOneRemovalAndOneAdditionWithoutAHugeTable() {
+        let old = (1...2000).map { "old \($0)" }.joined(separator: "\n") + "\n"
+        let new = "header\n" + (1...2000).map { "new \($0)" }.joined(separator: "\n") + "\n"
+        let diff = LineDiff(old: "header\n" + old, new: new)
+        #expect(diff.removed == 2000 && diff.added == 2000)
+        #expect(diff.operations.first == .same("header"))
+    }
+
     @Test func hostPortReadsAddressesAndRefusesWhatIsNotOne() {
         #expect(HostPort("127.0.0.1:18080") == HostPort("127.0.0.1:18080"))
         #expect(HostPort("[::1]:8080")?.host == "[::1]")

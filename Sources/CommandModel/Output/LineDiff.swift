@@ -9,16 +9,13 @@ public struct LineDiff: Sendable, Equatable {
 
     public let operations: [Operation]
 
-    /// Texts longer than this many lines (either side) are compared as wholes: one removal, one addition.
-    public static let lineLimit = 4000
+    /// The most cells (changed lines on one side × on the other) the comparison table may have
+    /// (8 MB); past it the changed middle is shown as one removal and one addition.
+    public static let cellLimit = 1_000_000
 
     public init(old: String, new: String) {
         let a = Self.lines(old)
         let b = Self.lines(new)
-        guard a.count <= Self.lineLimit, b.count <= Self.lineLimit else {
-            operations = a.map(Operation.removed) + b.map(Operation.added)
-            return
-        }
         // Longest common subsequence over the lines between the common prefix and suffix.
         var prefix = 0
         while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
@@ -26,6 +23,12 @@ public struct LineDiff: Sendable, Equatable {
         while suffix < a.count - prefix, suffix < b.count - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
         let x = Array(a[prefix..<(a.count - suffix)])
         let y = Array(b[prefix..<(b.count - suffix)])
+        guard x.count * y.count <= Self.cellLimit else {
+            operations =
+                a[..<prefix].map(Operation.same) + x.map(Operation.removed) + y.map(Operation.added)
+                + a[(a.count - suffix)...].map(Operation.same)
+            return
+        }
         var table = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
         for i in stride(from: x.count - 1, through: 0, by: -1) {
             for j in stride(from: y.count - 1, through: 0, by: -1) {
