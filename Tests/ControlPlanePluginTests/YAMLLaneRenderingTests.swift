@@ -161,8 +161,13 @@ import Testing
     @Test func hostPortReadsAddressesAndRefusesWhatIsNotOne() {
         #expect(HostPort("127.0.0.1:18080") == HostPort("127.0.0.1:18080"))
         #expect(HostPort("[::1]:8080")?.host == "[::1]")
-        for bad in ["127.0.0.1", ":80", "host:0", "host:65536", "-oProxy:22", "a b:80", "http://x:80"] {
+        for bad in ["127.0.0.1", ":80", "host:0", "host:65536", "-oProxy:22", "a b:80", "http://x:80", "x}{respond:80", "a;b:80"] {
             #expect(HostPort(bad) == nil, "\(bad)")
         }
+        // A public host that would end the Caddy site block, or start another, is not a host name.
+        for bad in ["a.example { respond 1 }", "a.example\nb", "-a.example", "a.example.", "ä.example", ""] {
+            #expect(!DNSName.isValid(bad), "\(bad)")
+        }
+        #expect(DNSName.isValid("agentrun-v02.localhost") && DNSName.isValid("agentrun-v02.d601.unidesk.invalid"))
     }
 }

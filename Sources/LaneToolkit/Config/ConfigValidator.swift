@@ -172,6 +172,12 @@ public struct ConfigValidator {
                     .configReference, "\(path).expose.edgeNode '\(edge)' is not one of the nodes", at: at("expose.edgeNode"),
                     hint: Suggestions.hint(for: edge, in: nodes.keys) ?? "declare the edge node (with its bridge) under nodes"))
         }
+        if let host = lane.lookup("expose.host")?.stringValue, !DNSName.isValid(host) {
+            problems.append(
+                problem(
+                    .configRange, "\(path).expose.host '\(host)' is not a host name", at: at("expose.host"),
+                    hint: "letters, digits, '-' and '.', such as agentrun-v02.d601.unidesk.example"))
+        }
         if let upstream = lane.lookup("expose.upstream")?.stringValue, HostPort(upstream) == nil {
             problems.append(
                 problem(

@@ -105,6 +105,19 @@ struct YAMLLaneFacts: LaneScoped {
             guard let name = secret["name"]?.stringValue, let file = secret["sourceFile"]?.stringValue else { return nil }
             return SecretSource(name: name, keys: (secret["keys"]?.arrayValue ?? []).compactMap(\.stringValue), sourceFile: file)
         }
+        for secret in secrets {
+            guard DNSName.isValid(secret.name), !secret.name.contains(where: \.isUppercase) else {
+                throw ArsError.usage(
+                    .laneKeyInvalid, "secrets name '\(secret.name)' of lane \(lane.qualifiedName) is not a Kubernetes object name",
+                    hint: "use lower-case letters, digits, '-' and '.'")
+            }
+            for key in secret.keys
+            where key.isEmpty || !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }) {
+                throw ArsError.usage(
+                    .laneKeyInvalid, "key '\(key)' of Secret \(secret.name) (lane \(lane.qualifiedName)) is not a Secret key",
+                    hint: "a key is letters, digits, '-', '_' and '.'")
+            }
+        }
         if raw["database"] != nil {
             database = Database(
                 host: try lane.required("database.host"), port: raw.lookup("database.port")?.intValue ?? 5432,
@@ -121,8 +134,14 @@ struct YAMLLaneFacts: LaneScoped {
                 throw ArsError.usage(
                     .laneKeyInvalid, "expose.upstream of lane \(lane.qualifiedName) must be HOST:PORT (got '\(upstreamText)')")
             }
+            let host = try lane.required("expose.host")
+            guard DNSName.isValid(host) else {
+                throw ArsError.usage(
+                    .laneKeyInvalid, "expose.host '\(host)' of lane \(lane.qualifiedName) is not a host name",
+                    hint: "letters, digits, '-' and '.', such as agentrun-v02.d601.unidesk.example")
+            }
             exposure = Exposure(
-                edgeNode: try lane.required("expose.edgeNode"), host: try lane.required("expose.host"),
+                edgeNode: try lane.required("expose.edgeNode"), host: host,
                 httpsPort: raw.lookup("expose.httpsPort")?.intValue ?? 443,
                 upstream: upstream, allowPortsFile: try lane.required("expose.allowPortsFile"),
                 caddyfile: try lane.required("expose.caddyfile"),
