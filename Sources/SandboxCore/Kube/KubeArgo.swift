@@ -102,18 +102,7 @@ extension KubeCluster {
         let source = app[path: ["spec", "source"]]
         app[path: ["status", "sync", "status"]] = .string("Synced")
 
-        var operation = app[path: ["status", "operationState"]] ?? .object([:])
-        operation["phase"] = .string("Succeeded")
-        operation["message"] = .string("successfully synced (all tasks run)")
-        operation["startedAt"] = stamp
-        operation["finishedAt"] = stamp
-        operation[path: ["operation", "initiatedBy"]] = .object(["automated": .bool(true)])
-        operation[path: ["operation", "sync", "revision"]] = .string(revision)
-        operation[path: ["syncResult", "revision"]] = .string(revision)
-        if let source {
-            operation[path: ["operation", "sync", "source"]] = source
-            operation[path: ["syncResult", "source"]] = source
-        }
+        var operation = Self.automatedSync(of: app, revision: revision, stamp: stamp, source: source)
         if let resources = operation[path: ["syncResult", "resources"]]?.arrayValue {
             operation[path: ["syncResult", "resources"]] = .array(
                 resources.map { entry in
@@ -189,6 +178,24 @@ extension KubeCluster {
         var copy = app
         copy[path: ["status", "reconciledAt"]] = nil
         return copy
+    }
+
+    /// The Application's `operationState` for an automated sync of `revision` that succeeded now
+    /// (its `syncResult.resources` are the caller's).
+    static func automatedSync(of app: KubeJSON, revision: String, stamp: KubeJSON, source: KubeJSON?) -> KubeJSON {
+        var operation = app[path: ["status", "operationState"]] ?? .object([:])
+        operation["phase"] = .string("Succeeded")
+        operation["message"] = .string("successfully synced (all tasks run)")
+        operation["startedAt"] = stamp
+        operation["finishedAt"] = stamp
+        operation[path: ["operation", "initiatedBy"]] = .object(["automated": .bool(true)])
+        operation[path: ["operation", "sync", "revision"]] = .string(revision)
+        operation[path: ["syncResult", "revision"]] = .string(revision)
+        if let source {
+            operation[path: ["operation", "sync", "source"]] = source
+            operation[path: ["syncResult", "source"]] = source
+        }
+        return operation
     }
 
     /// An automated sync's `status.history` entry, the list kept to `spec.revisionHistoryLimit`

@@ -157,18 +157,7 @@ extension KubeCluster {
             ($0.group, $0.kind, $0.namespace ?? "", $0.name) < ($1.group, $1.kind, $1.namespace ?? "", $1.name)
         }
 
-        var operation = app[path: ["status", "operationState"]] ?? .object([:])
-        operation["phase"] = .string("Succeeded")
-        operation["message"] = .string("successfully synced (all tasks run)")
-        operation["startedAt"] = stamp
-        operation["finishedAt"] = stamp
-        operation[path: ["operation", "initiatedBy"]] = .object(["automated": .bool(true)])
-        operation[path: ["operation", "sync", "revision"]] = .string(revision)
-        operation[path: ["syncResult", "revision"]] = .string(revision)
-        if let source {
-            operation[path: ["operation", "sync", "source"]] = source
-            operation[path: ["syncResult", "source"]] = source
-        }
+        var operation = Self.automatedSync(of: app, revision: revision, stamp: stamp, source: source)
         operation[path: ["syncResult", "resources"]] = .array(
             ordered.map { item in
                 var result = entry(item)
