@@ -181,6 +181,25 @@ import Testing
         #expect(evidence.plainText.contains("POSTGRES_PASSWORD"))
     }
 
+    @Test("secret-sync with no source file yet (export-secrets not run) says how to make it, before any node is reached")
+    func secretSourceMissing() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("ars-nosecret-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let catalogue = URL(fileURLWithPath: Self.examplesDirectory).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config/agentrun.yaml").path
+        // D601's bridge is `trans`, which this machine lacks: reaching the node would fail differently.
+        let result = try runProcess(
+            [
+                builtProducts.appendingPathComponent("ars").path, "--config", catalogue, "control-plane", "secret-sync", "--node", "D601",
+                "--lane", "v02", "--confirm",
+            ],
+            environment: ["HOME": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"], directory: home)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("secret-source") && result.stderr.contains("does not exist"), "\(result.stderr)")
+        #expect(result.stderr.contains("platform-db postgres export-secrets --confirm"), "\(result.stderr)")
+    }
+
     @Test("restart --confirm rolls the manager out and reports the new ReplicaSet and its ready Pods; the dry run changes nothing")
     func restart() throws {
         let lane = try ClusterLane()
