@@ -71,11 +71,17 @@ actor SandboxEdge {
         for _ in 0..<3 {
             do {
                 let ports = try choosePorts(reusing: previous)
+                if let previous, ports != previous {
+                    logger.notice(
+                        "edge: the ports of the last start (\(previous.admin), \(previous.http), \(previous.https)) are not free; new ports"
+                    )
+                }
                 previous = nil
                 let edge = SandboxEdge(layout: layout, ports: ports, logger: logger)
                 try await edge.launch(caddy: caddy)
                 return edge
             } catch {
+                logger.notice("edge: caddy did not start (\(error)); trying new ports")
                 failure = error
             }
         }
