@@ -29,6 +29,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CProcessControl"),
         .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
@@ -46,7 +51,7 @@ let package = Package(
         // dispatcher, completion, built-ins), which re-exports the other two and Wire.
         .target(
             name: "CommandModel",
-            dependencies: ["Digest", "Wire", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CYAML", "Digest", "Wire"]
         ),
         .target(
             name: "LaneToolkit",
@@ -102,7 +107,7 @@ let package = Package(
         ),
         .target(
             name: "Bridges",
-            dependencies: ["Commands"]
+            dependencies: ["Commands", "CProcessControl"]
         ),
 
         // MARK: - The `ars` executable

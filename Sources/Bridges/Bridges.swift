@@ -1,5 +1,6 @@
 import Commands
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The real node bridges behind `RemoteBridge`: `local` (this machine), `ssh` and `trans` (the
 /// UniDesk bridge). Each runs one child process per command through `ChildProcess`: stdout and
@@ -54,7 +55,7 @@ struct BridgeProcess: Sendable {
     /// `~/…` with the session's `HOME`.
     func expandingTilde(_ path: String) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }
-        return (environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst()
+        return Paths.home(environment) + path.dropFirst()
     }
 
     /// An executable by name on the session's `PATH`, or an absolute path (`~` allowed); nil
@@ -63,8 +64,8 @@ struct BridgeProcess: Sendable {
     func locate(_ command: String) -> String? {
         let fileManager = FileManager.default
         func executable(_ path: String) -> Bool {
-            var isDirectory: ObjCBool = false
-            return fileManager.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            var isDirectory = false
+            return fileManager.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory
                 && fileManager.isExecutableFile(atPath: path)
         }
         if command.contains("/") || command.hasPrefix("~") {
@@ -132,7 +133,7 @@ struct BridgeProcess: Sendable {
     }
 
     static func seconds(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+        value == value.rounded() ? String(Int(value)) : value.fixed(1)
     }
 }
 
@@ -145,7 +146,7 @@ enum NodeExchangeText {
         case .cluster: text = "kubectl " + ShellQuote.join(command.arguments)
         case .directory(let path): text = "script in \(path)"
         }
-        let line = text.replacingOccurrences(of: "\n", with: " ")
+        let line = text.replacing("\n", with: " ")
         return line.count > 120 ? String(line.prefix(117)) + "…" : line
     }
 

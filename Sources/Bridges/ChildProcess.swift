@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 #if canImport(Glibc)
@@ -33,12 +33,6 @@ enum ChildOutcome: Sendable {
     case cancelled
 }
 
-/// `posix_spawn` failed (errno-style code): the executable is missing, not executable, …
-struct SpawnFailure: Error {
-    var code: Int32
-    var description: String { String(cString: strerror(code)) }
-}
-
 /// Runs a child process to completion without blocking Swift's cooperative pool.
 ///
 /// - The child starts in a session of its own (`setsid`): it has no controlling terminal, the
@@ -56,11 +50,9 @@ enum ChildProcess {
         let control = try ChildControl()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChildOutcome, any Error>) in
-                let thread = Thread {
+                DedicatedThread.start(name: "ars.bridge.child") {
                     continuation.resume(with: Result { try ChildLoop(spec: spec, control: control).run() })
                 }
-                thread.name = "ars.bridge.child"
-                thread.start()
             }
         } onCancel: {
             control.cancel()
@@ -77,7 +69,7 @@ final class ChildControl: Sendable {
     private let cancelled = Atomic<Bool>(false)
 
     init() throws {
-        let fds = try makePipe()
+        let fds = try Spawn.pipe()
         wakeRead = fds.read
         wakeWrite = fds.write
         for fd in [wakeRead, wakeWrite] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
@@ -227,46 +219,9 @@ private struct ChildLoop {
     // MARK: Spawning
 
     private func spawn(stdout: Int32, stderr: Int32, stdin: Int32?) -> Result<pid_t, SpawnFailure> {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if let stdin {
-            posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-        if let closeFrom = Spawn.addCloseFrom { _ = closeFrom(&actions, 3) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in Int32(1)..<32 where signal != SIGKILL && signal != SIGSTOP { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | Spawn.newSession)
-
-        let argv = spec.arguments.map { strdup($0) } + [nil]
-        let envp = spec.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        var code: Int32 = 0
-        // ETXTBSY is transient: another thread's child, between fork and exec, still holds a
-        // descriptor open on an executable that was just written. It passes in milliseconds.
-        for attempt in 0..<8 {
-            code = posix_spawn(&pid, spec.executable, &actions, &attributes, argv, envp)
-            guard code == ETXTBSY else { break }
-            usleep(useconds_t(5_000 * (attempt + 1)))
-        }
-        return code == 0 ? .success(pid) : .failure(SpawnFailure(code: code))
+        Spawn.spawn(
+            executable: spec.executable, arguments: spec.arguments, environment: spec.environment, stdin: stdin, stdout: stdout,
+            stderr: stderr)
     }
 
     // MARK: Streams
@@ -367,44 +322,13 @@ private struct PipePair {
     let write: Int32
 
     init() throws {
-        (read, write) = try makePipe()
+        (read, write) = try Spawn.pipe()
     }
 
     func closeBoth() {
         close(read)
         close(write)
     }
-}
-
-/// A pipe with close-on-exec set on both ends. (`pipe2` is not exported to Swift; the moment
-/// between `pipe` and `fcntl` is covered by `addclosefrom_np` in our own children.)
-private func makePipe() throws -> (read: Int32, write: Int32) {
-    var fds: [Int32] = [-1, -1]
-    guard pipe(&fds) == 0 else { throw SpawnFailure(code: errno) }
-    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-    return (fds[0], fds[1])
-}
-
-// MARK: - Platform details
-
-private enum Spawn {
-    /// glibc's `POSIX_SPAWN_SETSID` (spawn.h, a GNU extension Swift's Glibc module does not
-    /// export): the child starts a session and process group of its own.
-    #if os(Linux)
-        static let newSession: Int16 = 0x80
-    #else
-        static let newSession: Int16 = Int16(POSIX_SPAWN_SETPGROUP)
-    #endif
-
-    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-
-    /// glibc ≥ 2.34's `posix_spawn_file_actions_addclosefrom_np`, looked up at run time (not
-    /// exported to Swift): closes every descriptor ≥ 3 in the child, including ones other
-    /// libraries opened without `O_CLOEXEC`. Without it only close-on-exec descriptors close.
-    static let addCloseFrom: AddCloseFrom? = {
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddCloseFrom.self)
-    }()
 }
 
 func monotonicSeconds() -> Double {

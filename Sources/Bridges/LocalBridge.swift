@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// Runs a node's commands on this machine (the sandbox lane, a kind/k3d cluster on a laptop).
 ///

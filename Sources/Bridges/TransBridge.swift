@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// Reaches a node through the UniDesk bridge, in its own syntax (what the runbooks show):
 ///

@@ -18,4 +18,14 @@ static inline int ars_set_parent_death_signal(int signal) {
 #endif
 }
 
+/// Names the calling thread (15 bytes at most) for `ps`, `perf` and debuggers
+/// (`prctl(PR_SET_NAME)`, variadic too).
+static inline void ars_set_thread_name(const char *name) {
+#ifdef __linux__
+    prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
+#else
+    (void)name;
+#endif
+}
+
 #endif

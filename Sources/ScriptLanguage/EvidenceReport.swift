@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// Closeout evidence from a script run: `evidence.json` for machines and `evidence.md` to paste
 /// into an AgentRun issue comment (Chinese prose by default; identifiers stay as they are).
@@ -191,7 +191,7 @@ public enum EvidenceReport {
         let tests = result.assertions.count + (stopping == nil ? 0 : 1)
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out +=
-            "<testsuite name=\"\(xml(result.script.file))\" tests=\"\(tests)\" failures=\"\(failures)\" time=\"\(String(format: "%.3f", result.finishedAt.timeIntervalSince(result.startedAt)))\">\n"
+            "<testsuite name=\"\(xml(result.script.file))\" tests=\"\(tests)\" failures=\"\(failures)\" time=\"\(result.finishedAt.timeIntervalSince(result.startedAt).fixed(3))\">\n"
         for assertion in result.assertions {
             out +=
                 "  <testcase classname=\"\(xml(result.script.file))\" name=\"\(xml(assertion.location.description + " " + assertion.expression))\""
@@ -218,7 +218,7 @@ public enum EvidenceReport {
     }
 
     private static func shortLocation(_ location: SourceLocation) -> String {
-        "\((location.file.map { ($0 as NSString).lastPathComponent }) ?? "?"):\(location.line)"
+        "\((location.file.map { Paths.lastComponent($0) }) ?? "?"):\(location.line)"
     }
 
     /// A value as compact JSON (a string quoted), cut to `limit` characters for a table cell.
@@ -230,7 +230,7 @@ public enum EvidenceReport {
     /// Text for an XML attribute or element: markup escaped, and the control characters XML 1.0
     /// cannot hold shown as `\u{…}`.
     private static func xml(_ text: String) -> String {
-        MarkdownText.visible(text).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        MarkdownText.visible(text).replacing("&", with: "&amp;").replacing("<", with: "&lt;")
+            .replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
     }
 }

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// The built-in functions of `.ars` expressions; each takes one argument.
 public enum ExpressionFunction: String, Sendable, Equatable, CaseIterable {
@@ -34,7 +34,7 @@ public enum ExpressionFunction: String, Sendable, Equatable, CaseIterable {
             guard number.isFinite, abs(number) < 9.2e18 else { throw conversionError(argument, at: location) }
             return .int(Int(number.rounded(.towardZero)))
         case (.int, .string(let text)):
-            guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else { throw conversionError(argument, at: location) }
+            guard let number = Int(text.trimmingSpaces()) else { throw conversionError(argument, at: location) }
             return .int(number)
         default:
             throw ArsError.invalidInput(

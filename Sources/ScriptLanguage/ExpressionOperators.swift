@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// What the comparison operators mean: deep numeric equality, ordering of numbers or strings,
 /// membership, and regular-expression matching.
@@ -64,7 +64,7 @@ enum ExpressionOperators {
     {
         switch (container, element) {
         case (.string(let text), .string(let part)):
-            return part.isEmpty || text.range(of: part) != nil
+            return part.isEmpty || text.contains(part)
         case (.string, _):
             throw typeError("cannot look for \(element.typeWithArticle) in a string", at: location)
         case (.array(let items), _):
@@ -91,13 +91,13 @@ enum ExpressionOperators {
             throw typeError("'matches' needs a regular expression string on its right, got \(right.typeWithArticle)", at: location)
         }
         let regex = try regex(pattern, at: patternLocation)
-        return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        return (try? regex.firstMatch(in: text)) != nil
     }
 
     /// Compiles a pattern; a bad one is an error at `location` (where the pattern is written).
-    static func regex(_ pattern: String, at location: SourceLocation) throws(ArsError) -> NSRegularExpression {
+    static func regex(_ pattern: String, at location: SourceLocation) throws(ArsError) -> Regex<AnyRegexOutput> {
         do {
-            return try NSRegularExpression(pattern: pattern)
+            return try Regex(pattern)
         } catch {
             throw ArsError.invalidInput(
                 .invalidRegex, "invalid regular expression '\(pattern)'", hint: "escape literal ( ) [ ] { } . * + ? with a backslash",

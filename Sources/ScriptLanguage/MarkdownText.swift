@@ -8,8 +8,8 @@ enum MarkdownText {
     /// padded with a space when the text starts or ends with a backtick. In a table cell `|`
     /// is escaped (GFM splits cells on it even inside code) and line breaks become spaces.
     static func code(_ text: String, inTable: Bool = true) -> String {
-        var body = visible(text).replacingOccurrences(of: "\n", with: " ")
-        if inTable { body = body.replacingOccurrences(of: "|", with: "\\|") }
+        var body = visible(text).replacing("\n", with: " ")
+        if inTable { body = body.replacing("|", with: "\\|") }
         if body.isEmpty { return "` `" }
         let fence = String(repeating: "`", count: longestRun(of: "`", in: body) + 1)
         let pad = body.hasPrefix("`") || body.hasSuffix("`") || (body.hasPrefix(" ") && body.hasSuffix(" ")) ? " " : ""

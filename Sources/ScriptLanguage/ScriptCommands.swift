@@ -1,5 +1,6 @@
 import Commands
-import Foundation
+import FoundationEssentials
+import Glibc
 
 // MARK: - run
 
@@ -110,7 +111,7 @@ struct RunScriptCommand: Command {
         let failed = result.assertions.filter { !$0.holds }
         for assertion in result.assertions {
             var line =
-                "\(assertion.holds ? "✅" : "❌") \(assertion.location.file.map { ($0 as NSString).lastPathComponent } ?? ""):\(assertion.location.line)  \(assertion.expression)"
+                "\(assertion.holds ? "✅" : "❌") \(assertion.location.file.map { Paths.lastComponent($0) } ?? ""):\(assertion.location.line)  \(assertion.expression)"
             if let message = assertion.message { line += "  — \(message)" }
             if !assertion.holds {
                 line += "\n     actual:   \(assertion.actual.map { JSON.encode($0, pretty: false) } ?? "-")"
@@ -151,11 +152,11 @@ struct RunScriptCommand: Command {
         var staged: [(temporary: String, path: String)] = []
         do {
             for file in files {
-                var isDirectory: ObjCBool = false
-                if manager.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                var isDirectory = false
+                if manager.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory {
                     throw ArsError.invalidInput(.evidenceWrite, "cannot write \(file.path): it is a folder; nothing was written")
                 }
-                try manager.createDirectory(atPath: (file.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try manager.createDirectory(atPath: Paths.parent(file.path), withIntermediateDirectories: true)
                 let temporary = file.path + ".tmp-\(getpid())"
                 staged.append((temporary, file.path))
                 try Data(file.text.utf8).write(to: URL(fileURLWithPath: temporary))
@@ -171,7 +172,7 @@ struct RunScriptCommand: Command {
             if let error = error as? ArsError { throw error }
             throw ArsError.invalidInput(
                 .evidenceWrite,
-                "cannot write \(files.map(\.path).joined(separator: ", ")): \(error.localizedDescription); nothing was written")
+                "cannot write \(files.map(\.path).joined(separator: ", ")): \(ArsError.reason(error)); nothing was written")
         }
     }
 }

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// Parses `.ars` text into a `Script`, following `docs/ars-language.md` rule by rule. Every
 /// statement keeps its file:line:col; errors point at the offending column.
@@ -14,7 +14,7 @@ public struct ScriptParser {
     {
         let absolute = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardizedFileURL.path
         if sourcing.contains(absolute) {
-            let chain = (sourcing + [absolute]).map { ($0 as NSString).lastPathComponent }
+            let chain = (sourcing + [absolute]).map { Paths.lastComponent($0) }
             throw ArsError.invalidInput(
                 .sourceCycle, "'source \(file)' includes a file that is already being sourced",
                 hint: "sourcing chain: " + chain.joined(separator: " → "), location: location)
@@ -37,7 +37,7 @@ public struct ScriptParser {
         let absolute = absolutePath ?? URL(fileURLWithPath: file).standardizedFileURL.path
         var reader = LineReader(text: text, file: file)
         var context = Context(
-            file: file, directory: (absolute as NSString).deletingLastPathComponent, sourcing: sourcing.isEmpty ? [absolute] : sourcing)
+            file: file, directory: Paths.parent(absolute), sourcing: sourcing.isEmpty ? [absolute] : sourcing)
         let statements = try parseBlock(&reader, context: &context, terminators: [])
         guard reader.pendingTerminator == nil else {
             let line = reader.pendingTerminator!
@@ -142,7 +142,7 @@ public struct ScriptParser {
 
         case "for":
             let body = line.text(after: "for")
-            guard let match = body.text.range(of: #"^([A-Za-z_][A-Za-z0-9_]*)\s+in\s+"#, options: .regularExpression) else {
+            guard let match = body.text.prefixMatch(of: #/([A-Za-z_][A-Za-z0-9_]*)\s+in\s+/#)?.range else {
                 throw error("'for' is written: for NAME in EXPR", at: line)
             }
             let name = String(body.text[match].split(separator: " ").first ?? "")
@@ -193,8 +193,8 @@ public struct ScriptParser {
         let commandText = String(body.text[..<until.lowerBound])
         var condition = String(body.text[until.upperBound...])
         var timeout = 600.0, every = 5.0
-        while let match = condition.range(of: #"\s*--(timeout|every)(=|\s+)(\S+)\s*$"#, options: .regularExpression) {
-            let option = String(condition[match]).trimmingCharacters(in: .whitespaces)
+        while let match = condition.firstMatch(of: #/\s*--(timeout|every)(=|\s+)(\S+)\s*$/#)?.range {
+            let option = String(condition[match]).trimmingSpaces()
             let parts = option.dropFirst(2).split(whereSeparator: { $0 == "=" || $0 == " " }).map(String.init)
             guard parts.count == 2, let seconds = Durations.parse(parts[1]), seconds > 0 else {
                 throw error("'--\(parts.first ?? "")' needs a duration like 30s, 40m or 1h30m", at: line)

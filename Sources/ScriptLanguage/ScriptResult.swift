@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// Everything a script run produced. The runner returns it and never prints; the console,
 /// evidence and JUnit reporters read it.

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// Runs a parsed script against a session and returns a `ScriptResult`. It never prints: every
 /// statement, assertion, evidence item and shown output is a `ScriptEvent` that goes into the

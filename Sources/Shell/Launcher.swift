@@ -1,5 +1,6 @@
 import Commands
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Decides what this process does from its arguments, and does it.
 ///
@@ -81,7 +82,7 @@ struct Launcher {
             do {
                 // The lanes to serve: --config FILE, else the scenario's own agentrun.yaml, else
                 // the built-in one (a catalogue named here is the user's choice, so no trust step).
-                let scenarioCatalogue = options.scenario.map { ($0 as NSString).appendingPathComponent("agentrun.yaml") }
+                let scenarioCatalogue = options.scenario.map { Paths.join($0, "agentrun.yaml") }
                 let servedPath = options.configPath ?? scenarioCatalogue.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
                 let served = try servedPath.map { path throws(ArsError) in
                     try ConfigLoader.load(
@@ -184,7 +185,7 @@ struct Launcher {
             }
             milliseconds.sort()
             let p = { (q: Double) in milliseconds[min(milliseconds.count - 1, Int(Double(milliseconds.count) * q))] }
-            io.stderr.write(String(format: "complete: %d answers, p50 %.3f ms, p99 %.3f ms\n", timing, p(0.5), p(0.99)))
+            io.stderr.write("complete: \(timing) answers, p50 \(p(0.5).fixed(3)) ms, p99 \(p(0.99).fixed(3)) ms\n")
         }
         io.stdout.write(ShellScripts.format(engine.complete(words: before, current: current), shell: shell, current: current))
         return 0
@@ -211,7 +212,7 @@ struct Launcher {
         do {
             try files.save(StateFiles.Saved(context: session.context, recentIDs: session.recentIDs), previous: files.load())
         } catch {
-            session.warn("could not save state under \(files.directory): \(error.localizedDescription)")
+            session.warn("could not save state under \(files.directory): \(ArsError.reason(error))")
         }
         return status
     }

@@ -1,5 +1,8 @@
 import Commands
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
+import Synchronization
 
 /// The interactive loop: prompt with the context, read a line with libedit, run it, repeat.
 ///
@@ -50,7 +53,7 @@ struct REPL {
                 do {
                     try stateFiles.save(StateFiles.Saved(context: session.context, recentIDs: session.recentIDs), previous: before)
                 } catch {
-                    session.warn("could not save state under \(stateFiles.directory): \(error.localizedDescription)")
+                    session.warn("could not save state under \(stateFiles.directory): \(ArsError.reason(error))")
                 }
             }
         }
@@ -80,11 +83,10 @@ struct REPL {
 
 /// Ctrl-C while a command runs: SIGINT cancels the command's task instead of ending the shell.
 /// (While a line is being edited the terminal sends no SIGINT; the line editor handles ^C.)
-/// `@unchecked` because `DispatchSourceSignal` is not marked Sendable; `task` is behind `lock`
-/// and the source is only resumed and cancelled here.
+/// `@unchecked` because `DispatchSourceSignal` is not marked Sendable; the source is only
+/// resumed and cancelled here.
 final class InterruptHandler: @unchecked Sendable {
-    private let lock = NSLock()
-    private var task: Task<Dispatcher.Outcome, Never>?
+    private let task = Mutex<Task<Dispatcher.Outcome, Never>?>(nil)
     private let source: any DispatchSourceSignal
 
     init() {
@@ -101,7 +103,7 @@ final class InterruptHandler: @unchecked Sendable {
 
     /// The running command, if any.
     var current: Task<Dispatcher.Outcome, Never>? {
-        get { lock.withLock { task } }
-        set { lock.withLock { task = newValue } }
+        get { task.withLock { $0 } }
+        set { task.withLock { $0 = newValue } }
     }
 }

@@ -1,5 +1,9 @@
+import Bridges
 import Commands
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
+import Synchronization
 
 /// `ars --sandbox`: starts `ars-sandbox` on an ephemeral loopback port with its state under
 /// `$XDG_STATE_HOME/ars/sandbox/`, writes a lane catalogue pointing at it, and stops the server
@@ -12,7 +16,7 @@ final class SandboxLane {
     let baseURL: String
     /// What the server announced: `url`, `kubeconfig`, `now`, `git.{origin,worktree,mirror}`.
     let announcement: Value
-    private let process: Process
+    private let server: ServerProcess
 
     /// The environment variable the generated catalogue names for the key.
     static let keyVariable = "ARS_SANDBOX_API_KEY"
@@ -29,7 +33,7 @@ final class SandboxLane {
         self.served = served
         stateDirectory = stateFiles.directory
         configPath = stateDirectory + "/agentrun.yaml"
-        apiKey = "sbx-" + (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined().prefix(40)
+        apiKey = "sbx-" + (0..<4).map { _ in UUID().uuidString.replacing("-", with: "").lowercased() }.joined().prefix(40)
 
         guard let binary = Self.locateServer(environment: environment) else {
             throw ArsError.invalidInput(
@@ -40,10 +44,8 @@ final class SandboxLane {
             try FileManager.default.createDirectory(
                 atPath: stateDirectory + "/server", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw ArsError.invalidInput(.sandboxState, "cannot create \(stateDirectory): \(error.localizedDescription)")
+            throw ArsError.invalidInput(.sandboxState, "cannot create \(stateDirectory): \(ArsError.reason(error))")
         }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
         // The lane keeps its address between one-shot calls (a Caddy site exposed by one call
         // proxies to it in the next), unless another program took the port meanwhile.
         let portFile = stateDirectory + "/port"
@@ -63,28 +65,29 @@ final class SandboxLane {
         if let pinned = environment["ARS_NOW"].flatMap(RFC3339.parse) {
             arguments += ["--now", RFC3339.format(pinned)]
         }
-        process.arguments = arguments
         var childEnvironment = environment
         childEnvironment[Self.keyVariable] = apiKey
-        process.environment = childEnvironment
-        let output = Pipe()
-        process.standardOutput = output
         let logPath = stateDirectory + "/server.log"
         let logStart = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int) ?? 0
-        if !FileManager.default.fileExists(atPath: logPath) {
-            FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
+        let log = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let output: (read: Int32, write: Int32)
+        do { output = try Spawn.pipe() } catch {
+            if log >= 0 { close(log) }
+            throw ArsError.invalidInput(.sandboxStart, "cannot start \(binary): \(error)")
         }
-        let log = FileHandle(forWritingAtPath: logPath)
-        _ = try? log?.seekToEnd()
-        process.standardError = log ?? FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        if let failure = Self.spawn(process) {
-            throw ArsError.invalidInput(.sandboxStart, "cannot start \(binary): \(failure.localizedDescription)")
+        let started = ServerProcess.start(
+            executable: binary, arguments: [binary] + arguments, environment: childEnvironment, stdout: output.write,
+            stderr: log >= 0 ? log : output.write)
+        close(output.write)
+        if log >= 0 { close(log) }
+        defer { close(output.read) }
+        switch started {
+        case .success(let server): self.server = server
+        case .failure(let failure): throw ArsError.invalidInput(.sandboxStart, "cannot start \(binary): \(failure)")
         }
-        guard let announcement = Self.readAnnouncement(output.fileHandleForReading, timeout: 30), let url = announcement["url"]?.stringValue
+        guard let announcement = Self.readAnnouncement(output.read, timeout: 30), let url = announcement["url"]?.stringValue
         else {
-            process.terminate()
-            process.waitUntilExit()
+            server.stop(grace: 5)
             // What the server said before it stopped (a bad --scenario or --import-run file).
             let said = (FileManager.default.contents(atPath: logPath) ?? Data()).dropFirst(logStart)
             let lastLine = String(decoding: said, as: UTF8.self).split(separator: "\n").last { $0.hasPrefix("ars-sandbox: ") }
@@ -102,7 +105,7 @@ final class SandboxLane {
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configPath)
         } catch {
             stop()
-            throw ArsError.invalidInput(.sandboxConfig, "cannot write \(configPath): \(error.localizedDescription)")
+            throw ArsError.invalidInput(.sandboxConfig, "cannot write \(configPath): \(ArsError.reason(error))")
         }
     }
 
@@ -258,44 +261,12 @@ final class SandboxLane {
     /// Stops the server and the children it started — its process group — with SIGTERM, then
     /// SIGKILL after 5 s.
     func stop() {
-        guard process.isRunning else { return }
-        let group = process.processIdentifier
-        if kill(-group, SIGTERM) != 0 { process.terminate() }
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(-group, SIGKILL) }
+        server.stop(grace: 5)
     }
 
     deinit { stop() }
 
     // MARK: - Helpers
-
-    /// Starts the server from a thread of its own that lives until the server exits. The server
-    /// asks the kernel for SIGTERM when its parent *thread* ends (`PR_SET_PDEATHSIG` follows the
-    /// thread that forked it), so it must not be forked from a pool thread that may retire while
-    /// ars still runs. Returns the error when the server could not be started.
-    private static func spawn(_ process: Process) -> (any Error)? {
-        // Written by the spawning thread before `started` is signalled and read only after the
-        // wait: the semaphore orders the two accesses, which the compiler cannot see.
-        final class Outcome: @unchecked Sendable { var error: (any Error)? }
-        let outcome = Outcome()
-        let started = DispatchSemaphore(value: 0)
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        let thread = Thread {
-            do { try process.run() } catch {
-                outcome.error = error
-                started.signal()
-                return
-            }
-            started.signal()
-            exited.wait()
-        }
-        thread.name = "ars.sandbox.spawn"
-        thread.start()
-        started.wait()
-        return outcome.error
-    }
 
     /// `preferred` when nothing listens on 127.0.0.1 at that port now, else nil (the server then
     /// takes any free one). The small race with another program binding it first only costs the
@@ -323,7 +294,7 @@ final class SandboxLane {
             .appendingPathComponent("ars-sandbox").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            let candidate = (exe as NSString).deletingLastPathComponent + "/ars-sandbox"
+            let candidate = Paths.parent(exe) + "/ars-sandbox"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         for directory in (environment["PATH"] ?? "").split(separator: ":") {
@@ -334,11 +305,10 @@ final class SandboxLane {
     }
 
     /// Reads lines until `{"event":"listening","url":…}` arrives or the time runs out.
-    private static func readAnnouncement(_ handle: FileHandle, timeout: TimeInterval) -> Value? {
-        let deadline = Date().addingTimeInterval(timeout)
-        var buffer = Data()
-        let fd = handle.fileDescriptor
-        while Date() < deadline {
+    private static func readAnnouncement(_ fd: Int32, timeout: Int) -> Value? {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        var buffer: [UInt8] = []
+        while ContinuousClock.now < deadline {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, 100)
             guard ready > 0 else { continue }
@@ -355,5 +325,60 @@ final class SandboxLane {
             }
         }
         return nil
+    }
+}
+
+/// The running `ars-sandbox`: started from a thread of its own that lives until the server exits
+/// and reaps it. The server asks the kernel for SIGTERM when its parent *thread* ends
+/// (`PR_SET_PDEATHSIG` follows the thread that forked it), so it must not be forked from a pool
+/// thread that may retire while ars still runs.
+final class ServerProcess: Sendable {
+    private struct State {
+        var pid: pid_t = 0
+        var exited = false
+        var failure: SpawnFailure?
+    }
+    private let state = Mutex(State())
+
+    var isRunning: Bool { state.withLock { !$0.exited } }
+
+    static func start(executable: String, arguments: [String], environment: [String: String], stdout: Int32, stderr: Int32)
+        -> Result<ServerProcess, SpawnFailure>
+    {
+        let server = ServerProcess()
+        let started = DispatchSemaphore(value: 0)
+        DedicatedThread.start(name: "ars.sandbox") {
+            switch Spawn.spawn(
+                executable: executable, arguments: arguments, environment: environment, stdin: nil, stdout: stdout, stderr: stderr)
+            {
+            case .failure(let failure):
+                server.state.withLock {
+                    $0.failure = failure
+                    $0.exited = true
+                }
+                started.signal()
+            case .success(let pid):
+                server.state.withLock { $0.pid = pid }
+                started.signal()
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                server.state.withLock { $0.exited = true }
+            }
+        }
+        started.wait()
+        if let failure = server.state.withLock({ $0.failure }) { return .failure(failure) }
+        return .success(server)
+    }
+
+    /// Stops the server and the children it started — its process group — with SIGTERM, then
+    /// SIGKILL after `grace` seconds.
+    func stop(grace: Int) {
+        let pid = state.withLock { $0.pid }
+        guard isRunning, pid > 0 else { return }
+        if kill(-pid, SIGTERM) != 0 { kill(pid, SIGTERM) }
+        let deadline = ContinuousClock.now + .seconds(grace)
+        while isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if isRunning { kill(-pid, SIGKILL) }
+        while isRunning { usleep(5_000) }
     }
 }

@@ -1,5 +1,6 @@
 import Commands
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Files ars keeps between runs under `$XDG_STATE_HOME/ars/` (default `~/.local/state/ars/`):
 /// the REPL history and the interactive context. Both are created with mode 0600.
@@ -9,8 +10,8 @@ struct StateFiles {
     init(environment: [String: String]) {
         let base =
             environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/state")
-        directory = (base as NSString).appendingPathComponent("ars")
+            ?? Paths.join(Paths.home(environment), ".local/state")
+        directory = Paths.join(base, "ars")
     }
 
     init(directory: String) {
@@ -18,12 +19,12 @@ struct StateFiles {
     }
 
     /// The sandbox lane keeps its own context, history and server state apart from real lanes.
-    var sandbox: StateFiles { StateFiles(directory: (directory as NSString).appendingPathComponent("sandbox")) }
+    var sandbox: StateFiles { StateFiles(directory: Paths.join(directory, "sandbox")) }
 
-    var historyFile: String { (directory as NSString).appendingPathComponent("history") }
-    var contextFile: String { (directory as NSString).appendingPathComponent("context.json") }
+    var historyFile: String { Paths.join(directory, "history") }
+    var contextFile: String { Paths.join(directory, "context.json") }
     /// Ids seen recently per kind, so Tab in a fresh process offers them without the network.
-    var recentIDsFile: String { (directory as NSString).appendingPathComponent("recent-ids.json") }
+    var recentIDsFile: String { Paths.join(directory, "recent-ids.json") }
 
     /// What an interactive or one-shot session leaves for the next one.
     struct Saved: Equatable {
@@ -70,11 +71,12 @@ struct StateFiles {
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let temporary = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
         guard rename(temporary, path) == 0 else {
+            let code = errno
             unlink(temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
         }
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 // The `ars` executable: parse the binary's own arguments, wire the plugins, and hand over to a
 // one-shot run, the REPL or piped-script mode.

@@ -1,6 +1,6 @@
 @preconcurrency import CCurl
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// libcurl's process-wide set-up, run once before the first handle is made.
 private let curlGlobalInitialisation: CURLcode = ars_curl_global_init()

@@ -1,6 +1,7 @@
 @preconcurrency import CCurl
 import Commands
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The facts about a transfer that ended without a response.
 struct CurlFailure: Sendable {
@@ -93,7 +94,7 @@ enum CurlErrorMapping {
 
     /// The URL without any `user:password@` part.
     static func redacted(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
         let authorityEnd = url[schemeEnd.upperBound...].firstIndex { "/?#".contains($0) } ?? url.endIndex
         guard let at = url[schemeEnd.upperBound..<authorityEnd].lastIndex(of: "@") else { return url }
         return String(url[..<schemeEnd.upperBound]) + "***@" + String(url[url.index(after: at)...])

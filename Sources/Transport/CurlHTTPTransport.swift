@@ -1,6 +1,6 @@
 import Commands
 import Dispatch
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// The `HTTPTransport` ars uses in production: libcurl behind two reused connections.

@@ -1,6 +1,6 @@
 @preconcurrency import CCurl
 import Commands
-import Foundation
+import FoundationEssentials
 
 // MARK: - Per-request options
 

@@ -1,6 +1,6 @@
 @preconcurrency import CCurl
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// What one transfer collects. libcurl's callbacks are C functions and cannot capture, so each
 /// receives this object back through the `…DATA` pointer (`Unmanaged`, unretained: the

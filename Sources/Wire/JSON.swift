@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// JSON encoding and decoding of `Value` that keeps object key order (Foundation's
 /// `JSONSerialization` does not).
@@ -48,7 +48,7 @@ public enum JSON {
     /// infinities (not representable in JSON) become `null`.
     public static func format(double d: Double) -> String {
         guard d.isFinite else { return "null" }
-        if d == d.rounded(), abs(d) < 1e15 { return String(format: "%.1f", d) }
+        if d == d.rounded(), abs(d) < 1e15 { return (d.sign == .minus && d == 0 ? "-0" : String(Int64(d))) + ".0" }
         return "\(d)"
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// RFC 3339 timestamps (`2025-11-18T08:54:10Z`, `2025-11-18T08:54:10.123+08:00`) read and written
 /// by hand: the one place ars parses and prints them. Foundation's date formatters are costly to

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A structured result: what every command returns, what scripts bind, and what printers render.
 ///

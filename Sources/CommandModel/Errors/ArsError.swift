@@ -1,3 +1,9 @@
+import FoundationEssentials
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The one error type commands and the shell throw. It says what was wrong, where, and what to
 /// do next; `ErrorReport` turns it into text and an exit code in one place.
 public struct ArsError: Error, Sendable, Equatable {
@@ -120,4 +126,17 @@ public enum ErrorReport {
         return ArsError(.internal, code: .internal, "\(error)", hint: "this is a bug in ars; please report it with the command you ran")
     }
 
+}
+
+extension ArsError {
+    /// A system error as a person reads it: `No such file or directory` for a file error (its
+    /// path is in the message around it), else the error's own description.
+    public static func reason(_ error: any Error) -> String {
+        if let file = error as? CocoaError {
+            if let posix = file.underlying as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+            return "file error \(file.code.rawValue)" + (file.filePath.map { " at \($0)" } ?? "")
+        }
+        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        return "\(error)"
+    }
 }

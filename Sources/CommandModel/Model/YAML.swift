@@ -1,5 +1,4 @@
-import Foundation
-import Yams
+import FoundationEssentials
 
 /// YAML encoding and decoding of `Value`, with 1-based source positions for error messages.
 public enum YAML {
@@ -35,115 +34,57 @@ public enum YAML {
         try decodeDocument(text).value
     }
 
-    /// Decodes the first document with source positions.
+    /// Decodes the only document of a YAML text with source positions; a second document is an
+    /// error (use `decodeAll` for streams).
     public static func decodeDocument(_ text: String) throws(SyntaxError) -> Document {
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch { throw syntaxError(error, text: text) }
-        var document = Document(value: .null, keyPositions: [:], valuePositions: [:])
-        if let node { document.value = try convert(node, path: "", into: &document) }
-        return document
+        let events = YAMLEvents(text)
+        guard let first = try events.nextDocument() else { return Document(value: .null, keyPositions: [:], valuePositions: [:]) }
+        if let second = try events.nextDocumentStart() {
+            throw SyntaxError(message: "expected a single document in the stream: but found another document", position: second)
+        }
+        return first
     }
 
     /// Decodes every document of a multi-document YAML stream (`---` separated).
     public static func decodeAll(_ text: String) throws(SyntaxError) -> [Document] {
+        let events = YAMLEvents(text)
         var documents: [Document] = []
-        do {
-            // The sequence stores a syntax error instead of throwing it; check after the loop.
-            var nodes = try Yams.compose_all(yaml: text)
-            while let node = nodes.next() {
-                var document = Document(value: .null, keyPositions: [:], valuePositions: [:])
-                document.value = try convert(node, path: "", into: &document)
-                documents.append(document)
-            }
-            if let error = nodes.error { throw error }
-        } catch let error as SyntaxError {
-            throw error
-        } catch {
-            throw syntaxError(error, text: text)
-        }
+        while let document = try events.nextDocument() { documents.append(document) }
         return documents
     }
 
-    private static func syntaxError(_ error: any Error, text: String) -> SyntaxError {
-        if let yamlError = error as? YamlError {
-            switch yamlError {
-            case .duplicatedKeysInMapping(let duplicates, let context):
-                let key = duplicates.sorted().first ?? ""
-                return SyntaxError(message: "duplicate key '\(key)'", position: secondOccurrence(of: key, in: text, after: context.mark))
-            case .scanner(let context, let problem, let mark, _),
-                .parser(let context, let problem, let mark, _),
-                .composer(let context, let problem, let mark, _):
-                let message = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-                return SyntaxError(message: message, position: Position(line: mark.line, column: mark.column))
-            default:
-                break
-            }
+    /// A plain scalar read the way YAML 1.1 (and Yams, which ars used before) reads it: null,
+    /// bool, int (with `0x`, `0o`, `0b` and a leading-`0` octal), float, else text. Anything with
+    /// a colon is text: YAML 1.1's base-60 numbers (`1:30` = 90) surprise people.
+    static func plainScalar(_ string: String) -> Value {
+        if string.contains(":") { return .string(string) }
+        switch string {
+        case "", "~", "null", "Null", "NULL": return .null
+        default: break
         }
-        return SyntaxError(message: "\(error)", position: Position(line: 1, column: 1))
-    }
-
-    /// Where a duplicated key appears for the second time at the same indentation, searching from
-    /// the mapping's start (Yams reports only the mapping).
-    private static func secondOccurrence(of key: String, in text: String, after mark: Mark) -> Position {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var seen = 0
-        // Yams counts lines at `\r`, NEL, LS and PS too, so its line can lie past the last `\n` line.
-        for index in min(max(0, mark.line - 1), lines.count)..<lines.count {
-            let line = lines[index]
-            let trimmed = line.drop { $0 == " " || $0 == "-" }
-            for prefix in [key + ":", "\"\(key)\":", "'\(key)':"] where trimmed.hasPrefix(prefix) {
-                seen += 1
-                if seen == 2 { return Position(line: index + 1, column: line.count - trimmed.count + 1) }
-            }
+        switch string.lowercased() {
+        case "true", "yes", "on": return .bool(true)
+        case "false", "no", "off": return .bool(false)
+        case ".inf", "+.inf": return .double(.infinity)
+        case "-.inf": return .double(-.infinity)
+        case ".nan": return .double(.nan)
+        default: break
         }
-        return Position(line: mark.line, column: mark.column)
+        let digits = string.contains("_") ? String(string.filter { $0 != "_" }) : string
+        if let int = integer(digits) { return .int(int) }
+        if let double = Double(digits) { return .double(double) }
+        return .string(string)
     }
 
-    private static func position(_ mark: Mark?) -> Position {
-        Position(line: mark?.line ?? 1, column: mark?.column ?? 1)
-    }
-
-    private static func convert(_ node: Node, path: String, into document: inout Document) throws(SyntaxError) -> Value {
-        document.valuePositions[path] = position(node.mark)
-        switch node {
-        case .scalar(let scalar):
-            return scalarValue(scalar, node: node)
-        case .sequence(let sequence):
-            var items: [Value] = []
-            for (index, child) in sequence.enumerated() {
-                items.append(try convert(child, path: "\(path)[\(index)]", into: &document))
-            }
-            return .array(items)
-        case .mapping(let mapping):
-            var object = Object()
-            for (keyNode, child) in mapping {
-                guard case .scalar(let keyScalar) = keyNode else {
-                    throw SyntaxError(message: "mapping keys must be plain scalars", position: position(keyNode.mark))
-                }
-                let key = keyScalar.string
-                if object[key] != nil {
-                    throw SyntaxError(message: "duplicate key '\(key)'", position: position(keyNode.mark))
-                }
-                let childPath = path.isEmpty ? key : "\(path).\(key)"
-                document.keyPositions[childPath] = position(keyNode.mark)
-                object[key] = try convert(child, path: childPath, into: &document)
-            }
-            return .object(object)
-        case .alias:
-            throw SyntaxError(message: "YAML aliases are not supported here; write the value out", position: position(node.mark))
+    /// `0`, a signed decimal, or a signed `0x`/`0b`/`0o`/`0` (octal) number that fits an `Int`.
+    private static func integer(_ text: String) -> Int? {
+        if text == "0" { return 0 }
+        let negative = text.hasPrefix("-")
+        let unsigned = text.dropFirst(negative || text.hasPrefix("+") ? 1 : 0)
+        for (prefix, radix) in [("0x", 16), ("0b", 2), ("0o", 8), ("0", 8)] where unsigned.hasPrefix(prefix) {
+            return Int((negative ? "-" : "") + unsigned.dropFirst(prefix.count), radix: radix)
         }
-    }
-
-    private static func scalarValue(_ scalar: Node.Scalar, node: Node) -> Value {
-        guard scalar.style == .plain else { return .string(scalar.string) }
-        // YAML 1.1 base-60 numbers (`1:30` = 90) surprise people and overflow in Yams' parser
-        // (found by fuzzing); like YAML 1.2, read anything with a colon as text.
-        if scalar.string.contains(":") { return .string(scalar.string) }
-        if node.null != nil { return .null }
-        if let bool = node.bool { return .bool(bool) }
-        if let int = node.int { return .int(int) }
-        if let double = node.float { return .double(double) }
-        return .string(scalar.string)
+        return Int(text)
     }
 
     // MARK: - Encoding
@@ -244,7 +185,12 @@ public enum YAML {
         }
         if Double(s) != nil || Int(s) != nil { return true }
         if s.hasPrefix("0x") || s.hasPrefix("0o") || s.hasPrefix("0b") { return true }
-        if s.range(of: #"^[-+]?[0-9][0-9_:.eE+-]*$"#, options: .regularExpression) != nil { return true }
-        return false
+        // `[-+]?[0-9][0-9_:.eE+-]*`: what YAML 1.1 could read as a (base-60) number.
+        let body = s.utf8.drop { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") }.prefix(Int.max)
+        let signs = s.utf8.count - body.count
+        guard signs <= 1, let head = body.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(head) else { return false }
+        return body.allSatisfy { byte in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "_:.eE+-".utf8.contains(byte)
+        }
     }
 }

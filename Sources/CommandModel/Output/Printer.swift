@@ -99,7 +99,7 @@ public struct Printer: Sendable {
         let rows = table.rows.map { row in
             table.columns.indices.map { index -> String in
                 // Redacted first, then made safe and cut, so a cut never shows part of a secret.
-                let raw = index < row.count ? redact(row[index]).replacingOccurrences(of: "\n", with: "⏎") : ""
+                let raw = index < row.count ? redact(row[index]).replacing("\n", with: "⏎") : ""
                 return table.columns[index].maxWidth.map { TerminalSafe.fit(raw, to: $0) } ?? TerminalSafe.sanitize(raw)
             }
         }

@@ -16,15 +16,15 @@ public struct Heredoc: Sendable, Equatable {
     public static func opened(by line: String) -> Heredoc? {
         // Most lines hold no `<<`: skip the regular expression for them.
         guard mayOpen(line) else { return nil }
-        guard let match = line.range(of: #"\s<<(-?)(['"]?)([A-Za-z_][A-Za-z0-9_]*)(['"]?)\s*$"#, options: .regularExpression) else {
-            return nil
-        }
-        let marker = String(line[match]).trimmingCharacters(in: .whitespaces)
+        guard let match = line.firstMatch(of: marker) else { return nil }
+        let marker = String(line[match.range]).trimmingSpaces()
         return Heredoc(
-            line: String(line[..<match.lowerBound]), word: marker.filter { $0.isLetter || $0.isNumber || $0 == "_" },
+            line: String(line[..<match.range.lowerBound]), word: marker.filter { $0.isLetter || $0.isNumber || $0 == "_" },
             stripsIndentation: marker.hasPrefix("<<-"), interpolates: !(marker.contains("'") || marker.contains("\"")),
-            markerOffset: line.distance(from: line.startIndex, to: match.lowerBound) + 1)
+            markerOffset: line.distance(from: line.startIndex, to: match.range.lowerBound) + 1)
     }
+
+    nonisolated(unsafe) private static let marker = #/\s<<(-?)(['"]?)([A-Za-z_][A-Za-z0-9_]*)(['"]?)\s*$/#
 
     /// Whether the line holds `<<` at all.
     private static func mayOpen(_ line: String) -> Bool {
@@ -63,34 +63,5 @@ public struct Heredoc: Sendable, Equatable {
             body.append(bodyLine(physical))
         }
         return nil
-    }
-}
-
-extension StringProtocol {
-    /// The text without ASCII white space (space, tab, CR, LF) at either end — on UTF-8 bytes, for
-    /// the paths every command line and request takes (Foundation's trimming bridges to NSString).
-    public func trimmingASCIIWhitespace() -> String {
-        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
-        let text = Substring(self)
-        let bytes = text.utf8
-        var start = bytes.startIndex
-        var end = bytes.endIndex
-        while start < end, isBlank(bytes[start]) { start = bytes.index(after: start) }
-        while end > start, isBlank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
-        return String(text[start..<end])
-    }
-}
-
-extension String {
-    /// The string without trailing spaces and tabs.
-    public func trimmingTrailingWhitespace() -> String {
-        // On UTF-8 bytes: every script line goes through here.
-        var end = utf8.endIndex
-        while end > utf8.startIndex {
-            let before = utf8.index(before: end)
-            guard utf8[before] == 0x20 || utf8[before] == 0x09 else { break }
-            end = before
-        }
-        return end == utf8.endIndex ? self : String(self[..<end])
     }
 }

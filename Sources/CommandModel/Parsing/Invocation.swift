@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A parsed command line: which command, and the arguments and options given to it.
 public struct Invocation: Sendable {
@@ -99,6 +99,6 @@ public enum ByteSize {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+        return unit == 0 ? "\(bytes) B" : "\(value.fixed(1)) \(units[unit])"
     }
 }

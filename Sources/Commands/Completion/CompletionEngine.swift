@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Completion candidates for a partial command line, read from the signatures.
 ///
@@ -103,17 +103,17 @@ public struct CompletionEngine: Sendable {
         let typedDirectory = slash.map { String(partial[...$0]) } ?? ""
         let namePrefix = slash.map { String(partial[partial.index(after: $0)...]) } ?? partial
         var directory = typedDirectory
-        if directory.hasPrefix("~") { directory = (session.environment["HOME"] ?? NSHomeDirectory()) + directory.dropFirst() }
+        if directory.hasPrefix("~") { directory = Paths.home(session.environment) + directory.dropFirst() }
         let base = directory.hasPrefix("/") ? directory : session.currentDirectory + "/" + directory
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base) else { return [] }
         return entries.sorted()
             .filter { $0.hasPrefix(namePrefix) && (namePrefix.hasPrefix(".") || !$0.hasPrefix(".")) }
             .compactMap { name in
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: (base as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
+                var isDirectory = false
+                guard FileManager.default.fileExists(atPath: Paths.join(base, name), isDirectory: &isDirectory)
                 else { return nil }
-                if directoriesOnly && !isDirectory.boolValue { return nil }
-                return CompletionCandidate(typedDirectory + name + (isDirectory.boolValue ? "/" : ""))
+                if directoriesOnly && !isDirectory { return nil }
+                return CompletionCandidate(typedDirectory + name + (isDirectory ? "/" : ""))
             }
     }
 

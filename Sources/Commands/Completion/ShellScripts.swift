@@ -26,7 +26,7 @@ public enum ShellScripts {
 
     private static func bash(_ top: [(String, String)]) -> String {
         """
-        # bash completion for ars — \(header.replacingOccurrences(of: "%@", with: "bash"))
+        # bash completion for ars — \(header.replacing("%@", with: "bash"))
         # Install: ars completion bash > ~/.local/share/bash-completion/completions/ars
         _ars() {
             local cur=${COMP_WORDS[COMP_CWORD]}
@@ -43,11 +43,11 @@ public enum ShellScripts {
     }
 
     private static func zsh(_ top: [(String, String)]) -> String {
-        let commands = top.map { "        \(quoteZsh($0.0.replacingOccurrences(of: ":", with: "\\:") + ":" + $0.1))" }.joined(
+        let commands = top.map { "        \(quoteZsh($0.0.replacing(":", with: "\\:") + ":" + $0.1))" }.joined(
             separator: "\n")
         return """
             #compdef ars
-            # zsh completion for ars — \(header.replacingOccurrences(of: "%@", with: "zsh"))
+            # zsh completion for ars — \(header.replacing("%@", with: "zsh"))
             # Install: ars completion zsh > "${fpath[1]}/_ars"
             _ars() {
                 local -a candidates
@@ -69,7 +69,7 @@ public enum ShellScripts {
 
     private static func fish(_ top: [(String, String)]) -> String {
         var out = """
-            # fish completion for ars — \(header.replacingOccurrences(of: "%@", with: "fish"))
+            # fish completion for ars — \(header.replacing("%@", with: "fish"))
             # Install: ars completion fish > ~/.config/fish/completions/ars.fish
             function __ars_complete
                 set -l words (commandline -opc)
@@ -91,7 +91,7 @@ public enum ShellScripts {
         candidates.map { candidate in
             switch shell {
             case "zsh":
-                let value = candidate.value.replacingOccurrences(of: ":", with: "\\:")
+                let value = candidate.value.replacing(":", with: "\\:")
                 return candidate.description.map { "\(value):\($0)" } ?? value
             case "fish":
                 return candidate.description.map { "\(candidate.value)\t\($0)" } ?? candidate.value
@@ -108,8 +108,8 @@ public enum ShellScripts {
         }.map { $0 + "\n" }.joined()
     }
 
-    private static func quoteZsh(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    private static func quoteZsh(_ text: String) -> String { "'" + text.replacing("'", with: "'\\''") + "'" }
     private static func quoteFish(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        "'" + text.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'"
     }
 }

@@ -56,7 +56,7 @@ public enum ReferenceDocs {
         if case .choice(let choices) = option.kind { text += " (one of " + choices.map { "`\($0)`" }.joined(separator: ", ") + ")" }
         if let value = option.defaultValue { text += "; default `\(value)`" }
         if option.isRepeatable { text += "; repeatable" }
-        return text.replacingOccurrences(of: "|", with: "\\|")
+        return text.replacing("|", with: "\\|")
     }
 
     // MARK: - Config schema
@@ -70,7 +70,7 @@ public enum ReferenceDocs {
                 for field in fields {
                     let childPath = path.isEmpty ? field.name : "\(path).\(field.name)"
                     out +=
-                        "| `\(childPath)` | \(field.type.label.replacingOccurrences(of: "|", with: "\\|")) | \(field.required ? "yes" : "") | \(field.summary.replacingOccurrences(of: "|", with: "\\|")) |\n"
+                        "| `\(childPath)` | \(field.type.label.replacing("|", with: "\\|")) | \(field.required ? "yes" : "") | \(field.summary.replacing("|", with: "\\|")) |\n"
                     walk(field.type, path: childPath)
                 }
             case .map(let keyName, let value):
@@ -89,7 +89,7 @@ public enum ReferenceDocs {
     public static func splice(_ generated: String, named name: String, into document: String) -> String? {
         let begin = "<!-- BEGIN GENERATED: \(name) -->\n"
         let end = "<!-- END GENERATED -->"
-        guard let start = document.range(of: begin), let stop = document.range(of: end, range: start.upperBound..<document.endIndex) else {
+        guard let start = document.firstRange(of: begin), let stop = document[start.upperBound...].firstRange(of: end) else {
             return nil
         }
         return String(document[..<start.upperBound]) + generated + String(document[stop.lowerBound...])

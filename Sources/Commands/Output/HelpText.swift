@@ -13,7 +13,7 @@ public enum HelpText {
         let width = commands.map { Usage.line($0.signature).count }.max() ?? 0
         for command in commands {
             let usage = Usage.line(command.signature)
-            out += "  " + usage.padding(toLength: width, withPad: " ", startingAt: 0) + "   " + command.signature.summary + "\n"
+            out += "  " + usage.padded(to: width) + "   " + command.signature.summary + "\n"
         }
         out += "\nRun 'help COMMAND' (or COMMAND --help) for a command's arguments, options and examples.\n"
         return out
@@ -29,7 +29,7 @@ public enum HelpText {
             let width = signature.positionals.map { $0.name.count }.max() ?? 0
             for positional in signature.positionals {
                 var line =
-                    "  " + positional.name.uppercased().padding(toLength: width, withPad: " ", startingAt: 0) + "   " + positional.summary
+                    "  " + positional.name.uppercased().padded(to: width) + "   " + positional.summary
                 if case .choice(let choices) = positional.kind { line += " (\(choices.joined(separator: "|")))" }
                 if let key = positional.contextDefault { line += " [default: the context's \(key.rawValue)]" }
                 out += line + "\n"
@@ -39,7 +39,7 @@ public enum HelpText {
         let options = signature.allOptions
         let width = options.map { $0.usage.count }.max() ?? 0
         for option in options {
-            var line = "  " + option.usage.padding(toLength: width, withPad: " ", startingAt: 0) + "   " + option.summary
+            var line = "  " + option.usage.padded(to: width) + "   " + option.summary
             if case .choice(let choices) = option.kind { line += " (\(choices.joined(separator: "|")))" }
             if let value = option.defaultValue { line += " [default: \(value)]" }
             if option.isRepeatable { line += " [repeatable]" }
@@ -52,5 +52,12 @@ public enum HelpText {
             }
         }
         return out
+    }
+}
+
+extension String {
+    /// The text followed by spaces up to `width` characters.
+    fileprivate func padded(to width: Int) -> String {
+        self + String(repeating: " ", count: max(0, width - count))
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// One request/response with the AgentRun REST API, kept for `--raw` and evidence.

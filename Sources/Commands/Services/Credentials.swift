@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The API key and where it came from. The key itself is never printed: only `source` and
 /// `redactedPrefix` may appear in output.
@@ -54,6 +54,6 @@ extension Session {
     /// A local path from the catalogue with a leading `~/` made the user's home (`$HOME`).
     public func expandingTilde(_ path: String) -> String {
         guard path.hasPrefix("~/") else { return path }
-        return (environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst()
+        return Paths.home(environment) + path.dropFirst()
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Reads a run's events or a session's logs by sequence number, optionally following with
 /// long-polls; after a dropped connection it resumes from the last seen `seq`, so nothing is

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The session's notion of now. Tests and scenarios pin it; everything time-based reads it.
 public protocol WallClock: Sendable {

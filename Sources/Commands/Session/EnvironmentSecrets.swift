@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 // MARK: - Secret-looking values
 
@@ -21,7 +21,7 @@ extension Session {
     func registerEnvironmentSecrets() {
         for (name, value) in environment where Self.looksLikeCredential(name: name) {
             if name == "ARS_ALLOW_KEY_ENV" || ["_FILE", "_PATH", "_DIR"].contains(where: { name.uppercased().hasSuffix($0) }) { continue }
-            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = value.trimmingWhitespace()
             if trimmed.count >= 8 { registerSecret(trimmed) }
         }
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Somewhere text goes: the terminal, a file, or a buffer in a test.
@@ -53,7 +54,7 @@ public final class FileSink: TextSink {
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
                 return
@@ -76,13 +77,13 @@ public final class FileSource: TextSource {
         var buffer: [UInt8] = []
         var atEnd = false
     }
-    private let handle: FileHandle
+    private let fd: Int32
     /// Read but not yet returned; the lock is held across a blocking read so lines stay whole.
     private let pending = Mutex(Pending())
     public let isTerminal: Bool
 
     public init(fd: Int32) {
-        self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        self.fd = fd
         self.isTerminal = isatty(fd) == 1
     }
 
@@ -90,7 +91,10 @@ public final class FileSource: TextSource {
         pending.withLock { state in
             var data = state.buffer
             state.buffer = []
-            if !state.atEnd { data += (try? handle.readToEnd()).map { Array($0) } ?? [] }
+            while !state.atEnd {
+                let chunk = readChunk()
+                if chunk.isEmpty { state.atEnd = true } else { data += chunk }
+            }
             state.atEnd = true
             return String(decoding: data, as: UTF8.self)
         }
@@ -109,9 +113,19 @@ public final class FileSource: TextSource {
                     defer { state.buffer = [] }
                     return String(decoding: state.buffer, as: UTF8.self)
                 }
-                let chunk = handle.availableData
+                let chunk = readChunk()
                 if chunk.isEmpty { state.atEnd = true } else { state.buffer += chunk }
             }
+        }
+    }
+
+    /// What one read(2) returns (up to 64 KiB); empty at the end or on an error.
+    private func readChunk() -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            return count > 0 ? Array(chunk[..<count]) : []
         }
     }
 }

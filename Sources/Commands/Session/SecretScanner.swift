@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Finds secret values inside command results, so the redaction guard knows them before anything
 /// is printed or written: the values of a Kubernetes `Secret` (`data`, base64, and `stringData`),

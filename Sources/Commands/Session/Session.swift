@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
+import Glibc
 
 /// The current node, lane and task: what the REPL prompt shows and commands default to.
 public struct ShellContext: Sendable, Equatable, Codable {
@@ -250,12 +251,12 @@ public final class Session: Sendable {
     /// URL appears in its connection errors).
     private func registerKubeconfigSecrets(_ node: NodeSettings) {
         guard node.bridge.kind == .local, var path = node.bridge.kubeconfig else { return }
-        if path.hasPrefix("~/") { path = (environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst() }
+        if path.hasPrefix("~/") { path = Paths.home(environment) + path.dropFirst() }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
         for line in text.split(separator: "\n") {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingSpaces()
             for key in ["token:", "password:", "client-key-data:"] where trimmed.hasPrefix(key) {
-                registerSecret(trimmed.dropFirst(key.count).trimmingCharacters(in: CharacterSet(charactersIn: " \"'")))
+                registerSecret(trimmed.dropFirst(key.count).trimming(anyOf: " \"'"))
             }
         }
     }
@@ -291,7 +292,7 @@ extension Session {
         guard !secrets.isEmpty else { return text }
         // Searched byte-wise first: most text holds no secret, and Foundation's search is costly
         // on every printed line.
-        return secrets.reduce(text) { Self.contains($0, $1) ? $0.replacingOccurrences(of: $1, with: Session.redactionMarker) : $0 }
+        return secrets.reduce(text) { Self.contains($0, $1) ? $0.replacing($1, with: Session.redactionMarker) : $0 }
     }
 
     /// Whether `text` holds `part`, compared as UTF-8 bytes (exact, as redaction needs).

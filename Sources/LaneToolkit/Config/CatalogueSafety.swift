@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// The rules a catalogue must keep whoever wrote it (checked by `ConfigValidator`).
 public enum CatalogueSafety {
@@ -22,13 +22,13 @@ public enum CatalogueSafety {
     public static func isPlainSSHWord(_ word: String) -> Bool {
         !word.isEmpty && !word.hasPrefix("-")
             && !word.unicodeScalars.contains {
-                CharacterSet.whitespacesAndNewlines.contains($0) || CharacterSet.controlCharacters.contains($0)
+                $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory)
             }
     }
 
     /// `localhost`, `127.0.0.0/8` and `::1`.
     public static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        let bare = host.trimming(anyOf: "[]").lowercased()
         if bare == "localhost" || bare == "::1" { return true }
         let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
@@ -38,7 +38,7 @@ public enum CatalogueSafety {
     public static func displayURL(_ text: String) -> String {
         var shown = text
         if let cut = shown.firstIndex(where: { $0 == "?" || $0 == "#" }) { shown = String(shown[..<cut]) + "?…" }
-        if let scheme = shown.range(of: "://"), let at = shown[scheme.upperBound...].firstIndex(of: "@"),
+        if let scheme = shown.firstRange(of: "://"), let at = shown[scheme.upperBound...].firstIndex(of: "@"),
             !shown[scheme.upperBound..<at].contains("/")
         {
             shown.replaceSubrange(scheme.upperBound..<at, with: "***")

@@ -1,6 +1,7 @@
 import CommandModel
 import Digest
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Which catalogues found in a working folder the user has trusted, by content.
 ///
@@ -19,8 +20,8 @@ public struct CatalogueTrust: Sendable {
     public init(environment: [String: String]) {
         let base =
             environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/state")
-        recordFile = (base as NSString).appendingPathComponent("ars/trusted-catalogues")
+            ?? Paths.join(Paths.home(environment), ".local/state")
+        recordFile = Paths.join(base, "ars/trusted-catalogues")
     }
 
     /// The digest a trust record keeps for a catalogue's text.
@@ -37,7 +38,7 @@ public struct CatalogueTrust: Sendable {
         let canonical = Self.canonical(path)
         var lines = records().filter { !$0.hasSuffix(" " + canonical) }
         lines.append("\(Self.digest(text)) \(canonical)")
-        let directory = (recordFile as NSString).deletingLastPathComponent
+        let directory = Paths.parent(recordFile)
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -51,7 +52,7 @@ public struct CatalogueTrust: Sendable {
             guard rename(temporary, recordFile) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
             throw ArsError.invalidInput(
-                .trustWrite, "cannot record the trust in \(recordFile): \(error.localizedDescription)",
+                .trustWrite, "cannot record the trust in \(recordFile): \(ArsError.reason(error))",
                 hint: "check that the folder is writable")
         }
     }

@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// Checks a decoded catalogue against `ConfigSchema` and the cross-references between its parts,
 /// reporting every problem at the line and column where it is.

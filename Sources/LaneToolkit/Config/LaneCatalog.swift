@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// The operators' lane catalogue: which nodes exist, how to reach them, and each lane's facts.
 public struct LaneCatalog: Sendable {
@@ -171,11 +171,11 @@ public enum ConfigLoader {
         var candidates: [(String, String)] = []
         if let explicit { candidates.append((explicit, "--config")) }
         if let env = environment["ARS_CONFIG"], !env.isEmpty { candidates.append((env, "$ARS_CONFIG")) }
-        candidates.append(((currentDirectory as NSString).appendingPathComponent("config/agentrun.yaml"), workingFolderSource))
+        candidates.append((Paths.join(currentDirectory, "config/agentrun.yaml"), workingFolderSource))
         let xdg =
             environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".config")
-        candidates.append(((xdg as NSString).appendingPathComponent("ars/agentrun.yaml"), "$XDG_CONFIG_HOME/ars/agentrun.yaml"))
+            ?? Paths.join(Paths.home(environment), ".config")
+        candidates.append((Paths.join(xdg, "ars/agentrun.yaml"), "$XDG_CONFIG_HOME/ars/agentrun.yaml"))
         return candidates
     }
 

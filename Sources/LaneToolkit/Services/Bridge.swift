@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// Where on a node a remote command runs.
 public enum RemoteTarget: Sendable, Equatable, Hashable {

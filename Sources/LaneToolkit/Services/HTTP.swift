@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// An HTTP request as plugins describe it; the transport adapter (libcurl) carries it out.
 public struct HTTPRequest: Sendable, Equatable {

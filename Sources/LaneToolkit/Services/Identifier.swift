@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// The grammar of ids and names that become a URL path segment, a kubectl argument, a git ref
 /// or a file name: checked before anything is sent, so no value can change what a request means.

@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// A node's git-mirror cache as it is on disk: the bare repositories under the cache folder,
 /// read through the node's bridge with one script. Shared by `control-plane status` (one
@@ -108,14 +108,14 @@ public struct MirrorCache: Sendable {
     /// `…/github.com/pikasTech/agentrun.git`, else the one with the same base name.
     public func repository(for remote: String) -> Repository? {
         var path = remote
-        if let scheme = path.range(of: "://") { path = String(path[scheme.upperBound...]) }
+        if let scheme = path.firstRange(of: "://") { path = String(path[scheme.upperBound...]) }
         if let at = path.firstIndex(of: "@"), !path[..<at].contains("/") { path = String(path[path.index(after: at)...]) }
-        path = path.replacingOccurrences(of: ":", with: "/")
+        path = path.replacing(":", with: "/")
         while path.hasSuffix("/") { path.removeLast() }
         if !path.hasSuffix(".git") { path += ".git" }
-        let base = (path as NSString).lastPathComponent
+        let base = Paths.lastComponent(path)
         return repositories.first { $0.path == path || $0.path.hasSuffix("/" + path) }
-            ?? repositories.first { ($0.path as NSString).lastPathComponent == base }
+            ?? repositories.first { Paths.lastComponent($0.path) == base }
     }
 
     /// The repository at exactly this path inside the cache.

@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// One bridge exchange as a command keeps it for `--full` and `--raw`.
@@ -90,7 +90,7 @@ public final class NodeClient: Sendable {
         // kubectl's klog lines (`E1125 18:46:15.241824 5239 memcache.go:265] …`) come before its
         // own message; keep them only when there is nothing else.
         let lines = text.split(separator: "\n").map(String.init)
-        let plain = lines.filter { $0.range(of: #"^[EWIF]\d{4} \d\d:\d\d:\d\d"#, options: .regularExpression) == nil }
+        let plain = lines.filter { $0.prefixMatch(of: #/[EWIF]\d{4} \d\d:\d\d:\d\d/#) == nil }
         let message = NodeExchange.tail((plain.isEmpty ? lines : plain).joined(separator: "\n"), lines: 3)
         return ArsError(
             .remote, code: .remoteCommandFailed,

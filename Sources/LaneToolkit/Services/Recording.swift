@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 // MARK: - Recording

@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// When `RetryingTransport` tries a request again, and how long it waits first.
 ///

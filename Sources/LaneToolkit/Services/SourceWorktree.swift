@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// The lane's fixed source worktree on its node (`G14:/root/agentrun-v01` on `v0.1`, origin
 /// `git@github.com:pikasTech/agentrun.git`), from the catalogue's `source` mapping.
@@ -34,7 +34,7 @@ public struct SourceWorktree: Sendable, Equatable {
     public func preflight(_ node: NodeClient) async throws -> Preflight {
         let result = try await node.script(Self.preflightScript, in: path)
         // git itself missing on the node is not a worktree that fails its checks: say what is wrong.
-        if result.exitStatus == 127 || result.stderrText.range(of: #"git: (command )?not found"#, options: .regularExpression) != nil {
+        if result.exitStatus == 127 || result.stderrText.contains(#/git: (command )?not found/#) {
             throw ArsError(
                 .remote, code: .gitMissing,
                 "git is not installed on node \(node.node.name) (the preflight's shell said: \(NodeExchange.tail(result.stderrText, lines: 1)))",
@@ -90,9 +90,9 @@ public struct SourceWorktree: Sendable, Equatable {
                     if line.hasPrefix("## ") {
                         parseBranchLine(String(line.dropFirst(3)))
                     } else if line.hasPrefix("origin\t") || line.hasPrefix("origin ") {
-                        let rest = line.dropFirst("origin".count).trimmingCharacters(in: .whitespaces)
+                        let rest = line.dropFirst("origin".count).trimmingSpaces()
                         if rest.hasSuffix("(fetch)") {
-                            originFetchURL = String(rest.dropLast("(fetch)".count)).trimmingCharacters(in: .whitespaces)
+                            originFetchURL = String(rest.dropLast("(fetch)".count)).trimmingSpaces()
                         }
                     } else if line.count > 3, line.dropFirst(2).first == " " || line.hasPrefix("??") {
                         changes.append(line)
@@ -138,7 +138,7 @@ public struct SourceWorktree: Sendable, Equatable {
         private mutating func parseBranchLine(_ line: String) {
             if line.hasPrefix("HEAD (no branch)") { return }
             var rest = Substring(line)
-            if let bracket = rest.range(of: " [") {
+            if let bracket = rest.firstRange(of: " [") {
                 let counts = rest[bracket.upperBound...].dropLast()
                 for part in counts.split(separator: ",") {
                     let words = part.split(separator: " ")
@@ -148,7 +148,7 @@ public struct SourceWorktree: Sendable, Equatable {
                 }
                 rest = rest[..<bracket.lowerBound]
             }
-            if let dots = rest.range(of: "...") {
+            if let dots = rest.firstRange(of: "...") {
                 branch = String(rest[..<dots.lowerBound])
                 upstream = String(rest[dots.upperBound...])
             } else {

@@ -1,5 +1,5 @@
 import CommandModel
-import Foundation
+import FoundationEssentials
 
 /// The safety gate every write to a cluster or worktree passes: `--dry-run` shows the plan and its id,
 /// `--confirm` acts, `--confirm --plan ID` acts only if the world still matches that dry run.

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 // MARK: - The decision (pure, so the fixture's verdicts are tested directly)
 

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// Typed readings of the `kubectl get -o json` shapes ars decides on. Every optional field of the
 /// API is optional here too (kubectl omits zero values); nothing else of an object is assumed.

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `kubectl …`: a read-only kubectl on the current lane's node, through its bridge — the
 /// runbook's `trans G14:k3s kubectl get pods -n agentrun-v01`, typed as `kubectl get pods -n

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// What the control plane needs to know about a lane, read from its catalogue entry. A missing
 /// key is a usage error that names it; nothing is guessed except documented defaults.

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// The value a dry run or a confirmed write returns: kind `ControlPlanePlan` or `ControlPlaneChange`.
 struct PlanReport {

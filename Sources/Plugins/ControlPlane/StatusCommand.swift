@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `control-plane status`: the lane's whole CI/CD picture, read-only.
 struct StatusCommand: Command {
@@ -47,7 +47,7 @@ struct StatusCommand: Command {
             throw ArsError.usage(.badValue, "--pipeline-run and --source-commit exclude each other", hint: "ask about one target at a time")
         }
         if let run = invocation.option("pipeline-run"),
-            run.count > 253 || run.range(of: #"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"#, options: .regularExpression) == nil
+            run.count > 253 || run.wholeMatch(of: #/[a-z0-9]([-a-z0-9.]*[a-z0-9])?/#) == nil
         {
             throw ArsError.usage(
                 .badValue, "--pipeline-run '\(run)' is not a Kubernetes object name (lower-case letters, digits, '-' and '.')")

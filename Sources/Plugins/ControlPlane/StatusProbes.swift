@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// The three stages `control-plane status` observes, each through the node bridge. They run
@@ -81,7 +81,7 @@ struct StatusProbes: Sendable {
     func resolve(short: String) async throws -> String? {
         guard short.count >= 7, short.allSatisfy(\.isHexDigit) else { return nil }
         let result = try await node.script("git rev-parse --verify -q " + ShellQuote.quote(short + "^{commit}"), in: facts.worktree.path)
-        let text = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = result.stdoutText.trimmingWhitespace()
         return result.succeeded && text.count == 40 ? text : nil
     }
 }

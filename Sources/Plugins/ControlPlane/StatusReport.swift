@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// What `control-plane status` observed, and its renderings: the stable value (kind
 /// `ControlPlaneStatus`) and the compact commander view.

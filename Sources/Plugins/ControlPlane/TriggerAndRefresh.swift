@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 // MARK: - trigger-current
 
@@ -109,7 +109,7 @@ struct TriggerCurrentCommand: Command {
                 "git fetch --quiet origin " + ShellQuote.quote(worktree.branch) + " && git merge --ff-only --quiet "
                 + ShellQuote.quote(worktree.upstream) + " && git rev-parse HEAD"
             let merged = try await node.script(script, in: worktree.path)
-            let now = merged.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+            let now = merged.stdoutText.trimmingWhitespace()
             guard merged.succeeded else { throw node.failure(.script(script, in: worktree.path), merged) }
             guard now == target else {
                 throw ArsError(

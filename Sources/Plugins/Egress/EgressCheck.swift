@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// What the cluster and the probe say about the lane's egress proxy, and the verdict.
 struct EgressReport: Sendable {

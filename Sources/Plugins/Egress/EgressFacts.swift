@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// The lane's egress proxy as the catalogue declares it (`egressProxy`).
 struct EgressFacts: Sendable, LaneScoped {
@@ -86,7 +86,7 @@ struct ProbeResult: Sendable {
     /// Reads the probe's output: the line of fields, and curl's error lines before it.
     init(output: String) {
         var fields: [String: String] = [:]
-        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = output.split(separator: "\n").map { $0.trimmingSpaces() }
         let fieldLine = lines.last { $0.hasPrefix("connect=") } ?? ""
         let error = lines.filter { !$0.isEmpty && $0 != fieldLine }.joined(separator: " ")
         for word in fieldLine.split(separator: " ") {

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `egress runner-env runnerjob/ID | run/ID | task/ID` (or `--pod NAME`): the proxy and credential
 /// env a runner got — names, Secret metadata and checks; never a value.
@@ -151,7 +151,7 @@ struct RunnerEnvCommand: Command {
             havePod
             ? env.first { $0["name"] == "NO_PROXY" }?["value"]?.stringValue ?? env.first { $0["name"] == "no_proxy" }?["value"]?.stringValue
             : job?["noProxy"]?.stringValue
-        let entries = Set((noProxy ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let entries = Set((noProxy ?? "").split(separator: ",").map { $0.trimmingSpaces() })
         let missingEntries = ["hyueapi.com", ".hyueapi.com"].filter { !entries.contains($0) }
         checks.append(
             Check(

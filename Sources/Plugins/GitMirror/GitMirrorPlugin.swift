@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// The lane's git-mirror cache: what it holds, whether it covers what the aipods need, and the
 /// read URL the runner fetches for a GitHub repository. Git runs on the lane's node through its

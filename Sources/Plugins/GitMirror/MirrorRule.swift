@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// The lane's mirror rule, as the runner applies it at materialization: a GitHub repository
 /// URL `https://github.com/OWNER/NAME` is fetched from `<baseUrl>/github.com/OWNER/NAME.git`;
@@ -34,10 +34,10 @@ struct MirrorRule: Sendable {
     /// refusal shows the URL with those parts replaced, never as given.
     func rewrite(_ url: String) throws(ArsError) -> Rewrite {
         var steps: [String] = []
-        var rest = url.trimmingCharacters(in: .whitespaces)
+        var rest = url.trimmingSpaces()
         var host: String
         var path: String
-        if let scheme = rest.range(of: "://") {
+        if let scheme = rest.firstRange(of: "://") {
             let schemeName = rest[..<scheme.lowerBound].lowercased()
             guard ["https", "http", "ssh", "git"].contains(schemeName) else { throw Self.unsupported(url) }
             rest = String(rest[scheme.upperBound...])
@@ -87,14 +87,16 @@ struct MirrorRule: Sendable {
 
     private static func isNamePart(_ part: String) -> Bool {
         !part.isEmpty && part != "." && part != ".."
-            && part.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0) }
+            && part.unicodeScalars.allSatisfy {
+                $0.isASCII && (Character($0).isLetter || Character($0).isNumber) || "-_.".unicodeScalars.contains($0)
+            }
     }
 
     /// Where a URL may carry a credential: its user information (`user:pw@`, a token as user,
     /// scp's `user@`) and its query or fragment.
     static func sensitiveParts(_ url: String) -> (user: Range<String.Index>?, query: Range<String.Index>?) {
         var user: Range<String.Index>?
-        if let scheme = url.range(of: "://") {
+        if let scheme = url.firstRange(of: "://") {
             let afterScheme = url[scheme.upperBound...]
             let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
             if let at = afterScheme[..<authorityEnd].lastIndex(of: "@") { user = scheme.upperBound..<at }

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `git-mirror verify run/ID`: did the run's gitbundles come through the lane's mirror, at the
 /// commit they should? From the run's `resource-bundle-materialized` events (REST) and the

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `create task`: a new task from flags, a prompt source and optional JSON files.
 struct CreateCommand: QueueCommand {
@@ -108,7 +108,7 @@ struct CreateCommand: QueueCommand {
             body["labels"] = .object(labels)
         }
         if let runner = invocation.option("runner-json-file") { body["runner"] = try InputFiles.jsonObject(runner, in: session) }
-        guard let prompt = body["prompt"]?.stringValue, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard let prompt = body["prompt"]?.stringValue, !prompt.trimmingWhitespace().isEmpty else {
             throw ArsError.usage(.missingPrompt, "the prompt is empty")
         }
         guard body["aipod"]?.stringValue?.isEmpty == false else {

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// Reads the client-side input files of `create` and `apply` (`-` is stdin), with errors that
 /// point at file:line:col. Nothing is sent until every input has been read and checked.

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// The resolved options of a queue command: its lane, `--raw`, and the command's own request.
 struct QueueOptions<Request: Sendable>: LaneScoped {

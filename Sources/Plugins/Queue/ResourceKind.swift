@@ -56,7 +56,7 @@ enum ResourceKind: String, CaseIterable, Sendable {
         if let kind = allCases.first(where: { $0.serverIDPrefix.map(id.hasPrefix) == true && id.count > $0.serverIDPrefix!.count }) {
             return kind
         }
-        if let marker = id.range(of: "-runner-", options: .backwards), id[id.startIndex..<marker.lowerBound].count > 0 {
+        if let marker = id.ranges(of: "-runner-").last, id[id.startIndex..<marker.lowerBound].count > 0 {
             let suffix = id[marker.upperBound...]
             if !suffix.isEmpty && suffix.allSatisfy(\.isHexDigit) { return .runnerjob }
         }

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `events run/ID` and `logs session/ID`: read or follow a sequence of items.
 struct StreamCommand: QueueCommand {

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `dispatch`, `cancel` and `ack` on a task: one POST each, refused by the server when the
 /// task's state does not allow it.
@@ -100,7 +100,7 @@ struct MessageCommand: QueueCommand {
             throw ArsError.usage(.missingMessage, "give the message with exactly one of --message TEXT or --message-stdin")
         }
         let message = invocation.option("message") ?? session.io.stdin.readAll()
-        guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !message.trimmingWhitespace().isEmpty else {
             throw ArsError.usage(.missingMessage, "the message is empty")
         }
         return (kind == .steer ? "/tasks/\(id)/steer" : "/sessions/\(id)/send", message)

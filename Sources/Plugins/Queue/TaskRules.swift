@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// What a task body may hold, checked on this side before anything is sent: the aipod, the name,
 /// the labels, and the runner's bundles (a repository URL never carries credentials). Each check
@@ -67,7 +67,7 @@ enum TaskRules {
 
     /// A mirror read URL: a `git-mirror` host, or a non-GitHub host serving `/github.com/OWNER/NAME`.
     static func looksLikeMirror(_ url: String) -> Bool {
-        guard let scheme = url.range(of: "://") else { return false }
+        guard let scheme = url.firstRange(of: "://") else { return false }
         let rest = url[scheme.upperBound...]
         let host = rest.prefix { $0 != "/" && $0 != "?" }.lowercased()
         let path = rest.dropFirst(host.count).lowercased()
@@ -147,6 +147,6 @@ enum TaskRules {
             }
         }
         guard found else { return nil }
-        return changed.string?.removingPercentEncoding ?? "(a URL with credentials)"
+        return changed.string?.percentDecoded() ?? "(a URL with credentials)"
     }
 }

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// How queue resources read for people: table rows, lifecycle summaries, fields and next steps.
 /// Every string here came from the server; the printer neutralises control sequences.

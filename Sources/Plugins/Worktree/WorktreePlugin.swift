@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// The fixed source worktree's preflight and the task worktrees made from it.
 public struct WorktreePlugin: CommandPlugin {
@@ -180,7 +180,7 @@ struct WorktreeCreateCommand: Command {
             + " && git -C " + ShellQuote.quote(folder) + " rev-parse HEAD"
         let result = try await node.script(script, in: worktree.path)
         guard result.succeeded else { throw node.failure(.script(script, in: worktree.path), result) }
-        let head = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = result.stdoutText.trimmingWhitespace()
         value = value.setting("commit", .string(head))
         return CommandOutput(
             value,

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// A YAML-only lane's GitOps desired state, rendered from its catalogue entry alone: the artifact
 /// catalog (which image is built from which source commit) and the manifests Argo CD (or whoever

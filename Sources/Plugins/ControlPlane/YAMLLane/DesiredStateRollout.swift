@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// What `apply` (and `trigger-current`) does to a YAML-only lane, decided from an observation
 /// before anything is written: make sure the source worktree and branch exist, take
@@ -199,7 +199,7 @@ struct DesiredStateRollout: Sendable {
         let sourceDirectory = sourceStep == .update ? worktree.path : "/"
         let source = try await node.script(sourceScript, in: sourceDirectory)
         guard source.succeeded else { throw node.failure(.script(sourceScript, in: sourceDirectory), source) }
-        let head = source.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = source.stdoutText.trimmingWhitespace()
         guard head == baseCommit else {
             throw ArsError(
                 .refused, code: .planChanged,
@@ -228,7 +228,7 @@ struct DesiredStateRollout: Sendable {
                 error.message += done.isEmpty ? "" : " (done before: \(done.joined(separator: "; ")))"
                 throw error
             }
-            commit = removal.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+            commit = removal.stdoutText.trimmingWhitespace()
             done.append("removed \(LaneObservation.legacyDeployFile) from \(worktree.branch) in \(Kube.short(commit)) and pushed it")
             desired = DesiredState(facts: facts, commit: commit)
         }

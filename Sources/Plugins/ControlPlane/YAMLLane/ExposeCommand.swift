@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `control-plane expose`: a YAML-only lane's public HTTPS entry on its edge node — the upstream's
 /// port in the edge's allow-list and a Caddy site for the lane's host — and nothing in the lane's
@@ -64,10 +64,10 @@ struct ExposeCommand: Command {
         async let services = laneNode.kubectlList(["-n", facts.lane.namespace, "get", "services"])
         async let ingresses = laneNode.kubectlList(["-n", facts.lane.namespace, "get", "ingresses.networking.k8s.io"])
         let state = try await edgeState
-        guard state.succeeded, let split = state.stdoutText.range(of: "--- ars\n") else {
+        guard state.succeeded, let split = state.stdoutText.firstRange(of: "--- ars\n") else {
             throw edge.failure(.script(read, in: "/"), state)
         }
-        let allowed = state.stdoutText[..<split.lowerBound].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let allowed = state.stdoutText[..<split.lowerBound].split(separator: "\n").map { $0.trimmingSpaces() }
         let currentSite = String(state.stdoutText[split.upperBound...])
         let site = Self.site(exposure, lane: facts.lane)
         let port = String(exposure.upstream.port)

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// What a YAML-only lane looks like now, read without changing anything: origin's heads of the
 /// source, `source.from` and GitOps branches, whether the source branch still carries

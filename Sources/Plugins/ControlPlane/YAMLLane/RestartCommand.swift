@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `control-plane restart`: a rollout restart of a YAML-only lane's manager Deployment — how the
 /// manager reads Secrets that `secret-sync` changed — followed until it completes or times out.

@@ -1,5 +1,6 @@
 import Commands
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A Secret's values as `platform-db postgres export-secrets` materialised them in a local file
 /// (`KEY=value` lines). Loading refuses a file that is missing, unreadable or readable by anyone

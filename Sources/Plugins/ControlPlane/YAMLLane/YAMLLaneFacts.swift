@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// What a YAML-only lane's catalogue entry declares — the lane's whole deployment truth (never the
 /// source repository's `deploy/deploy.json`). A missing key is a usage error that names it.
@@ -91,7 +91,7 @@ struct YAMLLaneFacts: LaneScoped {
         worktree = try SourceWorktree(lane: lane)
         sourceFrom = raw.lookup("source.from")?.stringValue
         gitopsBranch = try lane.required("gitops.branch")
-        gitopsPath = try lane.required("gitops.path").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        gitopsPath = try lane.required("gitops.path").trimming(anyOf: "/")
         artifactsPath = raw.lookup("gitops.artifactsPath")?.stringValue ?? "artifacts/\(lane.namespace).yaml"
         image = Image(
             registry: try lane.required("image.registry"), repository: try lane.required("image.repository"),

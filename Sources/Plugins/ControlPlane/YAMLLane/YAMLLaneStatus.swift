@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `control-plane status` on a YAML-only lane: the source branch and worktree, the run for the
 /// source head, the GitOps desired state against a fresh rendering and against the live objects,

@@ -1,5 +1,5 @@
 import Commands
-import Foundation
+import FoundationEssentials
 
 /// `control-plane trigger-current` on a YAML-only lane: apply's rollout, then the commit-pinned
 /// PipelineRun for the source commit it leaves, with the lane's own prefix. A run of that name
