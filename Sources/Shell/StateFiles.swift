@@ -55,9 +55,15 @@ struct StateFiles {
 
     /// Recently seen ids per kind (empty when missing or unreadable).
     func loadRecentIDs() -> [String: [String]] {
+        // Wire's JSON, not Codable: every one-shot command reads this file twice.
         guard let data = FileManager.default.contents(atPath: recentIDsFile),
-            let ids = try? JSONDecoder().decode([String: [String]].self, from: data)
+            case .object(let kinds)? = try? JSON.decode(String(decoding: data, as: UTF8.self))
         else { return [:] }
+        var ids: [String: [String]] = [:]
+        for (kind, list) in kinds {
+            guard case .array(let items) = list else { return [:] }
+            ids[kind] = items.compactMap(\.stringValue)
+        }
         return ids
     }
 

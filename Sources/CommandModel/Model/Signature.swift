@@ -2,7 +2,7 @@
 /// generated bash/zsh/fish scripts all read it; nothing about a command's grammar is written twice.
 public struct CommandSignature: Sendable {
     /// The words that name the command: `["control-plane", "status"]`.
-    public var path: [String]
+    public var path: [String] { didSet { name = path.joined(separator: " ") } }
     /// One line for listings and completion descriptions.
     public var summary: String
     /// Longer help text shown by `help COMMAND`.
@@ -37,6 +37,7 @@ public struct CommandSignature: Sendable {
         lanes: LaneRequirement = .any
     ) {
         self.path = path.split(separator: " ").map(String.init)
+        self.name = self.path.joined(separator: " ")
         self.summary = summary
         self.discussion = discussion
         self.positionals = positionals
@@ -48,7 +49,8 @@ public struct CommandSignature: Sendable {
     }
 
     /// The command's name as typed: `control-plane status`.
-    public var name: String { path.joined(separator: " ") }
+    /// The words of the path joined by spaces (kept with `path`: it is looked up on every start).
+    public private(set) var name: String
 
     /// Options this command accepts, including the ones every command has (`--output`, `--help`).
     public var allOptions: [Option] { options + Option.common }

@@ -33,11 +33,15 @@ public final class CommandRegistry: Sendable {
                 providers[name] = provider
             }
         }
-        // A path cannot be both a command and a group of commands (`use` vs `use node`).
+        // The root and every proper prefix of a path: the text before each of its spaces.
+        var groups: Set<String> = byPath.isEmpty ? [] : [""]
         for name in byPath.keys {
-            if let clash = byPath.keys.first(where: { $0.hasPrefix(name + " ") }) {
-                throw Self.invalid("'\(name)' is both a command and the group of '\(clash)'")
-            }
+            for space in name.indices where name[space] == " " { groups.insert(String(name[..<space])) }
+        }
+        // A path cannot be both a command and a group of commands (`use` vs `use node`).
+        for name in byPath.keys where groups.contains(name) {
+            let clash = byPath.keys.filter { $0.hasPrefix(name + " ") }.sorted().first ?? ""
+            throw Self.invalid("'\(name)' is both a command and the group of '\(clash)'")
         }
         // Every provider a signature names must exist.
         for command in commands {
@@ -50,11 +54,7 @@ public final class CommandRegistry: Sendable {
         self.plugins = plugins
         self.commands = commands
         self.byPath = byPath
-        self.groups = Set(
-            byPath.keys.flatMap { name in
-                let words = name.split(separator: " ")
-                return (0..<max(words.count, 1)).map { words.prefix($0).joined(separator: " ") }
-            })
+        self.groups = groups
         self.completionProviders = providers
     }
 
@@ -91,22 +91,23 @@ public final class CommandRegistry: Sendable {
 
     /// Checks one signature on its own.
     static func validate(_ signature: CommandSignature, plugin: String) throws(ArsError) {
-        let where_ = "command '\(signature.name)' (plugin \(plugin))"
+        // Built only for an error: the checks run at every start.
+        var where_: String { "command '\(signature.name)' (plugin \(plugin))" }
         guard !signature.path.isEmpty, signature.path.allSatisfy(isWord) else {
             throw invalid("\(where_): every word of a command path must be lowercase letters, digits or '-'")
         }
         guard !signature.summary.isEmpty else { throw invalid("\(where_): the summary is empty") }
 
-        var longNames = Set<String>()
-        var shortNames = Set<Character>()
-        for option in signature.allOptions {
+        // A few options each: linear scans beat hashing strings.
+        let options = signature.allOptions
+        for (index, option) in options.enumerated() {
             guard isWord(option.name) else { throw invalid("\(where_): bad option name '--\(option.name)'") }
-            guard longNames.insert(option.name).inserted else {
+            guard !options[..<index].contains(where: { $0.name == option.name }) else {
                 throw invalid("\(where_): option '--\(option.name)' is declared twice or clashes with a common option")
             }
             if let short = option.short {
-                guard short.isLetter || short.isNumber else { throw invalid("\(where_): bad short option '-\(short)'") }
-                guard shortNames.insert(short).inserted else {
+                guard short.isASCII && (short.isLetter || short.isNumber) else { throw invalid("\(where_): bad short option '-\(short)'") }
+                guard !options[..<index].contains(where: { $0.short == short }) else {
                     throw invalid("\(where_): short option '-\(short)' is used by two options")
                 }
             }
@@ -124,10 +125,9 @@ public final class CommandRegistry: Sendable {
         if signature.isPassthrough && signature.positionals.last?.isVariadic != true {
             throw invalid("\(where_): a passthrough command needs a variadic last positional to receive its words")
         }
-        var names = Set<String>()
         var seenOptional = false
         for (index, positional) in signature.positionals.enumerated() {
-            guard names.insert(positional.name).inserted else {
+            guard !signature.positionals[..<index].contains(where: { $0.name == positional.name }) else {
                 throw invalid("\(where_): positional '\(positional.name)' is declared twice")
             }
             if positional.isVariadic && index != signature.positionals.count - 1 {
@@ -142,7 +142,10 @@ public final class CommandRegistry: Sendable {
     }
 
     private static func isWord(_ text: String) -> Bool {
-        !text.isEmpty && text.first != "-"
-            && text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+        !text.isEmpty && text.utf8.first != UInt8(ascii: "-")
+            && text.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            }
     }
 }

@@ -8,32 +8,40 @@ public struct ConfigValidator {
     public let text: String
     /// The user's environment: `ARS_ALLOW_KEY_ENV` names further variables that may hold the key.
     public let environment: [String: String]
-    private let lines: [Substring]
 
     public init(file: String, text: String, environment: [String: String] = [:]) {
         self.file = file
         self.text = text
         self.environment = environment
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
     /// All problems in the file, in source order; empty when it is valid.
-    public func validate() -> [ArsError] {
+    public func validate() -> [ArsError] { validating().problems }
+
+    /// The decoded document (nil after a syntax error) and all problems in source order, from
+    /// one parse of the text.
+    public func validating() -> (document: YAML.Document?, problems: [ArsError]) {
         let document: YAML.Document
         do {
             document = try YAML.decodeDocument(text)
         } catch {
-            return [
-                problem(
-                    .yamlSyntax, "YAML syntax error: \(error.message)", at: error.position,
-                    hint: "fix the YAML at this position")
-            ]
+            return (
+                nil,
+                [
+                    problem(
+                        .yamlSyntax, "YAML syntax error: \(error.message)", at: error.position,
+                        hint: "fix the YAML at this position")
+                ]
+            )
         }
         var problems: [ArsError] = []
         check(document.value, against: ConfigSchema.catalog, path: "", document: document, into: &problems)
         if problems.isEmpty { checkReferences(document, into: &problems) }
         checkSafety(document, into: &problems)
-        return problems.sorted { ($0.location?.line ?? 0, $0.location?.column ?? 0) < ($1.location?.line ?? 0, $1.location?.column ?? 0) }
+        return (
+            document,
+            problems.sorted { ($0.location?.line ?? 0, $0.location?.column ?? 0) < ($1.location?.line ?? 0, $1.location?.column ?? 0) }
+        )
     }
 
     // MARK: - Schema walk
@@ -258,6 +266,7 @@ public struct ConfigValidator {
     private func problem(_ code: ErrorCode, _ message: String, at position: YAML.Position, hint: String? = nil, showLine: Bool = true)
         -> ArsError
     {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let lineText = showLine && position.line - 1 < lines.count ? String(lines[position.line - 1]) : nil
         return ArsError.invalidInput(
             code, message, hint: hint,

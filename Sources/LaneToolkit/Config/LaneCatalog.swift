@@ -220,14 +220,13 @@ public enum ConfigLoader {
                 .configUnreadable, "cannot read config file \(path)", hint: "check that it exists and is readable")
         }
         let text = String(decoding: data, as: UTF8.self)
-        let problems = ConfigValidator(file: path, text: text, environment: environment).validate()
+        let (document, problems) = ConfigValidator(file: path, text: text, environment: environment).validating()
         if var first = problems.first {
             if problems.count > 1 {
                 first.hint = (first.hint.map { $0 + "; " } ?? "") + "\(problems.count - 1) more problem(s): run 'ars config validate'"
             }
             throw first
         }
-        let value = (try? YAML.decode(text)) ?? .null
-        return LoadedConfig(path: path, source: source, text: text, catalog: LaneCatalog(validated: value))
+        return LoadedConfig(path: path, source: source, text: text, catalog: LaneCatalog(validated: document?.value ?? .null))
     }
 }
