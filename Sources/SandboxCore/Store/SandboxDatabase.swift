@@ -159,11 +159,16 @@ final class SandboxDatabase {
     }
 
     /// Events of a run with `seq > afterSeq`, in order, at most `limit`.
-    func events(runId: String, afterSeq: Int64, limit: Int) throws -> [RunEvent] {
+    /// Events of a run with `seq > afterSeq`, in order, at most `limit`: each its stored JSON
+    /// document (what the encoder wrote; pages are served without decoding them again).
+    func eventDocuments(runId: String, afterSeq: Int64, limit: Int) throws -> [(seq: Int64, doc: String)] {
         try connection.query(
-            "SELECT doc FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, doc FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
             [.text(runId), .integer(afterSeq), .integer(Int64(limit))]
-        ).map(decodeDoc)
+        ).map { row in
+            guard let seq = row["seq"].integer, let doc = row["doc"].text else { throw APIError.internal("a stored event is missing") }
+            return (seq, doc)
+        }
     }
 
     /// Every event of a run, in order.

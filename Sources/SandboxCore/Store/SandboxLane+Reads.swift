@@ -14,13 +14,13 @@ extension SandboxLane {
 
     /// Events of a run after `afterSeq`; `terminal` once the run has ended and every event has
     /// been returned.
-    func events(runId: String, afterSeq: Int64, limit: Int) async throws -> SeqPage<RunEvent> {
+    func events(runId: String, afterSeq: Int64, limit: Int) async throws -> StoredSeqPage {
         try await read { _ in
             let run = try db.require(Run.self, id: runId)
-            let items = try db.events(runId: runId, afterSeq: afterSeq, limit: limit)
+            let items = try db.eventDocuments(runId: runId, afterSeq: afterSeq, limit: limit)
             let next = items.last?.seq ?? afterSeq
             let last = try db.lastSeq(of: .events, id: runId)
-            return SeqPage(items: items, nextAfterSeq: next, terminal: run.status.isTerminal && next >= last)
+            return StoredSeqPage(documents: items.map(\.doc), nextAfterSeq: next, terminal: run.status.isTerminal && next >= last)
         }
     }
 
