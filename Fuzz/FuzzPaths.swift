@@ -51,7 +51,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F || v == 0x061C
         }, "a control survived escaping")
     for width in [1, 5, 17] {
-        precondition(TextWidth.of(TerminalSafe.truncate(text, to: width)) <= width, "truncate overflowed")
+        precondition(TextWidth.of(TerminalSafe.fit(text, to: width)) <= width, "fit overflowed")
     }
     return 0
 }

@@ -7,6 +7,7 @@
 // Thrown errors (`ArsError`, `JSON.SyntaxError`, `YAML.SyntaxError`) are expected results.
 // Only crashes, traps, hangs, runaway memory or sanitizer reports are findings.
 import Commands
+import ScriptLanguage
 import Foundation
 
 private let registry: CommandRegistry = {
