@@ -3,6 +3,8 @@ import Commands
 public enum Interpolation {
     /// Expands `${expr}` in a command word or string; `$${` is a literal `${`. Values render as: strings as is, numbers/bools literally, null as empty, lists/objects as compact JSON.
     public static func expand(_ text: String, at location: SourceLocation, in scope: ExpressionScope) throws(ArsError) -> String {
+        // Without a `$` there is nothing to expand (most words of most commands).
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return text }
         var expanded = ""
         for part in try parts(of: text, at: location) {
             switch part {

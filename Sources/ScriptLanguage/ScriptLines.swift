@@ -11,7 +11,8 @@ struct LogicalLine {
         var physicalText: String
     }
 
-    var text: String
+    /// The logical text; `keyword` follows it.
+    var text: String { didSet { keyword = Self.keyword(of: text) } }
     var segments: [Segment]
     var file: String
     var heredoc: String?
@@ -21,17 +22,34 @@ struct LogicalLine {
         "param", "let", "assert", "require", "wait", "if", "else", "end", "for", "try", "source", "evidence",
     ]
 
-    /// The statement keyword, or "" for a command.
-    var keyword: String {
-        let first = text.prefix { !$0.isWhitespace }
-        return Self.keywords.contains(String(first)) ? String(first) : ""
+    /// The statement keyword, or "" for a command (kept with `text`: the parser asks often).
+    private(set) var keyword = ""
+
+    init(text: String, segments: [Segment], file: String) {
+        self.text = text
+        self.segments = segments
+        self.file = file
+        self.keyword = Self.keyword(of: text)
+    }
+
+    private static func keyword(of text: String) -> String {
+        // Keywords are ASCII words: the first word's bytes up to a space or tab decide, unless
+        // something else (another kind of white space) comes first.
+        let bytes = text.utf8
+        let end = bytes.firstIndex { $0 == 0x20 || $0 == 0x09 || $0 >= 0x80 || ($0 >= 0x0A && $0 <= 0x0D) } ?? bytes.endIndex
+        if end == bytes.endIndex || bytes[end] < 0x80 {
+            let first = String(Substring(bytes[..<end]))
+            return keywords.contains(first) ? first : ""
+        }
+        let first = String(text.prefix { !$0.isWhitespace })
+        return keywords.contains(first) ? first : ""
     }
 
     /// The text after a leading word, without the spaces that follow it, and its offset.
     func text(after word: String) -> (text: String, offset: Int) {
         let rest = text.dropFirst(word.count)
-        let trimmed = rest.drop { $0 == " " || $0 == "\t" }
-        return (String(trimmed), text.count - trimmed.count)
+        let spaces = rest.prefix { $0 == " " || $0 == "\t" }.count
+        return (String(rest.dropFirst(spaces)), text.distance(from: text.startIndex, to: rest.startIndex) + spaces)
     }
 
     /// The file:line:col of a character offset in the logical text.
@@ -112,6 +130,8 @@ struct LineReader {
 
     /// Drops a `#` comment that starts a word outside quotes.
     private func stripComment(_ text: String) -> String {
+        // Most lines hold no `#` at all.
+        guard text.utf8.contains(UInt8(ascii: "#")) else { return text }
         var quote: Character?
         var previous: Character = " "
         var index = text.startIndex

@@ -235,8 +235,17 @@ public struct ScriptParser {
 
     /// Whether text starts with a registered command (or a pasted `agentrun` prefix).
     private func startsWithCommand(_ text: String) -> Bool {
-        guard let first = Tokenizer.tokenizePartial(text + " ").words.first?.text else { return false }
+        guard let first = Self.plainFirstWord(text) ?? Tokenizer.tokenizePartial(text + " ").words.first?.text else { return false }
         return first == "agentrun" || first == "bun" || registry.isGroup([first]) || registry.command([first]) != nil
+    }
+
+    /// The first word when it is plain — lowercase ASCII letters, digits and `-`, ended by a space,
+    /// a tab or the end — as every command name is; nil sends the text through the tokenizer.
+    private static func plainFirstWord(_ text: String) -> String? {
+        let bytes = text.utf8
+        let end = bytes.firstIndex { !((0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D) } ?? bytes.endIndex
+        guard end > bytes.startIndex, end == bytes.endIndex || bytes[end] == 0x20 || bytes[end] == 0x09 else { return nil }
+        return String(Substring(bytes[..<end]))
     }
 
     /// `NAME [= REST]` after a keyword; returns the rest and its offset in the line.
@@ -269,7 +278,7 @@ public struct ScriptParser {
 
     /// Splits `EXPR, "message"` at the last top-level comma followed by a quoted string.
     private func splitMessage(_ text: String) -> (String, String?) {
-        guard let comma = topLevelLastComma(in: text) else { return (text, nil) }
+        guard text.utf8.contains(UInt8(ascii: ",")), let comma = topLevelLastComma(in: text) else { return (text, nil) }
         let tail = text[text.index(after: comma)...].trimmingASCIIWhitespace()
         guard tail.count >= 2, tail.hasPrefix("\""), tail.hasSuffix("\""),
             let words = try? Tokenizer.tokenize(tail), words.count == 1
