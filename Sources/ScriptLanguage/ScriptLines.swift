@@ -69,7 +69,10 @@ struct LineReader {
     var pendingTerminator: LogicalLine?
 
     init(text: String, file: String) {
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
+        // On bytes: `\r\n` is one Character, so a Character split would leave a CRLF file whole.
+        self.lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+            String(Substring(line.last == UInt8(ascii: "\r") ? line.dropLast() : line))
+        }
         self.file = file
     }
 

@@ -120,4 +120,16 @@ struct ScriptReportingTests {
             "\(collector.events)")
         #expect(result.statements.count == 2 && result.assertions.count == 1 && result.evidence.count == 1)
     }
+
+    @Test("a script saved with CRLF line ends runs line by line, with the same lines as with LF")
+    func crlfScript() async throws {
+        let (session, _, _) = try makeSession()
+        let text = "echo one\nlet x = echo two\n# a comment\nassert x == \"two\"\n"
+        let unix = try ScriptParser(registry: session.registry).parse(text: text, file: "s.ars")
+        let windows = try ScriptParser(registry: session.registry).parse(text: text.replacing("\n", with: "\r\n"), file: "s.ars")
+        #expect(windows.statements.map(\.source) == unix.statements.map(\.source))
+        #expect(windows.statements.map(\.location.line) == [1, 2, 4])
+        let result = await ScriptRunner(session: session.scriptSession()).run(windows, vars: [:])
+        #expect(result.status == 0 && result.assertions.count == 1 && result.assertions[0].holds)
+    }
 }
