@@ -19,7 +19,9 @@ public enum Value: Sendable, Equatable {
 /// An ordered map from keys to values.
 public struct Object: Sendable, Equatable, Sequence {
     public private(set) var keys: [String] = []
-    private var storage: [String: Value] = [:]
+    /// `values[i]` belongs to `keys[i]`; iterating walks the two arrays (no hashing, no boxing).
+    private var values: [Value] = []
+    private var positions: [String: Int] = [:]
 
     public init() {}
 
@@ -30,12 +32,20 @@ public struct Object: Sendable, Equatable, Sequence {
     /// Reading a missing key gives nil; assigning nil removes the key; assigning an existing key
     /// keeps its position.
     public subscript(key: String) -> Value? {
-        get { storage[key] }
+        get { positions[key].map { values[$0] } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let position = positions[key] {
+                    values[position] = newValue
+                } else {
+                    positions[key] = keys.count
+                    keys.append(key)
+                    values.append(newValue)
+                }
+            } else if let position = positions.removeValue(forKey: key) {
+                keys.remove(at: position)
+                values.remove(at: position)
+                for index in position..<keys.count { positions[keys[index]] = index }
             }
         }
     }
@@ -43,18 +53,24 @@ public struct Object: Sendable, Equatable, Sequence {
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
 
-    public func makeIterator() -> AnyIterator<(key: String, value: Value)> {
-        var index = 0
-        return AnyIterator {
+    public struct Iterator: IteratorProtocol {
+        fileprivate let keys: [String]
+        fileprivate let values: [Value]
+        fileprivate var index = 0
+
+        public mutating func next() -> (key: String, value: Value)? {
             guard index < keys.count else { return nil }
             defer { index += 1 }
-            let key = keys[index]
-            return (key, storage[key]!)
+            return (keys[index], values[index])
         }
     }
 
+    public func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
+
+    public var underestimatedCount: Int { keys.count }
+
     public static func == (lhs: Object, rhs: Object) -> Bool {
-        lhs.keys == rhs.keys && lhs.storage == rhs.storage
+        lhs.keys == rhs.keys && lhs.values == rhs.values
     }
 }
 
