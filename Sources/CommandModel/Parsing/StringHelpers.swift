@@ -1,5 +1,5 @@
 // String helpers without Foundation: ars links FoundationEssentials only (no ICU), so these
-// stand in for `trimmingCharacters(in:)` and `removingPercentEncoding`.
+// stand in for `trimmingCharacters(in:)`, `removingPercentEncoding` and `String(format:)`.
 
 extension StringProtocol {
     /// The text without Unicode white space or line breaks at either end (Foundation's
@@ -77,5 +77,24 @@ extension String {
             end = before
         }
         return end == utf8.endIndex ? self : String(self[..<end])
+    }
+}
+
+extension Double {
+    /// The value with `digits` digits after the point, rounded half away from zero: what
+    /// `String(format: "%.Nf")` printed, without Foundation.
+    public func fixed(_ digits: Int) -> String {
+        guard isFinite else { return isNaN ? "nan" : (self < 0 ? "-inf" : "inf") }
+        let scale = (0..<digits).reduce(1.0) { product, _ in product * 10 }
+        let scaled = (abs(self) * scale).rounded(.toNearestOrAwayFromZero)
+        guard scaled < 9.0e18 else { return "\(self)" }
+        let units = UInt64(scaled)
+        let divisor = UInt64(scale)
+        var text = (self < 0 && units != 0 ? "-" : "") + String(units / divisor)
+        if digits > 0 {
+            let fraction = String(units % divisor)
+            text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+        }
+        return text
     }
 }
