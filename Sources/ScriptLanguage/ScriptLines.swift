@@ -37,11 +37,8 @@ struct LogicalLine {
         // something else (another kind of white space) comes first.
         let bytes = text.utf8
         let end = bytes.firstIndex { $0 == 0x20 || $0 == 0x09 || $0 >= 0x80 || ($0 >= 0x0A && $0 <= 0x0D) } ?? bytes.endIndex
-        if end == bytes.endIndex || bytes[end] < 0x80 {
-            let first = String(Substring(bytes[..<end]))
-            return keywords.contains(first) ? first : ""
-        }
-        let first = String(text.prefix { !$0.isWhitespace })
+        let first =
+            end == bytes.endIndex || bytes[end] < 0x80 ? String(Substring(bytes[..<end])) : String(text.prefix { !$0.isWhitespace })
         return keywords.contains(first) ? first : ""
     }
 

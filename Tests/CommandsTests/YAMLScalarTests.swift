@@ -1,4 +1,5 @@
 import Commands
+import Foundation
 import Testing
 
 /// The YAML reader on libyaml's events (ars links no Foundation, so no Yams): plain scalars are
@@ -114,6 +115,17 @@ struct StringHelperTests {
         #expect(Paths.parent("a") == "")
         #expect(Paths.home(["HOME": "/home/op"]) == "/home/op")
         #expect(!Paths.home([:]).isEmpty)
+    }
+
+    @Test("a system error reads as its strerror text, a file error as its underlying one")
+    func errorReasons() {
+        #expect(ArsError.reason(POSIXError(.ENOENT)) == "No such file or directory")
+        do {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: "/nonexistent-ars-folder/x"))
+            Issue.record("expected the write to fail")
+        } catch {
+            #expect(ArsError.reason(error) == "No such file or directory", "\(error)")
+        }
     }
 
     @Test("fixed-point numbers, rounded half away from zero")

@@ -186,9 +186,9 @@ public enum YAML {
         if Double(s) != nil || Int(s) != nil { return true }
         if s.hasPrefix("0x") || s.hasPrefix("0o") || s.hasPrefix("0b") { return true }
         // `[-+]?[0-9][0-9_:.eE+-]*`: what YAML 1.1 could read as a (base-60) number.
-        let body = s.utf8.drop { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") }.prefix(Int.max)
-        let signs = s.utf8.count - body.count
-        guard signs <= 1, let head = body.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(head) else { return false }
+        let bytes = s.utf8
+        let body = bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes[...]
+        guard let head = body.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(head) else { return false }
         return body.allSatisfy { byte in
             (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "_:.eE+-".utf8.contains(byte)
         }

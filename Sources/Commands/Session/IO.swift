@@ -95,7 +95,6 @@ public final class FileSource: TextSource {
                 let chunk = readChunk()
                 if chunk.isEmpty { state.atEnd = true } else { data += chunk }
             }
-            state.atEnd = true
             return String(decoding: data, as: UTF8.self)
         }
     }

@@ -72,13 +72,9 @@ struct StoredSeqPage: StreamPage {
 
     func envelope(requestId: String) throws -> ByteBuffer {
         let id = String(decoding: try JSONCoding.encoder.encode(requestId), as: UTF8.self)
-        var text = #"{"data":{"items":["#
-        text.reserveCapacity(documents.reduce(128) { $0 + $1.utf8.count + 1 })
-        for (index, document) in documents.enumerated() {
-            if index > 0 { text += "," }
-            text += document
-        }
-        text += #"],"nextAfterSeq":\#(nextAfterSeq),"terminal":\#(terminal)},"ok":true,"requestId":\#(id)}"#
+        let text =
+            #"{"data":{"items":["# + documents.joined(separator: ",")
+            + #"],"nextAfterSeq":\#(nextAfterSeq),"terminal":\#(terminal)},"ok":true,"requestId":\#(id)}"#
         return ByteBuffer(string: text)
     }
 }

@@ -158,7 +158,6 @@ final class SandboxDatabase {
             "INSERT INTO events (run_id, seq, doc) VALUES (?, ?, ?)", [.text(event.runId), .integer(event.seq), .text(try encode(event))])
     }
 
-    /// Events of a run with `seq > afterSeq`, in order, at most `limit`.
     /// Events of a run with `seq > afterSeq`, in order, at most `limit`: each its stored JSON
     /// document (what the encoder wrote; pages are served without decoding them again).
     func eventDocuments(runId: String, afterSeq: Int64, limit: Int) throws -> [(seq: Int64, doc: String)] {
